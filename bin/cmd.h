@@ -1,0 +1,20 @@
+/* bin/cmd.h - the commands of the multi-call binary `gdx` (git-style). */
+#ifndef GDX_CMD_H
+#define GDX_CMD_H
+
+struct gdx_cmd {
+    const char *name;
+    int (*fn)(int argc, char **argv); /* argv[0] is the command name */
+    const char *help;                 /* one line for `gdx --help` */
+};
+
+int cmd_connector(int argc, char **argv);
+int cmd_broker(int argc, char **argv);
+int cmd_tail(int argc, char **argv);
+
+/* Common helpers for entry points */
+void cmd_install_signals(void);
+int cmd_stopping(void);
+const volatile int *cmd_stop_flag(void);
+
+#endif

@@ -1,0 +1,373 @@
+/*
+ * gdx tail - decode the Avro records of a topic and print them as JSON lines.
+ *
+ * Like kcat plus an Avro console consumer: schemas are found by their fingerprint among the
+ * .avsc files under a schema directory (single-object encoding). Records that are not Avro
+ * (dead letters carry the raw source row) are printed as a JSON string.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <librdkafka/rdkafka.h>
+
+#include "cmd.h"
+#include "gdx.h"
+#include "gdx_avro.h"
+#include "gdx_kafka.h"
+#include "gdx_log.h"
+#include "gdx_text.h"
+
+struct tail_opts {
+    const char *topic;
+    int64_t n;
+    int from_beginning, follow, headers, meta;
+    struct gdx_schema_set *schemas;
+};
+
+struct tail_line {
+    int64_t ts;
+    int32_t part;
+    int64_t off;
+    char *text;
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: gdx tail [options] TOPIC\n\n"
+            "Print the records of TOPIC as JSON lines, Avro values decoded.\n\n"
+            "options:\n"
+            "  -b, --bootstrap LIST   Kafka bootstrap servers (default: $GDX_BOOTSTRAP)\n"
+            "  -s, --schemas DIR      directory of .avsc files (default: $GDX_SCHEMAS, else\n"
+            "                         ./schemas, else " "/usr/local/share/gdx/schemas)\n"
+            "  -n, --lines N          the last N records (default 10); with\n"
+            "                         --from-beginning, at most N records\n"
+            "      --from-beginning   start at the oldest record\n"
+            "  -f, --follow           keep printing new records until interrupted\n"
+            "  -H, --headers          print topic, partition, offset, key and headers too\n"
+            "  -X, --property K=V     librdkafka property (e.g. security.protocol=ssl)\n"
+            "  -h, --help             this help\n");
+}
+
+static json_t *raw_json(const void *buf, size_t len)
+{
+    size_t bad;
+    if (gdx_utf8_valid(buf, len, &bad)) {
+        return json_stringn(buf, len);
+    }
+    /* not text: hex, so nothing is lost or mangled */
+    char *hex = malloc(2 * len + 1);
+    if (!hex) {
+        abort();
+    }
+    for (size_t i = 0; i < len; i++) {
+        snprintf(hex + 2 * i, 3, "%02x", ((const unsigned char *)buf)[i]);
+    }
+    json_t *j = json_pack("{s:s}", "hex", hex);
+    free(hex);
+    return j;
+}
+
+static char *render(struct tail_opts *o, const rd_kafka_message_t *msg)
+{
+    json_t *value = NULL;
+    uint64_t fp;
+    char errstr[512];
+
+    if (msg->payload && gdx_soe_parse(msg->payload, msg->len, &fp)) {
+        const struct gdx_schema *s = gdx_schema_set_find(o->schemas, fp);
+        if (s) {
+            value = gdx_avro_decode_json(s, (const char *)msg->payload + GDX_SOE_HEADER_LEN,
+                                         msg->len - GDX_SOE_HEADER_LEN, errstr, sizeof(errstr));
+            if (!value) {
+                value = json_pack("{s:s}", "error", errstr);
+            }
+        } else {
+            snprintf(errstr, sizeof(errstr), "no schema with fingerprint %016" PRIx64, fp);
+            value = json_pack("{s:s}", "error", errstr);
+        }
+    } else if (msg->payload) {
+        value = raw_json(msg->payload, msg->len);
+    } else {
+        value = json_null();
+    }
+    if (o->headers) {
+        json_t *h = json_object();
+        rd_kafka_headers_t *hdrs = NULL;
+        if (!rd_kafka_message_headers(msg, &hdrs)) {
+            const char *name;
+            const void *val;
+            size_t sz;
+            for (size_t i = 0; !rd_kafka_header_get_all(hdrs, i, &name, &val, &sz); i++) {
+                json_object_set_new(h, name, val ? json_stringn(val, sz) : json_null());
+            }
+        }
+        json_t *wrap = json_object();
+        json_object_set_new(wrap, "topic", json_string(rd_kafka_topic_name(msg->rkt)));
+        json_object_set_new(wrap, "partition", json_integer(msg->partition));
+        json_object_set_new(wrap, "offset", json_integer(msg->offset));
+        json_object_set_new(wrap, "key", msg->key ? raw_json(msg->key, msg->key_len)
+                                                  : json_null());
+        json_object_set_new(wrap, "headers", h);
+        json_object_set_new(wrap, "value", value);
+        value = wrap;
+    }
+    char *s = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
+    json_decref(value);
+    return s;
+}
+
+static int cmp_line(const void *a, const void *b)
+{
+    const struct tail_line *x = a, *y = b;
+    if (x->ts != y->ts) {
+        return x->ts < y->ts ? -1 : 1;
+    }
+    if (x->part != y->part) {
+        return x->part < y->part ? -1 : 1;
+    }
+    return x->off < y->off ? -1 : x->off > y->off;
+}
+
+/* Print the newest n of the collected lines in time order; then, with --follow, print
+ * records as they come. */
+static void flush_sorted(struct tail_opts *o, struct tail_line *lines, size_t *nlines)
+{
+    size_t first = *nlines > (size_t)o->n ? *nlines - (size_t)o->n : 0;
+    qsort(lines, *nlines, sizeof(*lines), cmp_line);
+    for (size_t i = 0; i < *nlines; i++) {
+        if (i >= first) {
+            printf("%s\n", lines[i].text);
+        }
+        free(lines[i].text);
+    }
+    *nlines = 0;
+    fflush(stdout);
+    if (o->follow) {
+        o->from_beginning = 1;
+        o->n = INT64_MAX;
+    }
+}
+
+static const char *default_schemas(void)
+{
+    const char *e = getenv("GDX_SCHEMAS");
+    if (e && *e) {
+        return e;
+    }
+    if (access("schemas", R_OK) == 0) {
+        return "schemas";
+    }
+    return "/usr/local/share/gdx/schemas";
+}
+
+int cmd_tail(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"bootstrap", required_argument, NULL, 'b'},
+        {"schemas", required_argument, NULL, 's'},
+        {"lines", required_argument, NULL, 'n'},
+        {"from-beginning", no_argument, NULL, 'B'},
+        {"follow", no_argument, NULL, 'f'},
+        {"headers", no_argument, NULL, 'H'},
+        {"property", required_argument, NULL, 'X'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct tail_opts o = {.n = -1};
+    struct gdx_kafka_conf kc = {0};
+    const char *schemas = NULL;
+    char *props[64] = {0};
+    size_t nprops = 0;
+    char errstr[1024];
+    rd_kafka_t *rk = NULL;
+    int32_t cnt = 0;
+    int c, ret = GDX_EXIT_FAIL;
+    struct tail_line *lines = NULL;
+    size_t nlines = 0, cap = 0;
+    int64_t *hi = NULL;
+    int *eof = NULL;
+    int64_t printed = 0;
+
+    while ((c = getopt_long(argc, argv, "b:s:n:fHX:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'b':
+            kc.bootstrap = optarg;
+            break;
+        case 's':
+            schemas = optarg;
+            break;
+        case 'n': {
+            char *end;
+            o.n = strtoll(optarg, &end, 10);
+            if (*end || o.n < 0) {
+                fprintf(stderr, "gdx tail: -n wants a number, not '%s'\n", optarg);
+                return GDX_EXIT_USAGE;
+            }
+            break;
+        }
+        case 'B':
+            o.from_beginning = 1;
+            break;
+        case 'f':
+            o.follow = 1;
+            break;
+        case 'H':
+            o.headers = 1;
+            break;
+        case 'X': {
+            char *eq = strchr(optarg, '=');
+            if (!eq || nprops >= 62) {
+                fprintf(stderr, "gdx tail: -X wants KEY=VALUE, not '%s'\n", optarg);
+                return GDX_EXIT_USAGE;
+            }
+            *eq = '\0';
+            props[nprops++] = optarg;
+            props[nprops++] = eq + 1;
+            break;
+        }
+        case 'h':
+            usage(stdout);
+            return GDX_EXIT_OK;
+        default:
+            usage(stderr);
+            return GDX_EXIT_USAGE;
+        }
+    }
+    if (optind != argc - 1) {
+        usage(stderr);
+        return GDX_EXIT_USAGE;
+    }
+    o.topic = argv[optind];
+    if (!kc.bootstrap) {
+        kc.bootstrap = getenv("GDX_BOOTSTRAP");
+    }
+    if (!kc.bootstrap || !*kc.bootstrap) {
+        fprintf(stderr, "gdx tail: no bootstrap servers: use -b or set GDX_BOOTSTRAP\n");
+        return GDX_EXIT_USAGE;
+    }
+    kc.props = props;
+    kc.nprops = nprops / 2;
+    if (o.n < 0) {
+        o.n = o.from_beginning ? INT64_MAX : 10;
+    }
+    o.schemas = gdx_schema_set_load(schemas ? schemas : default_schemas(), errstr, sizeof(errstr));
+    if (!o.schemas) {
+        fprintf(stderr, "gdx tail: %s\n", errstr);
+        return GDX_EXIT_CONFIG;
+    }
+    rk = gdx_kafka_consumer_new(&kc, "gdx-tail", errstr, sizeof(errstr));
+    if (!rk) {
+        fprintf(stderr, "gdx tail: %s\n", errstr);
+        gdx_schema_set_destroy(o.schemas);
+        return GDX_EXIT_CONFIG;
+    }
+    if (gdx_kafka_partition_count(rk, o.topic, 10000, &cnt, errstr, sizeof(errstr))) {
+        fprintf(stderr, "gdx tail: %s\n", errstr);
+        goto out;
+    }
+    cmd_install_signals();
+    hi = calloc((size_t)cnt, sizeof(*hi));
+    eof = calloc((size_t)cnt, sizeof(*eof));
+    rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new(cnt);
+    int remaining = 0;
+    for (int32_t p = 0; p < cnt; p++) {
+        int64_t lo = 0;
+        rd_kafka_resp_err_t err =
+            rd_kafka_query_watermark_offsets(rk, o.topic, p, &lo, &hi[p], 10000);
+        if (err) {
+            fprintf(stderr, "gdx tail: cannot read watermarks of '%s' [%d]: %s\n", o.topic, p,
+                    rd_kafka_err2str(err));
+            rd_kafka_topic_partition_list_destroy(parts);
+            goto out;
+        }
+        int64_t start = o.from_beginning ? lo : (hi[p] - o.n > lo ? hi[p] - o.n : lo);
+        rd_kafka_topic_partition_list_add(parts, o.topic, p)->offset = start;
+        if (start >= hi[p]) {
+            eof[p] = 1;
+        } else {
+            remaining++;
+        }
+    }
+    rd_kafka_assign(rk, parts);
+    rd_kafka_topic_partition_list_destroy(parts);
+    if (!remaining && o.follow) {
+        o.from_beginning = 1;
+        o.n = INT64_MAX;
+    }
+
+    /* Phase 1: what is there now. Phase 2 (--follow): whatever comes next. */
+    while (!cmd_stopping() && (remaining > 0 || o.follow)) {
+        rd_kafka_message_t *msg = rd_kafka_consumer_poll(rk, 200);
+        if (!msg) {
+            continue;
+        }
+        if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+            if (msg->partition < cnt && !eof[msg->partition] && msg->offset >= hi[msg->partition]) {
+                eof[msg->partition] = 1;
+                remaining--;
+            }
+            rd_kafka_message_destroy(msg);
+            if (!remaining && !o.from_beginning) {
+                flush_sorted(&o, lines, &nlines);
+            }
+            continue;
+        }
+        if (msg->err) {
+            fprintf(stderr, "gdx tail: %s\n", rd_kafka_message_errstr(msg));
+            rd_kafka_message_destroy(msg);
+            continue;
+        }
+        if (o.from_beginning) {
+            char *s = render(&o, msg);
+            printf("%s\n", s);
+            free(s);
+            if (++printed >= o.n) {
+                rd_kafka_message_destroy(msg);
+                ret = GDX_EXIT_OK;
+                goto out;
+            }
+        } else {
+            if (nlines == cap) {
+                cap = cap ? cap * 2 : 64;
+                lines = realloc(lines, cap * sizeof(*lines));
+                if (!lines) {
+                    abort();
+                }
+            }
+            lines[nlines].ts = rd_kafka_message_timestamp(msg, NULL);
+            lines[nlines].part = msg->partition;
+            lines[nlines].off = msg->offset;
+            lines[nlines].text = render(&o, msg);
+            nlines++;
+        }
+        if (msg->partition < cnt && !eof[msg->partition] && msg->offset + 1 >= hi[msg->partition]) {
+            eof[msg->partition] = 1;
+            remaining--;
+        }
+        rd_kafka_message_destroy(msg);
+        if (!remaining && !o.from_beginning) {
+            flush_sorted(&o, lines, &nlines);
+        }
+        fflush(stdout);
+    }
+    ret = GDX_EXIT_OK;
+out:
+    for (size_t i = 0; i < nlines; i++) {
+        free(lines[i].text);
+    }
+    free(lines);
+    free(hi);
+    free(eof);
+    if (rk) {
+        rd_kafka_consumer_close(rk);
+        rd_kafka_destroy(rk);
+    }
+    gdx_schema_set_destroy(o.schemas);
+    return ret;
+}

@@ -1,0 +1,132 @@
+/*
+ * gdx.h - the connector interface.
+ *
+ * A connector adapts one kind of departmental source (a drop folder, a database table, a
+ * REST API, a program) into rows of named text fields. It never touches Kafka, Avro,
+ * OpenSSL or the audit log: the runtime maps each row onto the topic's schema, validates,
+ * protects and encodes it, and produces it in one transaction with the source offset.
+ *
+ * Positions are opaque to the runtime: a connector describes where it is as a short JSON
+ * text (struct gdx_offset). The runtime stores the position of the last committed batch in
+ * the `_gdx.offsets` topic and hands it back after a start or an aborted transaction, so a
+ * connector keeps no state of its own that matters.
+ */
+#ifndef GDX_H
+#define GDX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gdx_err.h"
+
+#define GDX_CONNECTOR_ABI 1
+#define GDX_VERSION       "0.1.0"
+
+struct gdx_ctx;
+struct gdx_batch;
+
+/* Config property types of a connector's `source:` section. */
+enum gdx_conf_type {
+    GDX_CONF_STR,      /* char *, heap copy owned by the instance, freed by the runtime */
+    GDX_CONF_INT,      /* int64_t */
+    GDX_CONF_BOOL,     /* int */
+    GDX_CONF_SECRET,   /* char *, like STR but redacted in logs; ${ENV} substitution usual */
+    GDX_CONF_STRLIST,  /* char ** NULL-terminated, owned by the instance, freed by runtime */
+    GDX_CONF_DURATION, /* int64_t milliseconds; accepts 500ms, 5s, 2m, 1h or a plain number */
+    GDX_CONF_SIZE,     /* int64_t bytes; accepts 64KiB, 1MiB, 1GiB or a plain number */
+};
+
+/*
+ * One config property: the runtime parses the connector's section with this table, so
+ * `gdx connector spec KIND` and the docs come from the same place as the parser.
+ */
+struct gdx_conf_prop {
+    const char *name;      /* dotted lowercase key, units in the name: "poll.interval.ms" */
+    enum gdx_conf_type type;
+    size_t offset;         /* offsetof() into the instance struct */
+    const char *defval;    /* default as text, NULL if required */
+    const char *choices;   /* "a|b|c" for enumerated strings, or NULL */
+    const char *doc;       /* one or two sentences for `gdx connector spec` */
+};
+
+#define GDX_CONF_END {NULL, 0, 0, NULL, NULL, NULL}
+
+/* A source position: JSON text owned by whoever holds the struct. */
+struct gdx_offset {
+    char *json; /* NULL means "from the very beginning" */
+};
+
+/* One source row as text fields. Names and values are borrowed for the call only. */
+struct gdx_row {
+    size_t nfields;
+    const char *const *names;   /* field (column) names, UTF-8 */
+    const char *const *values;  /* text values after decoding to UTF-8; NULL = SQL NULL */
+    const size_t *lens;         /* byte lengths of values */
+    const char *pos;            /* source coordinates: "file:<name>:<line>", "table:..." */
+    const char *raw;            /* the raw source row (for dead letters), may be NULL */
+    size_t raw_len;
+    const char *error;          /* set when the connector could not parse the row: the row
+                                 * goes to the dead letter topic with this reason */
+    const char *error_field;    /* field named by the error, or NULL */
+};
+
+/*
+ * Add a row to the batch. @p offset_after is the source position just after this row:
+ * when the batch ends after this row, that is the position committed.
+ * @returns GDX_OK, or GDX_ERR_FULL when the batch reached its record, byte or time bound:
+ * the connector must stop adding (the row was still taken) and return from poll.
+ */
+int gdx_batch_add(struct gdx_batch *batch, const struct gdx_row *row, const char *offset_after);
+
+/* Advance the batch's end position without a row (e.g. a skipped blank line or a file
+ * finished). */
+void gdx_batch_set_offset(struct gdx_batch *batch, const char *offset_json);
+
+/* Rows added so far in this batch. */
+size_t gdx_batch_count(const struct gdx_batch *batch);
+
+/* Logging for connectors: logfmt on stderr with the connector id; never pass the value of a
+ * personal-data field. */
+void gdx_ctx_log(struct gdx_ctx *ctx, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+const char *gdx_ctx_connector_id(const struct gdx_ctx *ctx);
+/* The path of the config file (for resolving relative paths). */
+const char *gdx_ctx_config_dir(const struct gdx_ctx *ctx);
+/* Non-zero once the process was asked to stop (SIGTERM/SIGINT). */
+int gdx_ctx_stopping(const struct gdx_ctx *ctx);
+/* Report progress of long work (snapshots): shown on a terminal and logged periodically. */
+void gdx_ctx_progress(struct gdx_ctx *ctx, const char *what, uint64_t done, uint64_t total);
+
+/* Return codes of poll() besides GDX_OK and errors */
+#define GDX_POLL_IDLE    1 /* nothing new; the runtime sleeps poll.interval.ms */
+#define GDX_POLL_DRAINED 2 /* nothing new and nothing pending: `--once` exits here */
+
+struct gdx_connector {
+    int abi;                           /* GDX_CONNECTOR_ABI */
+    const char *name;                  /* "file", "sql", ... */
+    const char *description;           /* one line, shown by `gdx connector spec` */
+    const struct gdx_conf_prop *props; /* the `source:` section */
+    size_t inst_size;                  /* the runtime allocates, fills and frees the instance */
+    int (*init)(struct gdx_ctx *ctx, void *inst, char *errstr, size_t errstr_size);
+    /* Reach the source without moving data; print findings with gdx_ctx_log. */
+    int (*check)(struct gdx_ctx *ctx, void *inst, char *errstr, size_t errstr_size);
+    /*
+     * Fill @p batch with rows. When @p from is not NULL the connector first repositions to
+     * it (after a start or an aborted transaction); from->json NULL means the beginning.
+     * Returns GDX_OK when rows were added (or the position moved), GDX_POLL_IDLE,
+     * GDX_POLL_DRAINED, GDX_ERR_RETRY for a transient source failure (errstr says why), or
+     * another negative error, which stops the connector.
+     */
+    int (*poll)(struct gdx_ctx *ctx, void *inst, const struct gdx_offset *from,
+                struct gdx_batch *batch, int timeout_ms, char *errstr, size_t errstr_size);
+    /* The batch ending at @p upto is committed in Kafka: acknowledge, move files, ... */
+    int (*committed)(struct gdx_ctx *ctx, void *inst, const struct gdx_offset *upto,
+                     char *errstr, size_t errstr_size);
+    void (*fini)(struct gdx_ctx *ctx, void *inst); /* also after a failed init */
+};
+
+/* The table the Makefile generates from connectors/ */
+extern const struct gdx_connector *const gdx_connectors[];
+const struct gdx_connector *gdx_connector_find(const char *name);
+
+#endif

@@ -1,0 +1,326 @@
+/*
+ * gdx_kafka.c - Kafka clients configured the gdx way, and reading positions back.
+ *
+ * gdx keeps every position it needs in Kafka itself (`_gdx.offsets`, keyed by connector
+ * id). Reading one back is a plain scan of the key's partition up to the high watermark
+ * with isolation.level=read_committed: on a real cluster that hides aborted transactions; on
+ * librdkafka 2.0.2's mock cluster, which shows them, the caller stays consistent because it
+ * always resumes from what this scan returns, never from memory. The key's partition is
+ * computed with the Java client's murmur2 so offsets written by gdx and by any Java tool
+ * land in the same place.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "gdx_err.h"
+#include "gdx_kafka.h"
+#include "gdx_log.h"
+
+int gdx_kafka_set(rd_kafka_conf_t *conf, const char *name, const char *value, char *errstr,
+                  size_t errstr_size)
+{
+    char rderr[256];
+    if (rd_kafka_conf_set(conf, name, value, rderr, sizeof(rderr)) != RD_KAFKA_CONF_OK) {
+        return gdx_seterr(errstr, errstr_size, GDX_ERR_CONFIG, "kafka property '%s': %s", name,
+                          rderr);
+    }
+    return GDX_OK;
+}
+
+int gdx_kafka_conf_parse(const struct gdx_node *map, struct gdx_kafka_conf *kc, char *errstr,
+                         size_t errstr_size)
+{
+    char where[256];
+    memset(kc, 0, sizeof(*kc));
+    if (!map) {
+        return GDX_OK;
+    }
+    if (map->type != GDX_NODE_MAP) {
+        return gdx_seterr(errstr, errstr_size, GDX_ERR_CONFIG, "%s: 'kafka' must be a map",
+                          gdx_conf_where(map, where, sizeof(where)));
+    }
+    kc->props = calloc(2 * map->nkids + 1, sizeof(char *));
+    if (!kc->props) {
+        abort();
+    }
+    for (size_t i = 0; i < map->nkids; i++) {
+        const struct gdx_node *kid = map->kids[i];
+        const char *v;
+        int err = gdx_conf_scalar(kid, &v, errstr, errstr_size);
+        if (err) {
+            gdx_kafka_conf_release(kc);
+            return err;
+        }
+        if (!strcmp(kid->key, "bootstrap.servers")) {
+            free(kc->bootstrap);
+            kc->bootstrap = strdup(v);
+            continue;
+        }
+        /* Validate the property name now so the error carries the position. */
+        rd_kafka_conf_t *probe = rd_kafka_conf_new();
+        char rderr[256];
+        rd_kafka_conf_res_t res = rd_kafka_conf_set(probe, kid->key, v, rderr, sizeof(rderr));
+        rd_kafka_conf_destroy(probe);
+        if (res != RD_KAFKA_CONF_OK) {
+            snprintf(where, sizeof(where), "%s:%d:%d", kid->file, kid->key_line, kid->key_col);
+            gdx_kafka_conf_release(kc);
+            return gdx_seterr(errstr, errstr_size, GDX_ERR_CONFIG, "%s: kafka property '%s': %s",
+                              where, kid->key, rderr);
+        }
+        if (strstr(kid->key, "password") || strstr(kid->key, "secret") ||
+            strstr(kid->key, "key.pem")) {
+            gdx_log_add_secret(v);
+        }
+        kc->props[2 * kc->nprops] = strdup(kid->key);
+        kc->props[2 * kc->nprops + 1] = strdup(v);
+        kc->nprops++;
+    }
+    return GDX_OK;
+}
+
+void gdx_kafka_conf_release(struct gdx_kafka_conf *kc)
+{
+    if (!kc) {
+        return;
+    }
+    free(kc->bootstrap);
+    if (kc->props) {
+        for (size_t i = 0; i < 2 * kc->nprops; i++) {
+            free(kc->props[i]);
+        }
+        free(kc->props);
+    }
+    memset(kc, 0, sizeof(*kc));
+}
+
+int gdx_kafka_conf_apply(const struct gdx_kafka_conf *kc, rd_kafka_conf_t *conf,
+                         char *errstr, size_t errstr_size)
+{
+    int err;
+    if (kc->bootstrap &&
+        (err = gdx_kafka_set(conf, "bootstrap.servers", kc->bootstrap, errstr, errstr_size))) {
+        return err;
+    }
+    for (size_t i = 0; i < kc->nprops; i++) {
+        err = gdx_kafka_set(conf, kc->props[2 * i], kc->props[2 * i + 1], errstr, errstr_size);
+        if (err) {
+            return err;
+        }
+    }
+    return GDX_OK;
+}
+
+/* librdkafka logs through here, so its lines are logfmt like ours. */
+static void kafka_log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+    int lvl = level <= 3 ? GDX_LOG_ERROR : level <= 4 ? GDX_LOG_WARN : level <= 6 ? GDX_LOG_INFO
+                                                                                 : GDX_LOG_DEBUG;
+    /* librdkafka reports transport failures at error level while it retries them itself;
+     * the runtime reports outages once, so keep these at debug unless asked. */
+    if (lvl < GDX_LOG_DEBUG && (!strcmp(fac, "FAIL") || !strcmp(fac, "ERROR"))) {
+        lvl = GDX_LOG_DEBUG;
+    }
+    gdx_log(lvl, buf, " kafka.client=%s kafka.facility=%s", rd_kafka_name(rk), fac);
+}
+
+rd_kafka_t *gdx_kafka_consumer_new(const struct gdx_kafka_conf *kc, const char *client_id,
+                                   char *errstr, size_t errstr_size)
+{
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    char rderr[512];
+    rd_kafka_t *rk;
+
+    rd_kafka_conf_set_log_cb(conf, kafka_log_cb);
+    if (gdx_kafka_conf_apply(kc, conf, errstr, errstr_size) ||
+        gdx_kafka_set(conf, "client.id", client_id, errstr, errstr_size) ||
+        gdx_kafka_set(conf, "group.id", client_id, errstr, errstr_size) ||
+        gdx_kafka_set(conf, "isolation.level", "read_committed", errstr, errstr_size) ||
+        gdx_kafka_set(conf, "enable.auto.commit", "false", errstr, errstr_size) ||
+        gdx_kafka_set(conf, "enable.auto.offset.store", "false", errstr, errstr_size) ||
+        gdx_kafka_set(conf, "enable.partition.eof", "true", errstr, errstr_size) ||
+        gdx_kafka_set(conf, "auto.offset.reset", "earliest", errstr, errstr_size) ||
+        gdx_kafka_set(conf, "fetch.wait.max.ms", "50", errstr, errstr_size)) {
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
+    rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, rderr, sizeof(rderr));
+    if (!rk) {
+        rd_kafka_conf_destroy(conf);
+        gdx_seterr(errstr, errstr_size, GDX_ERR_CONFIG, "cannot create kafka consumer: %s",
+                   rderr);
+        return NULL;
+    }
+    return rk;
+}
+
+/* Kafka's Java client murmur2 (seed 0x9747b28c), so keys land where Java puts them. */
+int32_t gdx_murmur2_partition(const void *key, size_t len, int32_t partition_cnt)
+{
+    const uint32_t m = 0x5bd1e995;
+    const int r = 24;
+    const unsigned char *data = key;
+    uint32_t h = 0x9747b28cu ^ (uint32_t)len;
+    size_t n4 = len / 4;
+
+    for (size_t i = 0; i < n4; i++) {
+        uint32_t k = (uint32_t)data[4 * i] | (uint32_t)data[4 * i + 1] << 8 |
+                     (uint32_t)data[4 * i + 2] << 16 | (uint32_t)data[4 * i + 3] << 24;
+        k *= m;
+        k ^= k >> r;
+        k *= m;
+        h *= m;
+        h ^= k;
+    }
+    const unsigned char *tail = data + 4 * n4;
+    switch (len & 3) {
+    case 3:
+        h ^= (uint32_t)tail[2] << 16;
+        /* fall through */
+    case 2:
+        h ^= (uint32_t)tail[1] << 8;
+        /* fall through */
+    case 1:
+        h ^= tail[0];
+        h *= m;
+        break;
+    default:
+        break;
+    }
+    h ^= h >> 13;
+    h *= m;
+    h ^= h >> 15;
+    if (partition_cnt <= 0) {
+        return 0;
+    }
+    return (int32_t)((h & 0x7fffffffu) % (uint32_t)partition_cnt);
+}
+
+int gdx_kafka_partition_count(rd_kafka_t *rk, const char *topic, int timeout_ms,
+                              int32_t *cnt, char *errstr, size_t errstr_size)
+{
+    const struct rd_kafka_metadata *md = NULL;
+    rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
+    rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, rkt, &md, timeout_ms);
+    int ret = GDX_OK;
+
+    rd_kafka_topic_destroy(rkt);
+    if (err) {
+        return gdx_seterr(errstr, errstr_size, GDX_ERR_RETRY,
+                          "cannot read metadata of topic '%s': %s", topic, rd_kafka_err2str(err));
+    }
+    if (md->topic_cnt != 1 || md->topics[0].err || md->topics[0].partition_cnt == 0) {
+        rd_kafka_resp_err_t terr = md->topic_cnt == 1 ? md->topics[0].err : err;
+        ret = gdx_seterr(errstr, errstr_size,
+                         terr == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ? GDX_ERR_NOENT
+                                                                          : GDX_ERR_RETRY,
+                         "topic '%s' is not available: %s", topic, rd_kafka_err2str(terr));
+    } else {
+        *cnt = md->topics[0].partition_cnt;
+    }
+    rd_kafka_metadata_destroy(md);
+    return ret;
+}
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int gdx_kafka_read_last(rd_kafka_t *consumer, const char *topic, const char *key,
+                        int timeout_ms, char **value, int64_t *offset_out, char *errstr,
+                        size_t errstr_size)
+{
+    int32_t cnt = 0, part;
+    int64_t lo = 0, hi = 0;
+    rd_kafka_topic_partition_list_t *parts = NULL;
+    rd_kafka_resp_err_t rerr;
+    int ret = GDX_OK;
+    size_t keylen = strlen(key);
+
+    *value = NULL;
+    if (offset_out) {
+        *offset_out = -1;
+    }
+    ret = gdx_kafka_partition_count(consumer, topic, timeout_ms, &cnt, errstr, errstr_size);
+    if (ret) {
+        return ret;
+    }
+    part = gdx_murmur2_partition(key, keylen, cnt);
+    rerr = rd_kafka_query_watermark_offsets(consumer, topic, part, &lo, &hi, timeout_ms);
+    if (rerr) {
+        return gdx_seterr(errstr, errstr_size, GDX_ERR_RETRY,
+                          "cannot read watermarks of '%s' [%d]: %s", topic, part,
+                          rd_kafka_err2str(rerr));
+    }
+    if (hi <= lo) {
+        return GDX_OK;
+    }
+    parts = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(parts, topic, part)->offset = lo;
+    rerr = rd_kafka_assign(consumer, parts);
+    rd_kafka_topic_partition_list_destroy(parts);
+    if (rerr) {
+        return gdx_seterr(errstr, errstr_size, GDX_ERR_RETRY, "cannot assign '%s' [%d]: %s",
+                          topic, part, rd_kafka_err2str(rerr));
+    }
+
+    int64_t deadline = mono_ms() + (timeout_ms > 0 ? timeout_ms : 10000);
+    for (;;) {
+        rd_kafka_message_t *msg = rd_kafka_consumer_poll(consumer, 100);
+        if (!msg) {
+            if (mono_ms() > deadline) {
+                ret = gdx_seterr(errstr, errstr_size, GDX_ERR_RETRY,
+                                 "timed out reading '%s' [%d] up to offset %" PRId64, topic, part,
+                                 hi);
+                break;
+            }
+            continue;
+        }
+        if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+            int64_t at = msg->offset;
+            rd_kafka_message_destroy(msg);
+            if (at >= hi) {
+                break;
+            }
+            continue;
+        }
+        if (msg->err) {
+            ret = gdx_seterr(errstr, errstr_size, GDX_ERR_RETRY, "cannot read '%s' [%d]: %s",
+                             topic, part, rd_kafka_message_errstr(msg));
+            rd_kafka_message_destroy(msg);
+            break;
+        }
+        if (msg->key_len == keylen && !memcmp(msg->key, key, keylen)) {
+            free(*value);
+            *value = NULL;
+            if (msg->payload) { /* a tombstone resets the key */
+                *value = malloc(msg->len + 1);
+                if (!*value) {
+                    abort();
+                }
+                memcpy(*value, msg->payload, msg->len);
+                (*value)[msg->len] = '\0';
+            }
+            if (offset_out) {
+                *offset_out = msg->offset;
+            }
+        }
+        int64_t at = msg->offset;
+        rd_kafka_message_destroy(msg);
+        if (at + 1 >= hi) {
+            break;
+        }
+    }
+    rd_kafka_assign(consumer, NULL);
+    if (ret) {
+        free(*value);
+        *value = NULL;
+    }
+    return ret;
+}

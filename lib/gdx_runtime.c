@@ -1,0 +1,1679 @@
+/*
+ * gdx_runtime.c - the connector runtime: config, mapping, batches, transactions, positions.
+ *
+ * One process runs one connector. The loop is: poll the connector for a batch of rows;
+ * map each row onto the schema, encode it and produce it as it arrives (rows are never held
+ * in memory: librdkafka's bounded queue is the only buffer, and a full queue blocks the
+ * source); then close the batch. Invariants:
+ *
+ *  - A position is written to `_gdx.offsets` only after every record and dead letter of its
+ *    batch has a successful delivery report; in exactly-once mode the position is in the same
+ *    transaction as the records.
+ *  - The connector's committed() runs only after the commit (or, at least once, after the
+ *    offset record's delivery report).
+ *  - After a start, an aborted transaction or a recreated producer, the position comes from
+ *    `_gdx.offsets` as a read_committed consumer sees it, never from memory. librdkafka
+ *    2.0.2's mock cluster shows aborted records to such consumers; resuming from what the
+ *    offsets topic shows keeps the two views consistent, and every attempt carries its own
+ *    batch id (header gdx.batch, recorded in the offset record) so a checker can tell them
+ *    apart.
+ *  - Nothing is dropped: a failed batch is re-read from the committed position.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <librdkafka/rdkafka.h>
+#include <openssl/rand.h>
+
+#include "gdx.h"
+#include "gdx_avro.h"
+#include "gdx_conf.h"
+#include "gdx_kafka.h"
+#include "gdx_log.h"
+#include "gdx_runtime.h"
+
+#define RT_OFFSETS_TOPIC   "_gdx.offsets"
+#define RT_BACKOFF_MAX_MS  30000
+#define RT_KAFKA_TIMEOUT   10000
+#define RT_PROGRESS_MS     10000
+
+struct rt_map {
+    const struct gdx_field *field;
+    char *column;   /* source column name */
+    char *format;   /* strptime format or NULL */
+    char *defval;   /* text used when the column is absent or empty, or NULL */
+};
+
+struct gdx_batch {
+    struct gdx_runtime *rt;
+    uint64_t records;      /* records produced in this attempt */
+    uint64_t dead;         /* dead letters produced */
+    uint64_t bytes;        /* value bytes produced */
+    int64_t started_ms;
+    char *offset;          /* end position (JSON), malloc'd, NULL if unchanged */
+    int open;              /* a transaction is open (or, at least once, produce started) */
+    int full;
+    int error;             /* a produce failed synchronously */
+    char id[48];           /* attempt id: header gdx.batch */
+    char first_pos[160];   /* source coordinates of the first row */
+    char last_pos[160];
+};
+
+struct gdx_ctx {
+    struct gdx_runtime *rt;
+};
+
+struct gdx_runtime {
+    /* config */
+    struct gdx_node *root;
+    char *path, *dir;
+    char config_sm3[65];
+    char *id, *unit, *system, *kind;
+    struct gdx_kafka_conf kafka;
+    char *topic, *dlq_topic, *offsets_topic;
+    char *schema_path;
+    char *key_field;
+    int exactly_once;
+    int64_t batch_max_records, batch_max_bytes, batch_max_ms;
+    int64_t record_max_bytes, inflight_max_bytes, poll_interval_ms, grace_ms;
+    char *state_dir;
+    struct rt_map *maps;
+    size_t nmaps;
+    const struct rt_map *key_map;
+
+    /* connector */
+    const struct gdx_connector *conn;
+    void *inst;
+    int inst_inited;
+    struct gdx_ctx ctx;
+
+    /* schema and encoding */
+    struct gdx_schema *schema;
+    struct gdx_encoder *enc;
+    uint8_t frame[GDX_SOE_HEADER_LEN];
+    unsigned char *valbuf;
+    size_t valbuf_size;
+
+    /* column lookup cache: keyed by the row's names array */
+    const char *const *cache_names;
+    size_t cache_nfields;
+    int *cache_idx;       /* per map: column index or -1 */
+
+    /* kafka */
+    rd_kafka_t *rk;
+    rd_kafka_t *consumer;
+    rd_kafka_topic_t *rkt, *rkt_dlq, *rkt_off;
+    int32_t offsets_partition;
+    int kafka_down;       /* an outage is being reported */
+    int64_t kafka_down_since;
+
+    /* delivery reports of the current attempt */
+    uint64_t gen;
+    uint64_t dr_ok, dr_failed;
+    rd_kafka_resp_err_t dr_err;
+    int fatal;
+
+    /* state */
+    struct gdx_batch batch;
+    char *committed;      /* last committed position as read or written, NULL = start */
+    int reposition;
+    const volatile int *stop;
+    int lock_fd;
+    char lock_path[PATH_MAX];
+    uint64_t batch_seq;
+    char batch_prefix[24];
+
+    /* counters */
+    uint64_t total_records, total_dead, total_batches, total_aborts;
+    int64_t started_ms, last_progress_ms;
+    uint64_t progress_records;
+    char extracted_at[32];
+    int64_t extracted_ms;
+};
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void *xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (!p) {
+        abort();
+    }
+    return p;
+}
+
+static char *xstrdup(const char *s)
+{
+    char *p = s ? strdup(s) : NULL;
+    if (s && !p) {
+        abort();
+    }
+    return p;
+}
+
+static int stopping(const struct gdx_runtime *rt)
+{
+    return rt->stop && *rt->stop;
+}
+
+/* Sleep up to @p ms, waking early on a stop request. */
+static void nap(struct gdx_runtime *rt, int64_t ms)
+{
+    int64_t end = mono_ms() + ms;
+    while (!stopping(rt) && mono_ms() < end) {
+        int64_t left = end - mono_ms();
+        if (rt->rk) {
+            rd_kafka_poll(rt->rk, (int)(left < 100 ? left : 100));
+        } else {
+            struct timespec ts = {0, (left < 100 ? left : 100) * 1000000L};
+            nanosleep(&ts, NULL);
+        }
+    }
+}
+
+/* ---------------------------------------------------------------------------------------
+ * Connector-facing context
+ */
+
+void gdx_ctx_log(struct gdx_ctx *ctx, int level, const char *fmt, ...)
+{
+    char msg[2048];
+    va_list ap;
+    (void)ctx;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    gdx_log(level, msg, NULL);
+}
+
+const char *gdx_ctx_connector_id(const struct gdx_ctx *ctx)
+{
+    return ctx->rt->id;
+}
+
+const char *gdx_ctx_config_dir(const struct gdx_ctx *ctx)
+{
+    return ctx->rt->dir;
+}
+
+int gdx_ctx_stopping(const struct gdx_ctx *ctx)
+{
+    return stopping(ctx->rt);
+}
+
+void gdx_ctx_progress(struct gdx_ctx *ctx, const char *what, uint64_t done, uint64_t total)
+{
+    static int64_t last;
+    int64_t now = mono_ms();
+    if (now - last < 5000 && done < total) {
+        return;
+    }
+    last = now;
+    gdx_log(GDX_LOG_INFO, "progress", " what=%s done=%" PRIu64 " total=%" PRIu64, what, done,
+            total);
+    (void)ctx;
+}
+
+/* ---------------------------------------------------------------------------------------
+ * Config
+ */
+
+static const char *const rt_top_keys[] = {
+    "connector", "kafka",      "topic",  "schema",    "key",       "delivery",
+    "batch",     "fields",     "source", "state.dir", "log.level", "record.max.bytes",
+    "inflight.max.bytes", "dlq.topic", "offsets.topic", "poll.interval.ms", "shutdown.grace.ms",
+    NULL,
+};
+
+struct rt_top_doc {
+    const char *key, *def, *doc;
+};
+
+static const struct rt_top_doc rt_docs[] = {
+    {"connector.id", NULL, "<unit>.<system> from the inventory, lowercase ASCII; unique in the city"},
+    {"connector.kind", NULL, "connector kind: one of the compiled-in kinds (gdx connector spec)"},
+    {"connector.unit", "from id", "owning unit id"},
+    {"connector.system", "from id", "system id within the unit"},
+    {"kafka.bootstrap.servers", NULL, "city Kafka bootstrap servers; any other librdkafka "
+                                      "property may be set under kafka: too"},
+    {"topic", NULL, "data topic, gov.<unit>.<system>.<record>"},
+    {"schema", NULL, "path of the record's .avsc (relative to the config file)"},
+    {"key", "none", "schema field whose source text is the Kafka key (business key)"},
+    {"delivery", "exactly-once", "exactly-once (transactions) or at-least-once"},
+    {"batch.max.records", "10000", "records per batch (one transaction)"},
+    {"batch.max.bytes", "8MiB", "encoded bytes per batch"},
+    {"batch.max.ms", "1s", "longest time a batch stays open"},
+    {"fields.<field>", "same name", "source column of a schema field, or a map {column, format, "
+                                    "default}"},
+    {"source", NULL, "the connector kind's own keys (gdx connector spec KIND)"},
+    {"state.dir", "$GDX_STATE_DIR or /var/lib/gdx", "where the per-host lock lives"},
+    {"log.level", "info", "error, warn, info or debug"},
+    {"record.max.bytes", "1MiB", "largest encoded record; larger rows become dead letters"},
+    {"inflight.max.bytes", "64MiB", "cap on bytes waiting for Kafka; reading pauses at the cap"},
+    {"dlq.topic", "_gdx.dlq.<connector id>", "dead letter topic"},
+    {"offsets.topic", "_gdx.offsets", "where source positions are committed"},
+    {"poll.interval.ms", "1s", "sleep between polls when the source is idle"},
+    {"shutdown.grace.ms", "10s", "time to commit the open batch on SIGTERM before aborting it"},
+    {NULL, NULL, NULL},
+};
+
+void gdx_runtime_spec(FILE *out, const struct gdx_connector *conn)
+{
+    if (!conn) {
+        fprintf(out, "Keys of every connector file:\n\n");
+        for (const struct rt_top_doc *d = rt_docs; d->key; d++) {
+            fprintf(out, "  %-26s %s%s%s\n", d->key, d->doc, d->def ? "; default: " : "",
+                    d->def ? d->def : " (required)");
+        }
+        return;
+    }
+    fprintf(out, "connector kind '%s': %s\n\nKeys of its 'source:' section:\n\n", conn->name,
+            conn->description);
+    for (const struct gdx_conf_prop *p = conn->props; p && p->name; p++) {
+        static const char *const tn[] = {"string", "integer", "boolean", "secret",
+                                         "list",   "duration", "size"};
+        fprintf(out, "  %s (%s%s%s)\n      %s\n", p->name, tn[p->type],
+                p->defval ? ", default: " : ", required", p->defval ? p->defval : "", p->doc);
+        if (p->choices) {
+            fprintf(out, "      one of: %s\n", p->choices);
+        }
+    }
+}
+
+static int id_valid(const char *id)
+{
+    const char *dot = strchr(id, '.');
+    if (!dot || dot == id || !dot[1]) {
+        return 0;
+    }
+    for (const char *p = id; *p; p++) {
+        if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) || *p == '.' || *p == '_' ||
+              *p == '-')) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static int conf_str(const struct gdx_node *root, const char *key, int required, char **out,
+                    char *errstr, size_t errstr_size)
+{
+    const struct gdx_node *n = gdx_conf_get(root, key);
+    const char *v;
+    char where[256];
+    if (!n) {
+        if (required) {
+            return gdx_seterr(errstr, errstr_size, GDX_ERR_CONFIG,
+                              "%s: missing required key '%s'",
+                              gdx_conf_where(root, where, sizeof(where)), key);
+        }
+        return GDX_OK;
+    }
+    int err = gdx_conf_scalar(n, &v, errstr, errstr_size);
+    if (err) {
+        return err;
+    }
+    if (!*v && required) {
+        return gdx_seterr(errstr, errstr_size, GDX_ERR_CONFIG, "%s: '%s' must not be empty",
+                          gdx_conf_where(n, where, sizeof(where)), key);
+    }
+    free(*out);
+    *out = xstrdup(v);
+    return GDX_OK;
+}
+
+static char *path_join(const char *dir, const char *p)
+{
+    char *out;
+    if (p[0] == '/' || !dir) {
+        return xstrdup(p);
+    }
+    if (asprintf(&out, "%s/%s", dir, p) < 0) {
+        abort();
+    }
+    return out;
+}
+
+static int parse_fields(struct gdx_runtime *rt, char *errstr, size_t errstr_size)
+{
+    const struct gdx_node *fields = gdx_conf_get(rt->root, "fields");
+    char where[256];
+
+    rt->maps = xcalloc(rt->schema->nfields, sizeof(*rt->maps));
+    rt->nmaps = rt->schema->nfields;
+    for (size_t i = 0; i < rt->schema->nfields; i++) {
+        rt->maps[i].field = &rt->schema->fields[i];
+    }
+    if (fields) {
+        if (fields->type != GDX_NODE_MAP) {
+            return gdx_seterr(errstr, errstr_size, GDX_ERR_CONFIG,
+                              "%s: 'fields' must be a map of schema field to source column",
+                              gdx_conf_where(fields, where, sizeof(where)));
+        }
+        for (size_t k = 0; k < fields->nkids; k++) {
+            const struct gdx_node *n = fields->kids[k];
+            const struct gdx_field *f = gdx_schema_field(rt->schema, n->key);
+            struct rt_map *m;
+            if (!f) {
+                return gdx_seterr(errstr, errstr_size, GDX_ERR_CONFIG,
+                                  "%s:%d:%d: field '%s' is not in schema '%s'", n->file,
+                                  n->key_line, n->key_col, n->key, rt->schema->fullname);
+            }
+            m = &rt->maps[f->index];
+            if (n->type == GDX_NODE_SCALAR) {
+                m->column = xstrdup(n->value);
+                continue;
+            }
+            if (n->type != GDX_NODE_MAP) {
+                return gdx_seterr(errstr, errstr_size, GDX_ERR_CONFIG,
+                                  "%s: field '%s' must map to a column name or to a map with "
+                                  "'column', 'format' and 'default'",
+                                  gdx_conf_where(n, where, sizeof(where)), n->key);
+            }
+            static const char *const allowed[] = {"column", "format", "default", NULL};
+            int err = gdx_conf_only_keys(n, allowed, errstr, errstr_size);
+            if (err || (err = conf_str(n, "column", 0, &m->column, errstr, errstr_size)) ||
+                (err = conf_str(n, "format", 0, &m->format, errstr, errstr_size)) ||
+                (err = conf_str(n, "default", 0, &m->defval, errstr, errstr_size))) {
+                return err;
+            }
+        }
+    }
+    for (size_t i = 0; i < rt->nmaps; i++) {
+        if (!rt->maps[i].column) {
+            rt->maps[i].column = xstrdup(rt->maps[i].field->name);
+        }
+    }
+    rt->cache_idx = xcalloc(rt->nmaps, sizeof(int));
+    return GDX_OK;
+}
+
+static int parse_config(struct gdx_runtime *rt, char *errstr, size_t errstr_size)
+{
+    const struct gdx_node *root = rt->root, *n, *conn;
+    char where[256];
+    char *delivery = NULL, *loglevel = NULL;
+    int err;
+
+    if ((err = gdx_conf_only_keys(root, rt_top_keys, errstr, errstr_size))) {
+        return err;
+    }
+    conn = gdx_conf_get(root, "connector");
+    if (!conn || conn->type != GDX_NODE_MAP) {
+        return gdx_seterr(errstr, errstr_size, GDX_ERR_CONFIG,
+                          "%s: missing required map 'connector' (id, kind)",
+                          gdx_conf_where(conn ? conn : root, where, sizeof(where)));
+    }
+    static const char *const conn_keys[] = {"id", "kind", "unit", "system", NULL};
+    if ((err = gdx_conf_only_keys(conn, conn_keys, errstr, errstr_size)) ||
+        (err = conf_str(conn, "id", 1, &rt->id, errstr, errstr_size)) ||
+        (err = conf_str(conn, "kind", 1, &rt->kind, errstr, errstr_size)) ||
+        (err = conf_str(conn, "unit", 0, &rt->unit, errstr, errstr_size)) ||
+        (err = conf_str(conn, "system", 0, &rt->system, errstr, errstr_size))) {
+        return err;
+    }
+    if (!id_valid(rt->id)) {
+        return gdx_seterr(errstr, errstr_size, GDX_ERR_CONFIG,
+                          "%s: connector id '%s' must be <unit>.<system> in lowercase ASCII "
+                          "(letters, digits, '_', '-')",
+                          gdx_conf_where(gdx_conf_get(conn, "id"), where, sizeof(where)),
+                          rt->id);
+    }
+    if (!rt->unit) {
+        rt->unit = strndup(rt->id, (size_t)(strchr(rt->id, '.') - rt->id));
+    }
+    if (!rt->system) {
+        rt->system = xstrdup(strchr(rt->id, '.') + 1);
+    }
+    rt->conn = gdx_connector_find(rt->kind);
+    if (!rt->conn) {
+        char kinds[256] = "";
+        for (size_t i = 0; gdx_connectors[i]; i++) {
+            size_t l = strlen(kinds);
+            snprintf(kinds + l, sizeof(kinds) - l, "%s%s", l ? ", " : "", gdx_connectors[i]->name);
+        }
+        return gdx_seterr(errstr, errstr_size, GDX_ERR_CONFIG,
+                          "%s: unknown connector kind '%s' (known: %s)",
+                          gdx_conf_where(gdx_conf_get(conn, "kind"), where, sizeof(where)),
+                          rt->kind, kinds);
+    }
+
+    n = gdx_conf_get(root, "kafka");
+    if ((err = gdx_kafka_conf_parse(n, &rt->kafka, errstr, errstr_size))) {
+        return err;
+    }
+    if (!rt->kafka.bootstrap) {
+        return gdx_seterr(errstr, errstr_size, GDX_ERR_CONFIG,
+                          "%s: missing required key 'kafka.bootstrap.servers'",
+                          gdx_conf_where(n ? n : root, where, sizeof(where)));
+    }
+    if ((err = conf_str(root, "topic", 1, &rt->topic, errstr, errstr_size)) ||
+        (err = conf_str(root, "schema", 1, &rt->schema_path, errstr, errstr_size)) ||
+        (err = conf_str(root, "key", 0, &rt->key_field, errstr, errstr_size)) ||
+        (err = conf_str(root, "delivery", 0, &delivery, errstr, errstr_size)) ||
+        (err = conf_str(root, "dlq.topic", 0, &rt->dlq_topic, errstr, errstr_size)) ||
+        (err = conf_str(root, "offsets.topic", 0, &rt->offsets_topic, errstr, errstr_size)) ||
+        (err = conf_str(root, "state.dir", 0, &rt->state_dir, errstr, errstr_size)) ||
+        (err = conf_str(root, "log.level", 0, &loglevel, errstr, errstr_size))) {
+        goto out;
+    }
+    rt->exactly_once = 1;
+    if (delivery) {
+        if (!strcmp(delivery, "at-least-once")) {
+            rt->exactly_once = 0;
+        } else if (strcmp(delivery, "exactly-once")) {
+            err = gdx_seterr(errstr, errstr_size, GDX_ERR_CONFIG,
+                             "%s: delivery must be 'exactly-once' or 'at-least-once', not '%s'",
+                             gdx_conf_where(gdx_conf_get(root, "delivery"), where, sizeof(where)),
+                             delivery);
+            goto out;
+        }
+    }
+    if (loglevel) {
+        int lvl = gdx_log_level_parse(loglevel);
+        if (lvl < 0) {
+            err = gdx_seterr(errstr, errstr_size, GDX_ERR_CONFIG,
+                             "%s: log.level must be error, warn, info or debug",
+                             gdx_conf_where(gdx_conf_get(root, "log.level"), where, sizeof(where)));
+            goto out;
+        }
+        gdx_log_set_level(lvl);
+    }
+
+    /* batch bounds */
+    rt->batch_max_records = 10000;
+    rt->batch_max_bytes = 8 << 20;
+    rt->batch_max_ms = 1000;
+    n = gdx_conf_get(root, "batch");
+    if (n) {
+        static const char *const bkeys[] = {"max.records", "max.bytes", "max.ms", NULL};
+        if (n->type != GDX_NODE_MAP) {
+            err = gdx_seterr(errstr, errstr_size, GDX_ERR_CONFIG, "%s: 'batch' must be a map",
+                             gdx_conf_where(n, where, sizeof(where)));
+            goto out;
+        }
+        const struct gdx_node *v;
+        if ((err = gdx_conf_only_keys(n, bkeys, errstr, errstr_size)) ||
+            ((v = gdx_conf_get(n, "max.records")) &&
+             (err = gdx_conf_int(v, 1, 10000000, &rt->batch_max_records, errstr, errstr_size))) ||
+            ((v = gdx_conf_get(n, "max.bytes")) &&
+             (err = gdx_conf_size(v, &rt->batch_max_bytes, errstr, errstr_size))) ||
+            ((v = gdx_conf_get(n, "max.ms")) &&
+             (err = gdx_conf_duration(v, &rt->batch_max_ms, errstr, errstr_size)))) {
+            goto out;
+        }
+    }
+    rt->record_max_bytes = 1 << 20;
+    rt->inflight_max_bytes = 64 << 20;
+    rt->poll_interval_ms = 1000;
+    rt->grace_ms = 10000;
+    if (((n = gdx_conf_get(root, "record.max.bytes")) &&
+         (err = gdx_conf_size(n, &rt->record_max_bytes, errstr, errstr_size))) ||
+        ((n = gdx_conf_get(root, "inflight.max.bytes")) &&
+         (err = gdx_conf_size(n, &rt->inflight_max_bytes, errstr, errstr_size))) ||
+        ((n = gdx_conf_get(root, "poll.interval.ms")) &&
+         (err = gdx_conf_duration(n, &rt->poll_interval_ms, errstr, errstr_size))) ||
+        ((n = gdx_conf_get(root, "shutdown.grace.ms")) &&
+         (err = gdx_conf_duration(n, &rt->grace_ms, errstr, errstr_size)))) {
+        goto out;
+    }
+    if (rt->inflight_max_bytes < (1 << 20)) {
+        err = gdx_seterr(errstr, errstr_size, GDX_ERR_CONFIG,
+                         "%s: inflight.max.bytes must be at least 1MiB",
+                         gdx_conf_where(gdx_conf_get(root, "inflight.max.bytes"), where,
+                                        sizeof(where)));
+        goto out;
+    }
+    if (!rt->dlq_topic && asprintf(&rt->dlq_topic, "_gdx.dlq.%s", rt->id) < 0) {
+        abort();
+    }
+    if (!rt->offsets_topic) {
+        rt->offsets_topic = xstrdup(RT_OFFSETS_TOPIC);
+    }
+    if (!rt->state_dir) {
+        const char *e = getenv("GDX_STATE_DIR");
+        rt->state_dir = xstrdup(e && *e ? e : "/var/lib/gdx");
+    } else {
+        char *p = path_join(rt->dir, rt->state_dir);
+        free(rt->state_dir);
+        rt->state_dir = p;
+    }
+
+    /* schema and mapping */
+    {
+        char *sp = path_join(rt->dir, rt->schema_path);
+        char serr[512];
+        rt->schema = gdx_schema_load(sp, serr, sizeof(serr));
+        free(sp);
+        if (!rt->schema) {
+            err = gdx_seterr(errstr, errstr_size, GDX_ERR_CONFIG, "%s: %s",
+                             gdx_conf_where(gdx_conf_get(root, "schema"), where, sizeof(where)),
+                             serr);
+            goto out;
+        }
+    }
+    if ((err = parse_fields(rt, errstr, errstr_size))) {
+        goto out;
+    }
+    if (rt->key_field) {
+        const struct gdx_field *f = gdx_schema_field(rt->schema, rt->key_field);
+        if (!f) {
+            err = gdx_seterr(errstr, errstr_size, GDX_ERR_CONFIG,
+                             "%s: key field '%s' is not in schema '%s'",
+                             gdx_conf_where(gdx_conf_get(root, "key"), where, sizeof(where)),
+                             rt->key_field, rt->schema->fullname);
+            goto out;
+        }
+        rt->key_map = &rt->maps[f->index];
+    }
+
+    /* the connector's own section */
+    rt->inst = xcalloc(1, rt->conn->inst_size);
+    n = gdx_conf_get(root, "source");
+    if (n && n->type != GDX_NODE_MAP) {
+        err = gdx_seterr(errstr, errstr_size, GDX_ERR_CONFIG, "%s: 'source' must be a map",
+                         gdx_conf_where(n, where, sizeof(where)));
+        goto out;
+    }
+    if ((err = gdx_conf_bind(n, "source", rt->conn->props, rt->inst,
+                             gdx_conf_where(root, where, sizeof(where)), errstr, errstr_size))) {
+        goto out;
+    }
+    err = GDX_OK;
+out:
+    free(delivery);
+    free(loglevel);
+    return err;
+}
+
+int gdx_runtime_new(struct gdx_runtime **rtp, const char *path, char *errstr,
+                    size_t errstr_size)
+{
+    struct gdx_runtime *rt = xcalloc(1, sizeof(*rt));
+    char *slash;
+    int err;
+
+    *rtp = NULL;
+    rt->lock_fd = -1;
+    rt->ctx.rt = rt;
+    rt->path = xstrdup(path);
+    rt->dir = xstrdup(path);
+    slash = strrchr(rt->dir, '/');
+    if (slash) {
+        *slash = '\0';
+    } else {
+        free(rt->dir);
+        rt->dir = xstrdup(".");
+    }
+    rt->root = gdx_conf_load(path, errstr, errstr_size);
+    if (!rt->root) {
+        gdx_runtime_destroy(rt);
+        return GDX_ERR_CONFIG;
+    }
+    if ((err = gdx_conf_digest(path, rt->config_sm3, errstr, errstr_size)) ||
+        (err = parse_config(rt, errstr, errstr_size))) {
+        gdx_runtime_destroy(rt);
+        return err == GDX_ERR_IO ? GDX_ERR_CONFIG : err;
+    }
+    gdx_log_set_component(rt->id);
+    gdx_soe_header(rt->frame, rt->schema->fingerprint);
+    rt->enc = gdx_encoder_new(rt->schema, errstr, errstr_size);
+    if (!rt->enc) {
+        gdx_runtime_destroy(rt);
+        return GDX_ERR_SCHEMA;
+    }
+    *rtp = rt;
+    return GDX_OK;
+}
+
+const char *gdx_runtime_id(const struct gdx_runtime *rt)
+{
+    return rt->id;
+}
+
+static void kafka_close(struct gdx_runtime *rt);
+
+void gdx_runtime_destroy(struct gdx_runtime *rt)
+{
+    if (!rt) {
+        return;
+    }
+    kafka_close(rt);
+    if (rt->consumer) {
+        rd_kafka_consumer_close(rt->consumer);
+        rd_kafka_destroy(rt->consumer);
+    }
+    if (rt->conn && rt->inst) {
+        if (rt->inst_inited) {
+            rt->conn->fini(&rt->ctx, rt->inst);
+        }
+        gdx_conf_unbind(rt->conn->props, rt->inst);
+    }
+    free(rt->inst);
+    for (size_t i = 0; i < rt->nmaps; i++) {
+        free(rt->maps[i].column);
+        free(rt->maps[i].format);
+        free(rt->maps[i].defval);
+    }
+    free(rt->maps);
+    free(rt->cache_idx);
+    gdx_encoder_destroy(rt->enc);
+    gdx_schema_destroy(rt->schema);
+    gdx_kafka_conf_release(&rt->kafka);
+    free(rt->valbuf);
+    free(rt->batch.offset);
+    free(rt->committed);
+    if (rt->lock_fd >= 0) {
+        unlink(rt->lock_path);
+        close(rt->lock_fd);
+    }
+    free(rt->id);
+    free(rt->unit);
+    free(rt->system);
+    free(rt->kind);
+    free(rt->topic);
+    free(rt->dlq_topic);
+    free(rt->offsets_topic);
+    free(rt->schema_path);
+    free(rt->key_field);
+    free(rt->state_dir);
+    free(rt->path);
+    free(rt->dir);
+    gdx_conf_destroy(rt->root);
+    free(rt);
+}
+
+/* ---------------------------------------------------------------------------------------
+ * Per-host lock: a second copy of a connector on one host is refused at start. Across hosts
+ * the cluster fences it by transactional.id.
+ */
+
+static int lock_take(struct gdx_runtime *rt, char *errstr, size_t errstr_size)
+{
+    struct flock fl;
+    char pidbuf[32];
+    int fd;
+
+    if (mkdir(rt->state_dir, 0750) && errno != EEXIST) {
+        return gdx_seterr(errstr, errstr_size, GDX_ERR_IO, "cannot create state dir '%s': %s",
+                          rt->state_dir, strerror(errno));
+    }
+    snprintf(rt->lock_path, sizeof(rt->lock_path), "%s/%s.lock", rt->state_dir, rt->id);
+    fd = open(rt->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+    if (fd < 0) {
+        return gdx_seterr(errstr, errstr_size, GDX_ERR_IO, "cannot open lock '%s': %s",
+                          rt->lock_path, strerror(errno));
+    }
+    memset(&fl, 0, sizeof(fl));
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+    if (fcntl(fd, F_SETLK, &fl) < 0) {
+        long pid = 0;
+        struct flock q = fl;
+        if (fcntl(fd, F_GETLK, &q) == 0 && q.l_type != F_UNLCK) {
+            pid = q.l_pid;
+        } else {
+            ssize_t n = pread(fd, pidbuf, sizeof(pidbuf) - 1, 0);
+            pidbuf[n > 0 ? n : 0] = '\0';
+            pid = strtol(pidbuf, NULL, 10);
+        }
+        close(fd);
+        rt->lock_path[0] = '\0';
+        return gdx_seterr(errstr, errstr_size, GDX_ERR_LOCKED,
+                          "connector '%s' is already running on this host (pid %ld, lock '%s/%s.lock')",
+                          rt->id, pid, rt->state_dir, rt->id);
+    }
+    int n = snprintf(pidbuf, sizeof(pidbuf), "%ld\n", (long)getpid());
+    if (ftruncate(fd, 0) == 0 && pwrite(fd, pidbuf, (size_t)n, 0) < 0) {
+        /* the lock itself is what matters; the pid is informational */
+    }
+    rt->lock_fd = fd;
+    return GDX_OK;
+}
+
+/* ---------------------------------------------------------------------------------------
+ * Kafka
+ */
+
+static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opaque)
+{
+    struct gdx_runtime *rt = opaque;
+    (void)rk;
+    if ((uint64_t)(uintptr_t)msg->_private != rt->gen) {
+        return; /* a report from an attempt already given up */
+    }
+    if (msg->err) {
+        rt->dr_failed++;
+        if (!rt->dr_err) {
+            rt->dr_err = msg->err;
+        }
+    } else {
+        rt->dr_ok++;
+    }
+}
+
+static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+    struct gdx_runtime *rt = opaque;
+    if (err == RD_KAFKA_RESP_ERR__FATAL) {
+        char buf[512];
+        rd_kafka_resp_err_t ferr = rd_kafka_fatal_error(rk, buf, sizeof(buf));
+        gdx_log(GDX_LOG_ERROR, "kafka producer fatal error, recreating the producer",
+                " error=%s reason=\"%s\"", rd_kafka_err2name(ferr), buf);
+        rt->fatal = 1;
+        return;
+    }
+    if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || err == RD_KAFKA_RESP_ERR__TRANSPORT ||
+        err == RD_KAFKA_RESP_ERR__RESOLVE) {
+        if (!rt->kafka_down) {
+            rt->kafka_down = 1;
+            rt->kafka_down_since = mono_ms();
+            gdx_log(GDX_LOG_WARN, "kafka unreachable, holding the batch and retrying",
+                    " error=%s", rd_kafka_err2name(err));
+        }
+        return;
+    }
+    gdx_log(GDX_LOG_DEBUG, "kafka error", " error=%s reason=\"%s\"",
+            rd_kafka_err2name(err), reason);
+}
+
+static void kafka_up(struct gdx_runtime *rt)
+{
+    if (rt->kafka_down) {
+        gdx_log(GDX_LOG_INFO, "kafka reachable again", " outage_ms=%" PRId64,
+                mono_ms() - rt->kafka_down_since);
+        rt->kafka_down = 0;
+    }
+}
+
+static void kafka_close(struct gdx_runtime *rt)
+{
+    if (rt->rkt) {
+        rd_kafka_topic_destroy(rt->rkt);
+    }
+    if (rt->rkt_dlq) {
+        rd_kafka_topic_destroy(rt->rkt_dlq);
+    }
+    if (rt->rkt_off) {
+        rd_kafka_topic_destroy(rt->rkt_off);
+    }
+    rt->rkt = rt->rkt_dlq = rt->rkt_off = NULL;
+    if (rt->rk) {
+        /* Outstanding messages belong to an attempt that is being given up or already
+         * committed: purge instead of waiting, so close never hangs on a dead cluster. */
+        rd_kafka_purge(rt->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+        rd_kafka_flush(rt->rk, 1000);
+        rd_kafka_destroy(rt->rk);
+        rt->rk = NULL;
+    }
+}
+
+static int kafka_open(struct gdx_runtime *rt, char *errstr, size_t errstr_size)
+{
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    char rderr[512], buf[64], tid[300];
+    int err;
+
+    rd_kafka_conf_set_opaque(conf, rt);
+    rd_kafka_conf_set_dr_msg_cb(conf, dr_cb);
+    rd_kafka_conf_set_error_cb(conf, error_cb);
+    snprintf(buf, sizeof(buf), "%" PRId64, rt->inflight_max_bytes / 1024);
+    snprintf(tid, sizeof(tid), "gdx-%s", rt->id);
+    if ((err = gdx_kafka_set(conf, "client.id", tid, errstr, errstr_size)) ||
+        (err = gdx_kafka_set(conf, "enable.idempotence", "true", errstr, errstr_size)) ||
+        (err = gdx_kafka_set(conf, "acks", "all", errstr, errstr_size)) ||
+        (err = gdx_kafka_set(conf, "partitioner", "murmur2_random", errstr, errstr_size)) ||
+        (err = gdx_kafka_set(conf, "queue.buffering.max.kbytes", buf, errstr, errstr_size)) ||
+        (err = gdx_kafka_set(conf, "queue.buffering.max.messages", "1000000", errstr,
+                             errstr_size)) ||
+        (err = gdx_kafka_set(conf, "linger.ms", "5", errstr, errstr_size)) ||
+        (err = gdx_kafka_set(conf, "message.timeout.ms", "300000", errstr, errstr_size)) ||
+        (err = gdx_kafka_conf_apply(&rt->kafka, conf, errstr, errstr_size))) {
+        rd_kafka_conf_destroy(conf);
+        return err;
+    }
+    if (rt->exactly_once &&
+        ((err = gdx_kafka_set(conf, "transactional.id", tid, errstr, errstr_size)) ||
+         (err = gdx_kafka_set(conf, "transaction.timeout.ms", "300000", errstr, errstr_size)))) {
+        rd_kafka_conf_destroy(conf);
+        return err;
+    }
+    rt->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, rderr, sizeof(rderr));
+    if (!rt->rk) {
+        rd_kafka_conf_destroy(conf);
+        return gdx_seterr(errstr, errstr_size, GDX_ERR_CONFIG, "cannot create producer: %s",
+                          rderr);
+    }
+    rt->rkt = rd_kafka_topic_new(rt->rk, rt->topic, NULL);
+    rt->rkt_dlq = rd_kafka_topic_new(rt->rk, rt->dlq_topic, NULL);
+    rt->rkt_off = rd_kafka_topic_new(rt->rk, rt->offsets_topic, NULL);
+    rt->fatal = 0;
+    return GDX_OK;
+}
+
+/* Classify a transactional API error: returns GDX_ERR_RETRY (call again), GDX_ERR_FAIL
+ * (abort the transaction) or GDX_ERR_FATAL (recreate the producer). Destroys @p error. */
+static int txn_error(struct gdx_runtime *rt, const char *what, rd_kafka_error_t *error)
+{
+    int ret;
+    if (rd_kafka_error_is_fatal(error)) {
+        ret = GDX_ERR_FATAL;
+    } else if (rd_kafka_error_txn_requires_abort(error)) {
+        ret = GDX_ERR_FAIL;
+    } else if (rd_kafka_error_is_retriable(error)) {
+        ret = GDX_ERR_RETRY;
+    } else {
+        ret = GDX_ERR_FAIL;
+    }
+    gdx_log(ret == GDX_ERR_RETRY ? GDX_LOG_WARN : GDX_LOG_ERROR, what,
+            " error=%s reason=\"%s\" action=%s", rd_kafka_error_name(error),
+            rd_kafka_error_string(error),
+            ret == GDX_ERR_RETRY ? "retry" : ret == GDX_ERR_FATAL ? "recreate-producer" : "abort");
+    rd_kafka_error_destroy(error);
+    (void)rt;
+    return ret;
+}
+
+/* Bring a producer up: create it and, exactly once, init transactions; retries with
+ * backoff while the cluster is unreachable. */
+static int producer_up(struct gdx_runtime *rt, char *errstr, size_t errstr_size)
+{
+    int64_t backoff = 500;
+    int err;
+    for (;;) {
+        if (!rt->rk && (err = kafka_open(rt, errstr, errstr_size))) {
+            return err;
+        }
+        if (!rt->exactly_once) {
+            return GDX_OK;
+        }
+        rd_kafka_error_t *error = rd_kafka_init_transactions(rt->rk, RT_KAFKA_TIMEOUT);
+        if (!error) {
+            kafka_up(rt);
+            return GDX_OK;
+        }
+        err = txn_error(rt, "cannot initialise transactions", error);
+        if (err != GDX_ERR_RETRY) {
+            kafka_close(rt);
+        }
+        if (stopping(rt)) {
+            return GDX_ERR_STOPPED;
+        }
+        nap(rt, backoff);
+        backoff = backoff * 2 > RT_BACKOFF_MAX_MS ? RT_BACKOFF_MAX_MS : backoff * 2;
+    }
+}
+
+/* Read the committed position from the offsets topic, retrying while Kafka is away. */
+static int position_read(struct gdx_runtime *rt, char *errstr, size_t errstr_size)
+{
+    int64_t backoff = 500;
+    for (;;) {
+        char *value = NULL;
+        int err;
+        if (!rt->consumer) {
+            char cid[300];
+            snprintf(cid, sizeof(cid), "gdx-%s-offsets", rt->id);
+            rt->consumer = gdx_kafka_consumer_new(&rt->kafka, cid, errstr, errstr_size);
+            if (!rt->consumer) {
+                return GDX_ERR_CONFIG;
+            }
+        }
+        err = gdx_kafka_read_last(rt->consumer, rt->offsets_topic, rt->id, RT_KAFKA_TIMEOUT,
+                                  &value, NULL, errstr, errstr_size);
+        if (err == GDX_OK) {
+            json_error_t jerr;
+            json_t *doc = NULL, *off;
+            free(rt->committed);
+            rt->committed = NULL;
+            if (value) {
+                doc = json_loads(value, 0, &jerr);
+                off = doc ? json_object_get(doc, "offset") : NULL;
+                if (!off) {
+                    gdx_seterr(errstr, errstr_size, GDX_ERR_PARSE,
+                               "offset record of '%s' in '%s' is not valid: %s", rt->id,
+                               rt->offsets_topic, doc ? "no 'offset' member" : jerr.text);
+                    json_decref(doc);
+                    free(value);
+                    return GDX_ERR_PARSE;
+                }
+                if (!json_is_null(off)) {
+                    rt->committed = json_dumps(off, JSON_COMPACT | JSON_ENCODE_ANY);
+                }
+                json_decref(doc);
+            }
+            free(value);
+            kafka_up(rt);
+            rt->reposition = 1;
+            return GDX_OK;
+        }
+        if (err != GDX_ERR_RETRY && err != GDX_ERR_NOENT) {
+            return err;
+        }
+        if (!rt->kafka_down) {
+            rt->kafka_down = 1;
+            rt->kafka_down_since = mono_ms();
+            gdx_log(GDX_LOG_WARN, "cannot read the committed position, retrying",
+                    " reason=\"%s\"", errstr);
+        }
+        if (stopping(rt)) {
+            return GDX_ERR_STOPPED;
+        }
+        nap(rt, backoff);
+        backoff = backoff * 2 > RT_BACKOFF_MAX_MS ? RT_BACKOFF_MAX_MS : backoff * 2;
+    }
+}
+
+/* ---------------------------------------------------------------------------------------
+ * Batches
+ */
+
+static void batch_new_id(struct gdx_runtime *rt)
+{
+    if (!rt->batch_prefix[0]) {
+        unsigned char r[6];
+        if (RAND_bytes(r, sizeof(r)) != 1) {
+            memset(r, 0, sizeof(r));
+        }
+        snprintf(rt->batch_prefix, sizeof(rt->batch_prefix), "%02x%02x%02x%02x%02x%02x", r[0],
+                 r[1], r[2], r[3], r[4], r[5]);
+    }
+    snprintf(rt->batch.id, sizeof(rt->batch.id), "%s-%" PRIu64, rt->batch_prefix,
+             ++rt->batch_seq);
+}
+
+/* Open the batch (lazily, at its first record or position). */
+static int batch_open(struct gdx_runtime *rt)
+{
+    struct gdx_batch *b = &rt->batch;
+    if (b->open) {
+        return GDX_OK;
+    }
+    if (rt->exactly_once) {
+        rd_kafka_error_t *error = rd_kafka_begin_transaction(rt->rk);
+        if (error) {
+            int err = txn_error(rt, "cannot begin transaction", error);
+            b->error = 1;
+            return err;
+        }
+    }
+    b->open = 1;
+    return GDX_OK;
+}
+
+static void batch_reset(struct gdx_runtime *rt)
+{
+    struct gdx_batch *b = &rt->batch;
+    free(b->offset);
+    memset(b, 0, sizeof(*b));
+    b->rt = rt;
+    b->started_ms = mono_ms();
+    rt->gen++;
+    rt->dr_ok = rt->dr_failed = 0;
+    rt->dr_err = 0;
+    batch_new_id(rt);
+}
+
+static void update_extracted_at(struct gdx_runtime *rt)
+{
+    int64_t now = gdx_now_ms();
+    if (now != rt->extracted_ms) {
+        rt->extracted_ms = now;
+        gdx_time_format_ms(now, rt->extracted_at);
+    }
+}
+
+/* Produce one message with backpressure: a full queue blocks (the source pauses) rather
+ * than growing memory. Takes ownership of @p hdrs. */
+static int produce(struct gdx_runtime *rt, rd_kafka_topic_t *rkt, int32_t partition,
+                   const void *key, size_t keylen, const void *val, size_t vlen,
+                   rd_kafka_headers_t *hdrs)
+{
+    for (;;) {
+        rd_kafka_resp_err_t err = rd_kafka_producev(
+            rt->rk, RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_PARTITION(partition),
+            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key, keylen),
+            RD_KAFKA_V_VALUE((void *)(uintptr_t)val, vlen), RD_KAFKA_V_HEADERS(hdrs),
+            RD_KAFKA_V_OPAQUE((void *)(uintptr_t)rt->gen), RD_KAFKA_V_END);
+        if (!err) {
+            return GDX_OK;
+        }
+        if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL && !rt->fatal) {
+            rd_kafka_poll(rt->rk, 50);
+            continue;
+        }
+        rd_kafka_headers_destroy(hdrs);
+        gdx_log(GDX_LOG_ERROR, "cannot produce", " topic=%s error=%s", rd_kafka_topic_name(rkt),
+                rd_kafka_err2name(err));
+        rt->batch.error = 1;
+        return err == RD_KAFKA_RESP_ERR__FATAL ? GDX_ERR_FATAL : GDX_ERR_KAFKA;
+    }
+}
+
+static rd_kafka_headers_t *lineage_headers(struct gdx_runtime *rt, const char *pos)
+{
+    rd_kafka_headers_t *h = rd_kafka_headers_new(10);
+    char conn[200];
+    snprintf(conn, sizeof(conn), "%s@%s", rt->id, GDX_VERSION);
+    update_extracted_at(rt);
+    rd_kafka_header_add(h, "gdx.unit", -1, rt->unit, -1);
+    rd_kafka_header_add(h, "gdx.system", -1, rt->system, -1);
+    rd_kafka_header_add(h, "gdx.connector", -1, conn, -1);
+    rd_kafka_header_add(h, "gdx.config", -1, rt->config_sm3, -1);
+    rd_kafka_header_add(h, "gdx.src.pos", -1, pos ? pos : "", -1);
+    rd_kafka_header_add(h, "gdx.extracted.at", -1, rt->extracted_at, -1);
+    rd_kafka_header_add(h, "gdx.batch", -1, rt->batch.id, -1);
+    return h;
+}
+
+static const char *level_name(enum gdx_level l)
+{
+    return l == GDX_LEVEL_CORE ? "core" : l == GDX_LEVEL_IMPORTANT ? "important" : "general";
+}
+
+/* Send a row to the dead letter topic with its context, inside the open batch. */
+static int dead_letter(struct gdx_runtime *rt, const struct gdx_row *row, const char *stage,
+                       const char *reason, const char *field)
+{
+    rd_kafka_headers_t *h = lineage_headers(rt, row->pos);
+    const char *raw = row->raw ? row->raw : "";
+    size_t rawlen = row->raw ? row->raw_len : 0;
+
+    rd_kafka_header_add(h, "gdx.error.stage", -1, stage, -1);
+    rd_kafka_header_add(h, "gdx.error.reason", -1, reason, -1);
+    rd_kafka_header_add(h, "gdx.error.field", -1, field ? field : "", -1);
+    rd_kafka_header_add(h, "gdx.error.topic", -1, rt->topic, -1);
+    rd_kafka_header_add(h, "gdx.error.schema", -1, rt->schema->fullname, -1);
+    rt->batch.dead++;
+    gdx_log(GDX_LOG_WARN, "dead letter", " pos=%s stage=%s field=%s reason=\"%s\"",
+            row->pos ? row->pos : "-", stage, field ? field : "-", reason);
+    return produce(rt, rt->rkt_dlq, RD_KAFKA_PARTITION_UA, row->pos,
+                   row->pos ? strlen(row->pos) : 0, raw, rawlen, h);
+}
+
+static void cache_columns(struct gdx_runtime *rt, const struct gdx_row *row)
+{
+    if (rt->cache_names == row->names && rt->cache_nfields == row->nfields) {
+        return;
+    }
+    for (size_t i = 0; i < rt->nmaps; i++) {
+        rt->cache_idx[i] = -1;
+        for (size_t c = 0; c < row->nfields; c++) {
+            if (row->names[c] && !strcmp(row->names[c], rt->maps[i].column)) {
+                rt->cache_idx[i] = (int)c;
+                break;
+            }
+        }
+    }
+    rt->cache_names = row->names;
+    rt->cache_nfields = row->nfields;
+}
+
+static int batch_full(struct gdx_runtime *rt)
+{
+    struct gdx_batch *b = &rt->batch;
+    if (b->records + b->dead >= (uint64_t)rt->batch_max_records ||
+        b->bytes >= (uint64_t)rt->batch_max_bytes ||
+        mono_ms() - b->started_ms >= rt->batch_max_ms || stopping(rt)) {
+        b->full = 1;
+    }
+    return b->full;
+}
+
+static void set_offset(struct gdx_batch *batch, const char *offset_json)
+{
+    size_t n = strlen(offset_json);
+    char *p = realloc(batch->offset, n + 1);
+    if (!p) {
+        abort();
+    }
+    memcpy(p, offset_json, n + 1);
+    batch->offset = p;
+}
+
+void gdx_batch_set_offset(struct gdx_batch *batch, const char *offset_json)
+{
+    if (batch_open(batch->rt) == GDX_OK) {
+        set_offset(batch, offset_json);
+    }
+}
+
+size_t gdx_batch_count(const struct gdx_batch *batch)
+{
+    return (size_t)(batch->records + batch->dead);
+}
+
+int gdx_batch_add(struct gdx_batch *batch, const struct gdx_row *row, const char *offset_after)
+{
+    struct gdx_runtime *rt = batch->rt;
+    char reason[512];
+    const void *body;
+    size_t body_len;
+    enum gdx_level level = GDX_LEVEL_GENERAL;
+    const char *key = NULL;
+    size_t keylen = 0;
+    int err;
+
+    if (batch->error || batch_open(rt) != GDX_OK) {
+        return GDX_ERR_FULL; /* the batch is failing: stop reading, it will be re-read */
+    }
+    if (offset_after) {
+        set_offset(batch, offset_after);
+    }
+    if (row->pos) {
+        if (!batch->first_pos[0]) {
+            snprintf(batch->first_pos, sizeof(batch->first_pos), "%s", row->pos);
+        }
+        snprintf(batch->last_pos, sizeof(batch->last_pos), "%s", row->pos);
+    }
+    if (row->error) {
+        dead_letter(rt, row, "parse", row->error, row->error_field);
+        return batch_full(rt) ? GDX_ERR_FULL : GDX_OK;
+    }
+
+    cache_columns(rt, row);
+    gdx_encoder_reset(rt->enc);
+    for (size_t i = 0; i < rt->nmaps; i++) {
+        const struct rt_map *m = &rt->maps[i];
+        int c = rt->cache_idx[i];
+        const char *text = NULL;
+        size_t len = 0;
+        if (c >= 0) {
+            text = row->values[c];
+            len = text ? row->lens[c] : 0;
+        }
+        if ((!text || len == 0) && m->defval) {
+            text = m->defval;
+            len = strlen(text);
+        }
+        if (c < 0 && !text) {
+            continue; /* absent: default or an error at finish */
+        }
+        err = gdx_encoder_set(rt->enc, m->field, text, len, m->format, reason, sizeof(reason));
+        if (err) {
+            dead_letter(rt, row, "validate", reason, m->field->name);
+            return batch_full(rt) ? GDX_ERR_FULL : GDX_OK;
+        }
+        if (text && m->field->level > level) {
+            level = m->field->level;
+        }
+        if (m == rt->key_map && text) {
+            key = text;
+            keylen = len;
+        }
+    }
+    err = gdx_encoder_finish(rt->enc, (size_t)rt->record_max_bytes, &body, &body_len, reason,
+                             sizeof(reason));
+    if (err) {
+        dead_letter(rt, row, err == GDX_ERR_FULL ? "encode" : "map", reason, NULL);
+        return batch_full(rt) ? GDX_ERR_FULL : GDX_OK;
+    }
+
+    size_t need = GDX_SOE_HEADER_LEN + body_len;
+    if (need > rt->valbuf_size) {
+        size_t sz = need * 2;
+        unsigned char *p = realloc(rt->valbuf, sz);
+        if (!p) {
+            abort();
+        }
+        rt->valbuf = p;
+        rt->valbuf_size = sz;
+    }
+    memcpy(rt->valbuf, rt->frame, GDX_SOE_HEADER_LEN);
+    memcpy(rt->valbuf + GDX_SOE_HEADER_LEN, body, body_len);
+
+    rd_kafka_headers_t *h = lineage_headers(rt, row->pos);
+    rd_kafka_header_add(h, "gdx.level", -1, level_name(level), -1);
+    err = produce(rt, rt->rkt, RD_KAFKA_PARTITION_UA, key, keylen, rt->valbuf, need, h);
+    if (err) {
+        return GDX_ERR_FULL;
+    }
+    batch->records++;
+    batch->bytes += need;
+    return batch_full(rt) ? GDX_ERR_FULL : GDX_OK;
+}
+
+/* Wait for every delivery report of the attempt; a stop request bounds the wait by the
+ * grace period. */
+static int wait_delivered(struct gdx_runtime *rt, int64_t deadline)
+{
+    while (rd_kafka_outq_len(rt->rk) > 0) {
+        rd_kafka_poll(rt->rk, 100);
+        if (rt->fatal) {
+            return GDX_ERR_FATAL;
+        }
+        if (rt->dr_failed) {
+            return GDX_ERR_FAIL;
+        }
+        if (deadline && mono_ms() > deadline) {
+            return GDX_ERR_STOPPED;
+        }
+    }
+    rd_kafka_poll(rt->rk, 0);
+    if (rt->dr_failed) {
+        gdx_log(GDX_LOG_WARN, "batch not delivered, it will be re-sent from the committed position",
+                " batch=%s failed=%" PRIu64 " error=%s", rt->batch.id, rt->dr_failed,
+                rd_kafka_err2name(rt->dr_err));
+        return GDX_ERR_FAIL;
+    }
+    return rt->fatal ? GDX_ERR_FATAL : GDX_OK;
+}
+
+static char *offset_record(struct gdx_runtime *rt)
+{
+    json_t *doc = json_object(), *off = NULL;
+    char at[32];
+    char *s;
+    if (rt->batch.offset) {
+        off = json_loads(rt->batch.offset, JSON_DECODE_ANY, NULL);
+    }
+    gdx_time_format_ms(gdx_now_ms(), at);
+    json_object_set_new(doc, "connector", json_string(rt->id));
+    json_object_set_new(doc, "batch", json_string(rt->batch.id));
+    json_object_set_new(doc, "offset", off ? off : json_null());
+    json_object_set_new(doc, "records", json_integer((json_int_t)rt->batch.records));
+    json_object_set_new(doc, "dead", json_integer((json_int_t)rt->batch.dead));
+    json_object_set_new(doc, "src.from", json_string(rt->batch.first_pos));
+    json_object_set_new(doc, "src.to", json_string(rt->batch.last_pos));
+    json_object_set_new(doc, "topic", json_string(rt->topic));
+    json_object_set_new(doc, "config", json_string(rt->config_sm3));
+    json_object_set_new(doc, "committed.at", json_string(at));
+    s = json_dumps(doc, JSON_COMPACT);
+    json_decref(doc);
+    return s;
+}
+
+static int produce_offset(struct gdx_runtime *rt, const char *value)
+{
+    rd_kafka_headers_t *h = rd_kafka_headers_new(2);
+    rd_kafka_header_add(h, "gdx.batch", -1, rt->batch.id, -1);
+    return produce(rt, rt->rkt_off, rt->offsets_partition, rt->id, strlen(rt->id), value,
+                   value ? strlen(value) : 0, h);
+}
+
+/* Abort the open attempt. The position is re-read from the offsets topic afterwards. */
+static void batch_abort(struct gdx_runtime *rt, const char *why)
+{
+    rt->total_aborts++;
+    gdx_log(GDX_LOG_WARN, "batch aborted, resuming from the committed position",
+            " batch=%s records=%" PRIu64 " reason=\"%s\"", rt->batch.id, rt->batch.records, why);
+    rt->gen++; /* reports of the given-up attempt no longer count */
+    if (rt->exactly_once && rt->rk && !rt->fatal && rt->batch.open) {
+        rd_kafka_error_t *error = rd_kafka_abort_transaction(rt->rk, RT_KAFKA_TIMEOUT);
+        if (error) {
+            int err = txn_error(rt, "cannot abort transaction", error);
+            if (err == GDX_ERR_FATAL || err == GDX_ERR_FAIL || err == GDX_ERR_RETRY) {
+                /* an abort that cannot finish leaves the producer unusable: start over */
+                kafka_close(rt);
+            }
+        }
+    } else if (rt->fatal || !rt->exactly_once) {
+        if (rt->fatal) {
+            kafka_close(rt);
+        } else if (rt->rk) {
+            rd_kafka_purge(rt->rk, RD_KAFKA_PURGE_F_QUEUE);
+        }
+    }
+    rt->batch.open = 0;
+}
+
+/* Close the batch: deliver, write the position, commit. GDX_OK when committed. */
+static int batch_commit(struct gdx_runtime *rt, char *errstr, size_t errstr_size)
+{
+    struct gdx_batch *b = &rt->batch;
+    int64_t deadline = stopping(rt) ? mono_ms() + rt->grace_ms : 0;
+    char *value;
+    int err;
+
+    if (!b->open) {
+        return GDX_OK;
+    }
+    if (b->error) {
+        return gdx_seterr(errstr, errstr_size, GDX_ERR_FAIL, "a record could not be produced");
+    }
+    /* Every record and dead letter must have its delivery report before the offset record
+     * is produced (KIP-618). */
+    err = wait_delivered(rt, deadline);
+    if (err) {
+        return gdx_seterr(errstr, errstr_size, err, "records not delivered: %s",
+                          err == GDX_ERR_STOPPED ? "grace period over"
+                                                 : rd_kafka_err2str(rt->dr_err));
+    }
+    value = offset_record(rt);
+    err = produce_offset(rt, value);
+    free(value);
+    if (err) {
+        return gdx_seterr(errstr, errstr_size, err, "cannot produce the offset record");
+    }
+    if (rt->exactly_once) {
+        for (;;) {
+            int64_t left = deadline ? deadline - mono_ms() : RT_KAFKA_TIMEOUT * 6;
+            rd_kafka_error_t *error =
+                rd_kafka_commit_transaction(rt->rk, (int)(left > 1000 ? left : 1000));
+            if (!error) {
+                break;
+            }
+            err = txn_error(rt, "cannot commit transaction", error);
+            if (err != GDX_ERR_RETRY || (deadline && mono_ms() > deadline)) {
+                return gdx_seterr(errstr, errstr_size, err, "commit failed");
+            }
+            nap(rt, 500);
+            if (stopping(rt) && !deadline) {
+                deadline = mono_ms() + rt->grace_ms;
+            }
+        }
+    } else {
+        err = wait_delivered(rt, deadline);
+        if (err) {
+            return gdx_seterr(errstr, errstr_size, err, "offset record not delivered");
+        }
+    }
+    b->open = 0;
+    kafka_up(rt);
+    return GDX_OK;
+}
+
+/* Tell the connector, retrying transient failures (disk full in done/, ...). */
+static int notify_committed(struct gdx_runtime *rt, char *errstr, size_t errstr_size)
+{
+    struct gdx_offset upto = {rt->committed};
+    int64_t backoff = 500;
+    for (;;) {
+        int err = rt->conn->committed(&rt->ctx, rt->inst, &upto, errstr, errstr_size);
+        if (err != GDX_ERR_RETRY) {
+            return err;
+        }
+        gdx_log(GDX_LOG_WARN, "source cannot acknowledge the committed position, retrying",
+                " reason=\"%s\" retry_ms=%" PRId64, errstr, backoff);
+        if (stopping(rt)) {
+            return GDX_OK; /* re-done at the next start: the position is committed */
+        }
+        nap(rt, backoff);
+        backoff = backoff * 2 > RT_BACKOFF_MAX_MS ? RT_BACKOFF_MAX_MS : backoff * 2;
+    }
+}
+
+static void progress(struct gdx_runtime *rt, int force)
+{
+    int64_t now = mono_ms();
+    if (!force && now - rt->last_progress_ms < RT_PROGRESS_MS) {
+        return;
+    }
+    double secs = (double)(now - rt->last_progress_ms) / 1000.0;
+    uint64_t delta = rt->total_records - rt->progress_records;
+    if (delta || force) {
+        gdx_log(GDX_LOG_INFO, "progress",
+                " records=%" PRIu64 " dead=%" PRIu64 " batches=%" PRIu64 " aborts=%" PRIu64
+                " rate=%.0f/s",
+                rt->total_records, rt->total_dead, rt->total_batches, rt->total_aborts,
+                secs > 0 ? (double)delta / secs : 0.0);
+    }
+    rt->last_progress_ms = now;
+    rt->progress_records = rt->total_records;
+}
+
+/* Recover from a failed attempt: abort, recreate if needed, re-read the position. */
+static int recover(struct gdx_runtime *rt, const char *why, char *errstr, size_t errstr_size)
+{
+    int err;
+    batch_abort(rt, why);
+    if (rt->fatal) {
+        kafka_close(rt);
+    }
+    if (!rt->rk && (err = producer_up(rt, errstr, errstr_size))) {
+        return err;
+    }
+    return position_read(rt, errstr, errstr_size);
+}
+
+int gdx_runtime_run(struct gdx_runtime *rt, int once, const volatile int *stop, char *errstr,
+                    size_t errstr_size)
+{
+    char perr[1024];
+    int err;
+    int64_t backoff = 500;
+
+    rt->stop = stop;
+    if ((err = lock_take(rt, errstr, errstr_size))) {
+        return err;
+    }
+    if ((err = rt->conn->init(&rt->ctx, rt->inst, errstr, errstr_size))) {
+        return err;
+    }
+    rt->inst_inited = 1;
+    gdx_log(GDX_LOG_INFO, "starting",
+            " kind=%s topic=%s delivery=%s config=%s config.sm3=%s version=%s pid=%ld", rt->kind,
+            rt->topic, rt->exactly_once ? "exactly-once" : "at-least-once", rt->path,
+            rt->config_sm3, GDX_VERSION, (long)getpid());
+    if ((err = producer_up(rt, errstr, errstr_size))) {
+        return err == GDX_ERR_STOPPED ? GDX_OK : err;
+    }
+    {
+        int32_t cnt = 0;
+        int64_t bo = 500;
+        while ((err = gdx_kafka_partition_count(rt->rk, rt->offsets_topic, RT_KAFKA_TIMEOUT, &cnt,
+                                                errstr, errstr_size))) {
+            if (stopping(rt)) {
+                return GDX_OK;
+            }
+            gdx_log(GDX_LOG_WARN, "offsets topic not available, retrying", " reason=\"%s\"",
+                    errstr);
+            nap(rt, bo);
+            bo = bo * 2 > RT_BACKOFF_MAX_MS ? RT_BACKOFF_MAX_MS : bo * 2;
+        }
+        rt->offsets_partition = gdx_murmur2_partition(rt->id, strlen(rt->id), cnt);
+    }
+    if ((err = position_read(rt, errstr, errstr_size))) {
+        return err == GDX_ERR_STOPPED ? GDX_OK : err;
+    }
+    gdx_log(GDX_LOG_INFO, "resuming", " offset=%s", rt->committed ? rt->committed : "start");
+    rt->started_ms = rt->last_progress_ms = mono_ms();
+
+    while (!stopping(rt)) {
+        struct gdx_offset from = {rt->committed};
+        int reposition = rt->reposition;
+        batch_reset(rt);
+        rt->reposition = 0;
+        err = rt->conn->poll(&rt->ctx, rt->inst, reposition ? &from : NULL, &rt->batch,
+                             (int)rt->batch_max_ms, perr, sizeof(perr));
+        if (err < 0 && err != GDX_ERR_RETRY) {
+            batch_abort(rt, perr);
+            gdx_seterr(errstr, errstr_size, err, "%s", perr);
+            goto out;
+        }
+        if (rt->batch.open) {
+            char cerr[512];
+            int cret = rt->fatal ? GDX_ERR_FATAL : batch_commit(rt, cerr, sizeof(cerr));
+            if (cret) {
+                if ((err = recover(rt, rt->fatal ? "producer fatal error" : cerr, errstr,
+                                   errstr_size))) {
+                    goto out;
+                }
+                continue;
+            }
+            free(rt->committed);
+            rt->committed = rt->batch.offset;
+            rt->batch.offset = NULL;
+            rt->total_records += rt->batch.records;
+            rt->total_dead += rt->batch.dead;
+            rt->total_batches++;
+            gdx_log(GDX_LOG_DEBUG, "batch committed",
+                    " batch=%s records=%" PRIu64 " dead=%" PRIu64 " from=%s to=%s", rt->batch.id,
+                    rt->batch.records, rt->batch.dead, rt->batch.first_pos, rt->batch.last_pos);
+            if ((err = notify_committed(rt, errstr, errstr_size))) {
+                goto out;
+            }
+            progress(rt, 0);
+            backoff = 500;
+        }
+        if (err == GDX_ERR_RETRY) {
+            gdx_log(GDX_LOG_WARN, "source temporarily failing, retrying",
+                    " reason=\"%s\" retry_ms=%" PRId64, perr, backoff);
+            /* the connector's read position is unreliable after a failure */
+            rt->reposition = 1;
+            nap(rt, backoff);
+            backoff = backoff * 2 > RT_BACKOFF_MAX_MS ? RT_BACKOFF_MAX_MS : backoff * 2;
+            continue;
+        }
+        if (err == GDX_POLL_DRAINED && once) {
+            break;
+        }
+        if (err == GDX_POLL_IDLE || err == GDX_POLL_DRAINED) {
+            nap(rt, rt->poll_interval_ms);
+        }
+        progress(rt, 0);
+    }
+    err = GDX_OK;
+out:
+    progress(rt, 1);
+    gdx_log(GDX_LOG_INFO, "stopped",
+            " records=%" PRIu64 " dead=%" PRIu64 " batches=%" PRIu64 " aborts=%" PRIu64
+            " elapsed_ms=%" PRId64,
+            rt->total_records, rt->total_dead, rt->total_batches, rt->total_aborts,
+            mono_ms() - rt->started_ms);
+    return err;
+}
+
+/* ---------------------------------------------------------------------------------------
+ * check, offsets
+ */
+
+int gdx_runtime_check(struct gdx_runtime *rt, FILE *out, char *errstr, size_t errstr_size)
+{
+    int err;
+    int32_t cnt;
+    rd_kafka_t *rk;
+    const char *topics[3] = {rt->topic, rt->offsets_topic, rt->dlq_topic};
+    int failed = 0;
+
+    fprintf(out, "config     %s: ok (sm3 %.16s...)\n", rt->path, rt->config_sm3);
+    fprintf(out, "connector  %s (kind %s, unit %s, system %s)\n", rt->id, rt->kind, rt->unit,
+            rt->system);
+    fprintf(out, "schema     %s: %zu fields, fingerprint %016" PRIx64 "\n", rt->schema->fullname,
+            rt->schema->nfields, rt->schema->fingerprint);
+    if ((err = rt->conn->init(&rt->ctx, rt->inst, errstr, errstr_size))) {
+        fprintf(out, "source     FAILED: %s\n", errstr);
+        return err;
+    }
+    rt->inst_inited = 1;
+    if ((err = rt->conn->check(&rt->ctx, rt->inst, errstr, errstr_size))) {
+        fprintf(out, "source     FAILED: %s\n", errstr);
+        return err;
+    }
+    fprintf(out, "source     ok\n");
+    rk = gdx_kafka_consumer_new(&rt->kafka, "gdx-check", errstr, errstr_size);
+    if (!rk) {
+        return GDX_ERR_CONFIG;
+    }
+    for (int i = 0; i < 3; i++) {
+        err = gdx_kafka_partition_count(rk, topics[i], 5000, &cnt, errstr, errstr_size);
+        if (err) {
+            fprintf(out, "kafka      topic %s: FAILED: %s\n", topics[i], errstr);
+            failed = 1;
+        } else {
+            fprintf(out, "kafka      topic %s: %d partitions\n", topics[i], cnt);
+        }
+    }
+    rd_kafka_destroy(rk);
+    if (failed) {
+        return gdx_seterr(errstr, errstr_size, GDX_ERR_RETRY, "kafka at '%s' is not ready",
+                          rt->kafka.bootstrap);
+    }
+    fprintf(out, "result     ok: the connector can run\n");
+    return GDX_OK;
+}
+
+int gdx_runtime_offsets_show(struct gdx_runtime *rt, FILE *out, char *errstr,
+                             size_t errstr_size)
+{
+    char *value = NULL;
+    int64_t off = -1;
+    int err;
+    rd_kafka_t *rk = gdx_kafka_consumer_new(&rt->kafka, "gdx-offsets-show", errstr, errstr_size);
+    if (!rk) {
+        return GDX_ERR_CONFIG;
+    }
+    err = gdx_kafka_read_last(rk, rt->offsets_topic, rt->id, RT_KAFKA_TIMEOUT, &value, &off,
+                              errstr, errstr_size);
+    rd_kafka_destroy(rk);
+    if (err) {
+        return err;
+    }
+    if (!value) {
+        fprintf(out, "{\"connector\":\"%s\",\"offset\":null}\n", rt->id);
+    } else {
+        fprintf(out, "%s\n", value);
+    }
+    free(value);
+    return GDX_OK;
+}
+
+int gdx_runtime_offsets_set(struct gdx_runtime *rt, const char *offset_json, char *errstr,
+                            size_t errstr_size)
+{
+    int err;
+    char *value;
+    json_t *doc, *off = NULL;
+
+    if (offset_json) {
+        json_error_t jerr;
+        off = json_loads(offset_json, JSON_DECODE_ANY, &jerr);
+        if (!off) {
+            return gdx_seterr(errstr, errstr_size, GDX_ERR_USAGE,
+                              "offset is not valid JSON: %s (column %d)", jerr.text, jerr.column);
+        }
+    }
+    if ((err = lock_take(rt, errstr, errstr_size))) {
+        json_decref(off);
+        return err;
+    }
+    if ((err = producer_up(rt, errstr, errstr_size))) {
+        json_decref(off);
+        return err;
+    }
+    int32_t cnt = 0;
+    if ((err = gdx_kafka_partition_count(rt->rk, rt->offsets_topic, RT_KAFKA_TIMEOUT, &cnt, errstr,
+                                         errstr_size))) {
+        json_decref(off);
+        return err;
+    }
+    rt->offsets_partition = gdx_murmur2_partition(rt->id, strlen(rt->id), cnt);
+    batch_reset(rt);
+    doc = json_object();
+    json_object_set_new(doc, "connector", json_string(rt->id));
+    json_object_set_new(doc, "batch", json_string(rt->batch.id));
+    json_object_set_new(doc, "offset", off ? off : json_null());
+    json_object_set_new(doc, "records", json_integer(0));
+    json_object_set_new(doc, "operator", json_string(offset_json ? "set" : "reset"));
+    value = json_dumps(doc, JSON_COMPACT);
+    json_decref(doc);
+    if ((err = batch_open(rt)) == GDX_OK && (err = produce_offset(rt, value)) == GDX_OK) {
+        err = batch_commit(rt, errstr, errstr_size);
+    }
+    if (err) {
+        batch_abort(rt, errstr);
+    } else {
+        gdx_log(GDX_LOG_INFO, offset_json ? "operator set the offset" : "operator reset the offset",
+                " offset=%s user=%s", offset_json ? offset_json : "start",
+                getenv("USER") ? getenv("USER") : "unknown");
+    }
+    free(value);
+    return err;
+}
