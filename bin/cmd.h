@@ -11,6 +11,8 @@ struct gdx_cmd {
 int cmd_connector(int argc, char **argv);
 int cmd_broker(int argc, char **argv);
 int cmd_tail(int argc, char **argv);
+int cmd_decrypt(int argc, char **argv);
+int cmd_keygen(int argc, char **argv);
 
 /* Common helpers for entry points */
 void cmd_install_signals(void);

@@ -7,6 +7,7 @@
  */
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,7 +45,7 @@ static void usage(FILE *out)
             "options:\n"
             "  -b, --bootstrap LIST   Kafka bootstrap servers (default: $GDX_BOOTSTRAP)\n"
             "  -s, --schemas DIR      directory of .avsc files (default: $GDX_SCHEMAS, else\n"
-            "                         ./schemas, else " "/usr/local/share/gdx/schemas)\n"
+            "                         ./schemas, else the schemas installed with gdx)\n"
             "  -n, --lines N          the last N records (default 10); with\n"
             "                         --from-beginning, at most N records\n"
             "      --from-beginning   start at the oldest record\n"
@@ -162,6 +163,25 @@ static const char *default_schemas(void)
     }
     if (access("schemas", R_OK) == 0) {
         return "schemas";
+    }
+    /* next to the binary: a source tree (build/gdx) or an installation (bin/gdx) */
+    static char path[PATH_MAX];
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = '\0';
+            snprintf(path, sizeof(path), "%s/../schemas", exe);
+            if (access(path, R_OK) == 0) {
+                return path;
+            }
+            snprintf(path, sizeof(path), "%s/../share/gdx/schemas", exe);
+            if (access(path, R_OK) == 0) {
+                return path;
+            }
+        }
     }
     return "/usr/local/share/gdx/schemas";
 }

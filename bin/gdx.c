@@ -15,6 +15,8 @@ static const struct gdx_cmd commands[] = {
     {"connector", cmd_connector, "run, check or describe a connector (gdx connector --help)"},
     {"tail", cmd_tail, "decode the Avro records of a topic to JSON lines"},
     {"broker", cmd_broker, "embedded Kafka for demos and tests (librdkafka mock cluster)"},
+    {"decrypt", cmd_decrypt, "print the plaintext of enc:v1 envelopes (for key holders)"},
+    {"keygen", cmd_keygen, "create an SM2 key pair or a data key file (mode 0600)"},
 };
 
 static volatile sig_atomic_t stop_requested;
