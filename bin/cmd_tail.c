@@ -165,7 +165,7 @@ static const char *default_schemas(void)
         return "schemas";
     }
     /* next to the binary: a source tree (build/gdx) or an installation (bin/gdx) */
-    static char path[PATH_MAX];
+    static char path[PATH_MAX + 32];
     char exe[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
     if (n > 0) {
