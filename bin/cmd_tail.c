@@ -59,6 +59,13 @@ static json_t *raw_json(const void *buf, size_t len)
 {
     size_t bad;
     if (gdx_utf8_valid(buf, len, &bad)) {
+        /* gdx's own JSON records (offsets, audit) are shown as JSON, not as a string */
+        if (len > 1 && ((const char *)buf)[0] == '{') {
+            json_t *obj = json_loadb(buf, len, 0, NULL);
+            if (obj) {
+                return obj;
+            }
+        }
         return json_stringn(buf, len);
     }
     /* not text: hex, so nothing is lost or mangled */
