@@ -1666,7 +1666,9 @@ static int file_committed(struct gdx_ctx *ctx, void *inst, const struct gdx_offs
         gdx_ctx_log(ctx, GDX_LOG_WARN, "'%s' was replaced after it was read: left in place",
                     o.file);
     }
-    if (fi->cur.name && strcmp(fi->cur.name, o.file) == 0 && fi->cur.phase == FILE_FINISHED) {
+    /* The end of the file is committed: it is done, whether or not the reader has noticed
+     * end-of-file yet (a batch can fill up exactly at the last row). */
+    if (fi->cur.name && strcmp(fi->cur.name, o.file) == 0) {
         file_cur_close(fi);
         fi->next_scan_ms = 0;
     }

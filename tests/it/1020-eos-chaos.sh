@@ -8,7 +8,7 @@ N=${CHAOS_ROWS:-200000}
 FILES=10
 KILLS=${CHAOS_KILLS:-6}
 
-start_broker --topic gdx.test.chaos:16 || { fail "broker starts"; done_testing; }
+start_broker --topic gdx.test.chaos:64 || { fail "broker starts"; done_testing; }
 export GDX_BOOTSTRAP=$BOOTSTRAP
 mkdir -p "$T/drop" "$T/state"
 $PY - "$T/drop" "$N" "$FILES" <<'PYEOF'
