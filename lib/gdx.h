@@ -99,7 +99,8 @@ void gdx_ctx_progress(struct gdx_ctx *ctx, const char *what, uint64_t done, uint
 
 /* Return codes of poll() besides GDX_OK and errors */
 #define GDX_POLL_IDLE    1 /* nothing new; the runtime sleeps poll.interval.ms */
-#define GDX_POLL_DRAINED 2 /* nothing new and nothing pending: `--once` exits here */
+#define GDX_POLL_DRAINED 2 /* nothing ready and nothing pending: `--once` exits here (data
+                            * not yet complete, e.g. a file still being written, waits) */
 
 struct gdx_connector {
     int abi;                           /* GDX_CONNECTOR_ABI */

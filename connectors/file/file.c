@@ -1594,7 +1594,9 @@ static int file_poll(struct gdx_ctx *ctx, void *inst, const struct gdx_offset *f
                 if (rc < 0) {
                     return rc;
                 }
-                return moved ? GDX_OK : rc;
+                /* a file still being written is not pending work: `--once` may exit and
+                 * pick it up next time */
+                return moved ? GDX_OK : rc == GDX_POLL_IDLE ? GDX_POLL_DRAINED : rc;
             }
         }
         rc = c->fmt == FILE_FMT_JSONL ? file_jsonl_rows(fi, batch, &full, errstr, errstr_size)
