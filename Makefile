@@ -12,6 +12,8 @@
 PREFIX ?= /usr/local
 DESTDIR ?=
 SANITIZE ?=
+# named fault points (lib/gdx_fault.h) for the tests; FAULTS=0 for a release build
+FAULTS ?= 1
 WERROR ?= $(if $(CI),1,1)
 
 ifeq ($(SANITIZE),)
@@ -31,7 +33,7 @@ WARN := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototyp
 HARDEN := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
 OPT ?= -O2 -g
 CFLAGS_ALL := -std=gnu11 -D_GNU_SOURCE $(OPT) $(WARN) $(if $(filter 1,$(WERROR)),-Werror) $(HARDEN) \
-	-Ilib -I$(B)/gen $(PKG_CFLAGS) -DGDX_TEST_BUILD=1 $(CFLAGS)
+	-Ilib -I$(B)/gen $(PKG_CFLAGS) -DGDX_TEST_BUILD=$(FAULTS) $(CFLAGS)
 LDFLAGS_ALL := -pie -Wl,-z,relro,-z,now $(LDFLAGS)
 ifneq ($(SANITIZE),)
 CFLAGS_ALL += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -52,7 +54,8 @@ endif
 DEB_BUILD := build-essential pkg-config librdkafka-dev libavro-dev libyaml-dev libssl-dev \
 	libjansson-dev libcurl4-openssl-dev libmicrohttpd-dev openssl
 DEB_TEST := perl python3 python3-avro procps
-DEB_PKGS := $(DEB_BUILD) $(DEB_TEST) $(DEB_EXTRA)
+# connector.mk fragments add their own packages to DEB_EXTRA (expanded lazily)
+DEB_PKGS = $(DEB_BUILD) $(DEB_TEST) $(DEB_EXTRA)
 
 # ---------------------------------------------------------------------------------------
 # Sources
@@ -62,6 +65,7 @@ BIN_SRCS := $(sort $(wildcard bin/*.c))
 CONNECTOR_NAMES :=
 CONNECTOR_SRCS :=
 CONNECTOR_LIBS :=
+DEB_EXTRA :=
 include $(sort $(wildcard connectors/*/connector.mk))
 
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/%.o)

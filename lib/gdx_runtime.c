@@ -40,6 +40,7 @@
 #include "gdx.h"
 #include "gdx_avro.h"
 #include "gdx_conf.h"
+#include "gdx_fault.h"
 #include "gdx_kafka.h"
 #include "gdx_log.h"
 #include "gdx_runtime.h"
@@ -1355,6 +1356,13 @@ static int batch_commit(struct gdx_runtime *rt, char *errstr, size_t errstr_size
         return gdx_seterr(errstr, errstr_size, err, "records not delivered: %s",
                           err == GDX_ERR_STOPPED ? "grace period over"
                                                  : rd_kafka_err2str(rt->dr_err));
+    }
+    if (GDX_FAULT("kafka.fatal")) {
+        /* librdkafka 2.0.2 turns an idempotent producer fatal after a lost response; this
+         * provokes the same state so the recovery path is tested */
+        rd_kafka_test_fatal_error(rt->rk, RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER,
+                                  "injected by GDX_FAULTS=kafka.fatal");
+        rd_kafka_poll(rt->rk, 100);
     }
     value = offset_record(rt);
     err = produce_offset(rt, value);

@@ -1,0 +1,22 @@
+/*
+ * gdx_fault.h - named fault points for tests (SQLite-style fault injection).
+ *
+ *   if (GDX_FAULT("audit.fsync")) { errno = EIO; goto fail; }
+ *
+ * In test builds (GDX_TEST_BUILD, the default of `make`) a point fires when the environment
+ * variable GDX_FAULTS names it: `GDX_FAULTS=audit.fsync` fires on every hit,
+ * `GDX_FAULTS=audit.fsync@3` only on the 3rd hit, `audit.fsync@3+` from the 3rd hit on;
+ * several points are separated by commas. Release builds (`make GDX_FAULTS=0`) compile every
+ * point to 0.
+ */
+#ifndef GDX_FAULT_H
+#define GDX_FAULT_H
+
+#if defined(GDX_TEST_BUILD) && GDX_TEST_BUILD
+int gdx_fault_hit(const char *name);
+#define GDX_FAULT(name) gdx_fault_hit(name)
+#else
+#define GDX_FAULT(name) 0
+#endif
+
+#endif
