@@ -20,8 +20,15 @@ step "starting the embedded Kafka (gdx broker, 3 brokers on 127.0.0.1)"
 BROKER=$!
 for _ in $(seq 100); do [ -s "$W/bootstrap" ] && break; sleep 0.1; done
 [ -s "$W/bootstrap" ] || { cat "$W/broker.log"; exit 1; }
-export GDX_BOOTSTRAP=$(cat "$W/bootstrap") GDX_DROP=$W/drop GDX_STATE_DIR=$W/state
+export GDX_BOOTSTRAP=$(cat "$W/bootstrap") GDX_DROP=$W/drop GDX_STATE_DIR=$W/state GDX_KEYS=$W/keys
 echo "bootstrap: $GDX_BOOTSTRAP"
+
+step "creating keys (SM4 data keys, mode 0600)"
+mkdir -p "$GDX_KEYS"
+for k in city-token hotline12345 grid; do
+    "$GDX" keygen --sm4 "$GDX_KEYS/$k.key" >/dev/null
+done
+ls -l "$GDX_KEYS" | sed 's/^/  /'
 
 step "generating a day's exports"
 mkdir -p "$W/drop/hotline" "$W/drop/grid"
@@ -64,7 +71,10 @@ echo "  files now in done/: $(ls "$W/drop/hotline/done" "$W/drop/grid/done" | gr
 step "three decoded work orders (gdx tail -n 3)"
 "$GDX" tail -n 3 gov.hotline12345.workorders.workorder
 
-step "one dead letter with its context (gdx tail -H)"
+step "one dead letter with its context (gdx tail -H); its raw row is sealed"
 "$GDX" tail -H -n 1 _gdx.dlq.hotline12345.workorders
+echo "  decrypted by the department's key holder (gdx decrypt):"
+"$GDX" tail -n 1 _gdx.dlq.hotline12345.workorders | sed 's/^"//; s/"$//' |
+    "$GDX" decrypt -k "$GDX_KEYS/hotline12345.key" | iconv -f gb18030 -t utf-8 | sed 's/^/  /'
 
 step "stopping the embedded Kafka"

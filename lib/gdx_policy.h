@@ -43,6 +43,11 @@ void gdx_policy_destroy(struct gdx_policy *policy);
 const struct gdx_protect_rule *gdx_policy_rule(const struct gdx_policy *policy, int field_index);
 const struct gdx_protect_keys *gdx_policy_keys(const struct gdx_policy *policy);
 
+/* Run the field's validator (`validate: id|phone|uscc`), if any: GDX_ERR_PARSE naming the
+ * field (never the value) when the value is invalid. */
+int gdx_policy_validate(const struct gdx_policy *policy, int field_index, const char *value,
+                        size_t len, char *errstr, size_t errstr_size);
+
 /* "caller_id_no=encrypt,caller_name=mask" for the gdx.protect header ("" when none) */
 const char *gdx_policy_header(const struct gdx_policy *policy);
 

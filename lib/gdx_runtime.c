@@ -35,6 +35,7 @@
 
 #include <jansson.h>
 #include <librdkafka/rdkafka.h>
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 #include "gdx.h"
@@ -43,6 +44,7 @@
 #include "gdx_fault.h"
 #include "gdx_kafka.h"
 #include "gdx_log.h"
+#include "gdx_policy.h"
 #include "gdx_runtime.h"
 
 #define RT_OFFSETS_TOPIC   "_gdx.offsets"
@@ -93,6 +95,8 @@ struct gdx_runtime {
     struct rt_map *maps;
     size_t nmaps;
     const struct rt_map *key_map;
+    char *keybuf;
+    size_t keybuf_size;
 
     /* connector */
     const struct gdx_connector *conn;
@@ -100,8 +104,9 @@ struct gdx_runtime {
     int inst_inited;
     struct gdx_ctx ctx;
 
-    /* schema and encoding */
+    /* schema, protection and encoding */
     struct gdx_schema *schema;
+    struct gdx_policy *policy;
     struct gdx_encoder *enc;
     uint8_t frame[GDX_SOE_HEADER_LEN];
     unsigned char *valbuf;
@@ -240,7 +245,7 @@ static const char *const rt_top_keys[] = {
     "connector", "kafka",      "topic",  "schema",    "key",       "delivery",
     "batch",     "fields",     "source", "state.dir", "log.level", "record.max.bytes",
     "inflight.max.bytes", "dlq.topic", "offsets.topic", "poll.interval.ms", "shutdown.grace.ms",
-    NULL,
+    "protect", "keys", NULL,
 };
 
 struct rt_top_doc {
@@ -261,6 +266,12 @@ static const struct rt_top_doc rt_docs[] = {
     {"batch.max.records", "10000", "records per batch (one transaction)"},
     {"batch.max.bytes", "8MiB", "encoded bytes per batch"},
     {"batch.max.ms", "1s", "longest time a batch stays open"},
+    {"protect.<field>", "keep", "keep, drop, mask, scrub, token or encrypt, or a map {action, "
+                                "format, validate}; every spi field must be listed"},
+    {"keys.token.key.file", "none", "city-wide token key (or keys.token.key.env)"},
+    {"keys.encrypt.key.file", "none", "department key for encrypt and for sealing dead letters "
+                                      "(or keys.encrypt.key.env; keys.encrypt.old.key.files "
+                                      "for rotation)"},
     {"fields.<field>", "same name", "source column of a schema field, or a map {column, format, "
                                     "default}"},
     {"source", NULL, "the connector kind's own keys (gdx connector spec KIND)"},
@@ -597,6 +608,17 @@ static int parse_config(struct gdx_runtime *rt, char *errstr, size_t errstr_size
                              gdx_conf_where(root, where, sizeof(where)), errstr, errstr_size))) {
         goto out;
     }
+    /* field protection: every spi field must be stated, dead letters sealed */
+    if ((err = gdx_policy_new(&rt->policy, rt->schema, gdx_conf_get(root, "protect"),
+                              gdx_conf_get(root, "keys"), rt->dir, 1, errstr, errstr_size))) {
+        if (strncmp(errstr, root->file, strlen(root->file)) != 0) {
+            /* name the file when the section to add is missing altogether */
+            char tmp[1024];
+            snprintf(tmp, sizeof(tmp), "%s", errstr);
+            snprintf(errstr, errstr_size, "%s: %s", rt->path, tmp);
+        }
+        goto out;
+    }
     err = GDX_OK;
 out:
     free(delivery);
@@ -676,9 +698,11 @@ void gdx_runtime_destroy(struct gdx_runtime *rt)
     free(rt->maps);
     free(rt->cache_idx);
     gdx_encoder_destroy(rt->enc);
+    gdx_policy_destroy(rt->policy);
     gdx_schema_destroy(rt->schema);
     gdx_kafka_conf_release(&rt->kafka);
     free(rt->valbuf);
+    free(rt->keybuf);
     free(rt->batch.offset);
     free(rt->committed);
     if (rt->lock_fd >= 0) {
@@ -1096,6 +1120,23 @@ static int dead_letter(struct gdx_runtime *rt, const struct gdx_row *row, const 
     rd_kafka_headers_t *h = lineage_headers(rt, row->pos);
     const char *raw = row->raw ? row->raw : "";
     size_t rawlen = row->raw ? row->raw_len : 0;
+    char *sealed = NULL;
+    int err;
+
+    /* the raw row of a schema with personal data never rests in the DLQ in clear */
+    if (gdx_policy_seals_dead_letters(rt->policy) && rawlen) {
+        char serr[256];
+        if (gdx_policy_seal(rt->policy, raw, rawlen, &sealed, serr, sizeof(serr))) {
+            gdx_log(GDX_LOG_ERROR, "cannot seal a dead letter, its raw row is left out",
+                    " pos=%s reason=\"%s\"", row->pos ? row->pos : "-", serr);
+            raw = "";
+            rawlen = 0;
+        } else {
+            raw = sealed;
+            rawlen = strlen(sealed);
+            rd_kafka_header_add(h, "gdx.protect", -1, "raw=encrypt", -1);
+        }
+    }
 
     rd_kafka_header_add(h, "gdx.error.stage", -1, stage, -1);
     rd_kafka_header_add(h, "gdx.error.reason", -1, reason, -1);
@@ -1105,8 +1146,10 @@ static int dead_letter(struct gdx_runtime *rt, const struct gdx_row *row, const 
     rt->batch.dead++;
     gdx_log(GDX_LOG_WARN, "dead letter", " pos=%s stage=%s field=%s reason=\"%s\"",
             row->pos ? row->pos : "-", stage, field ? field : "-", reason);
-    return produce(rt, rt->rkt_dlq, RD_KAFKA_PARTITION_UA, row->pos,
-                   row->pos ? strlen(row->pos) : 0, raw, rawlen, h);
+    err = produce(rt, rt->rkt_dlq, RD_KAFKA_PARTITION_UA, row->pos,
+                  row->pos ? strlen(row->pos) : 0, raw, rawlen, h);
+    free(sealed);
+    return err;
 }
 
 static void cache_columns(struct gdx_runtime *rt, const struct gdx_row *row)
@@ -1207,17 +1250,48 @@ int gdx_batch_add(struct gdx_batch *batch, const struct gdx_row *row, const char
         if (c < 0 && !text) {
             continue; /* absent: default or an error at finish */
         }
-        err = gdx_encoder_set(rt->enc, m->field, text, len, m->format, reason, sizeof(reason));
-        if (err) {
+        if (text && gdx_policy_validate(rt->policy, m->field->index, text, len, reason,
+                                        sizeof(reason))) {
             dead_letter(rt, row, "validate", reason, m->field->name);
             return batch_full(rt) ? GDX_ERR_FULL : GDX_OK;
         }
-        if (text && m->field->level > level) {
+        const struct gdx_protect_rule *rule = gdx_policy_rule(rt->policy, m->field->index);
+        char *protected = NULL;
+        if (rule && rule->action != GDX_PROTECT_KEEP && text) {
+            err = gdx_protect_apply(rule, gdx_policy_keys(rt->policy), text, len, &protected,
+                                    reason, sizeof(reason));
+            if (err) {
+                dead_letter(rt, row, "protect", reason, m->field->name);
+                return batch_full(rt) ? GDX_ERR_FULL : GDX_OK;
+            }
+            text = protected;
+            len = protected ? strlen(protected) : 0;
+        }
+        err = gdx_encoder_set(rt->enc, m->field, text, len, m->format, reason, sizeof(reason));
+        if (!err && text && m->field->level > level) {
             level = m->field->level;
         }
-        if (m == rt->key_map && text) {
-            key = text;
+        if (!err && m == rt->key_map && text) {
+            /* the key is the value as published: a protected key field keys by its token */
+            if (len + 1 > rt->keybuf_size) {
+                free(rt->keybuf);
+                rt->keybuf_size = len + 64;
+                rt->keybuf = malloc(rt->keybuf_size);
+                if (!rt->keybuf) {
+                    abort();
+                }
+            }
+            memcpy(rt->keybuf, text, len);
+            key = rt->keybuf;
             keylen = len;
+        }
+        if (protected) {
+            OPENSSL_cleanse(protected, len);
+            free(protected);
+        }
+        if (err) {
+            dead_letter(rt, row, "validate", reason, m->field->name);
+            return batch_full(rt) ? GDX_ERR_FULL : GDX_OK;
         }
     }
     err = gdx_encoder_finish(rt->enc, (size_t)rt->record_max_bytes, &body, &body_len, reason,
@@ -1242,6 +1316,7 @@ int gdx_batch_add(struct gdx_batch *batch, const struct gdx_row *row, const char
 
     rd_kafka_headers_t *h = lineage_headers(rt, row->pos);
     rd_kafka_header_add(h, "gdx.level", -1, level_name(level), -1);
+    rd_kafka_header_add(h, "gdx.protect", -1, gdx_policy_header(rt->policy), -1);
     err = produce(rt, rt->rkt, RD_KAFKA_PARTITION_UA, key, keylen, rt->valbuf, need, h);
     if (err) {
         return GDX_ERR_FULL;

@@ -6,7 +6,8 @@
 PY=/usr/bin/python3
 
 start_broker || { fail "broker starts"; done_testing; }
-mkdir -p "$T/drop/hotline" "$T/drop/grid" "$T/state"
+mkdir -p "$T/drop/hotline" "$T/drop/grid" "$T/state" "$T/keys"
+"$GDX" keygen --sm4 "$T/keys/dept.key" >/dev/null || fail "keygen"
 
 # --- CSV in GB18030 with bad rows, split over two files
 $PY "$GDX_ROOT/examples/gen_sample.py" --kind workorders --rows 3000 --encoding gb18030 --bad 6 \
@@ -31,6 +32,10 @@ key: order_no
 state.dir: $T/state
 batch:
   max.records: 500
+protect:
+  caller_id_no: keep     # stated on purpose: this test compares values
+keys:
+  encrypt.key.file: $T/keys/dept.key
 YAML
 sed -n '/^fields:/,/^[a-z]/p' "$GDX_ROOT/examples/demo/hotline12345.workorders.yaml" | sed '$d' >>"$T/hotline.yaml"
 cat >>"$T/hotline.yaml" <<YAML
@@ -66,9 +71,19 @@ for l in open(sys.argv[1]):
     for k in ("gdx.error.stage", "gdx.error.reason", "gdx.src.pos", "gdx.connector", "gdx.batch"):
         assert h.get(k), (k, h)
     assert h["gdx.error.stage"] in ("parse", "map", "validate", "encode"), h
-    assert r["value"], r
+    assert r["value"].startswith("enc:v1:dept:"), r
+    assert h.get("gdx.protect") == "raw=encrypt", h
 PYEOF
-ok "dead letters carry stage, reason, position and the raw row" test ! -s "$T/dlq-check.out"
+ok "dead letters carry stage, reason, position and the sealed raw row" test ! -s "$T/dlq-check.out"
+[ -s "$T/dlq-check.out" ] && head -5 "$T/dlq-check.out" | sed 's/^/#   /'
+"$GDX" tail --from-beginning _gdx.dlq.hotline12345.workorders | head -1 | sed 's/^"//; s/"$//' |
+    "$GDX" decrypt -k "$T/keys/dept.key" >"$T/raw1" 2>"$T/decrypt.err"
+ok "the key holder decrypts a dead letter to a raw row of the source file" /usr/bin/python3 -c '
+import sys
+raw = open(sys.argv[1], "rb").read().rstrip(b"\n")
+src = open(sys.argv[2], "rb").read()
+assert raw.startswith("GD2026".encode()) and len(raw) > 50 and raw in src, raw[:80]
+' "$T/raw1" "$T/drop/hotline/done/wo-20260920-1.csv"
 
 ok "finished files moved to done/" test -f "$T/drop/hotline/done/wo-20260920-1.csv" -a \
     -f "$T/drop/hotline/done/wo-20260921-2.csv"
@@ -105,6 +120,10 @@ topic: gov.grid.incidents.incident
 schema: $GDX_ROOT/schemas/grid/incident.avsc
 key: incident_no
 state.dir: $T/state
+protect:
+  location: keep
+keys:
+  encrypt.key.file: $T/keys/dept.key
 source:
   path: $T/drop/grid
 YAML
