@@ -134,6 +134,7 @@ int main(int argc, char **argv)
             rc = gdx_protect_encrypt(dk, msg, len, &out, errstr, sizeof(errstr));
             gdx_key_destroy(dk);
             if (rc) {
+                free(msg);
                 return die("encrypt", errstr);
             }
             printf("%s\n", out);
@@ -147,6 +148,7 @@ int main(int argc, char **argv)
             rc = gdx_protect_decrypt(kr, msg, len, &out, &olen, errstr, sizeof(errstr));
             gdx_keyring_destroy(kr);
             if (rc) {
+                free(msg);
                 return die("decrypt", errstr);
             }
             fwrite(out, 1, olen, stdout);
