@@ -13,6 +13,8 @@ int cmd_broker(int argc, char **argv);
 int cmd_tail(int argc, char **argv);
 int cmd_decrypt(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
+int cmd_schema(int argc, char **argv);
+int cmd_catalog(int argc, char **argv);
 
 /* Common helpers for entry points */
 void cmd_install_signals(void);

@@ -17,6 +17,8 @@ static const struct gdx_cmd commands[] = {
     {"broker", cmd_broker, "embedded Kafka for demos and tests (librdkafka mock cluster)"},
     {"decrypt", cmd_decrypt, "print the plaintext of enc:v1 envelopes (for key holders)"},
     {"keygen", cmd_keygen, "create an SM2 key pair or a data key file (mode 0600)"},
+    {"schema", cmd_schema, "lint schemas, check compatibility with previous versions"},
+    {"catalog", cmd_catalog, "generate the data-resource catalog (Markdown or HTML)"},
 };
 
 static volatile sig_atomic_t stop_requested;
