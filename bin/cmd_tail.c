@@ -1,8 +1,9 @@
 /*
  * gdx tail - decode the Avro records of a topic and print them as JSON lines.
  *
- * Like kcat plus an Avro console consumer: schemas are found by their fingerprint among the
- * .avsc files under a schema directory (single-object encoding). Records that are not Avro
+ * Like kcat plus an Avro console consumer: Confluent-framed values are decoded with the
+ * writer schema fetched from the registry by id; single-object-encoded values with the schema
+ * found by its fingerprint among the .avsc files under a schema directory. Records that are not Avro
  * (dead letters carry the raw source row) are printed as a JSON string.
  */
 #include <getopt.h>
@@ -21,6 +22,7 @@
 #include "gdx_avro.h"
 #include "gdx_kafka.h"
 #include "gdx_log.h"
+#include "gdx_registry.h"
 #include "gdx_text.h"
 
 struct tail_opts {
@@ -28,7 +30,44 @@ struct tail_opts {
     int64_t n;
     int from_beginning, follow, headers, meta;
     struct gdx_schema_set *schemas;
+    struct gdx_registry *registry;
+    /* schemas fetched from the registry, by id */
+    int32_t *ids;
+    struct gdx_schema **by_id;
+    size_t nids;
 };
+
+static const struct gdx_schema *schema_by_id(struct tail_opts *o, int32_t id, char *errstr,
+                                             size_t errstr_size)
+{
+    const char *text;
+    struct gdx_schema *s;
+    for (size_t i = 0; i < o->nids; i++) {
+        if (o->ids[i] == id) {
+            return o->by_id[i];
+        }
+    }
+    if (!o->registry) {
+        snprintf(errstr, errstr_size,
+                 "schema id %d: no registry (use --registry or set GDX_REGISTRY_URL)", (int)id);
+        return NULL;
+    }
+    if (gdx_registry_get(o->registry, id, &text, errstr, errstr_size)) {
+        return NULL;
+    }
+    s = gdx_schema_parse(text, strlen(text), NULL, errstr, errstr_size);
+    if (!s) {
+        return NULL;
+    }
+    o->ids = realloc(o->ids, (o->nids + 1) * sizeof(*o->ids));
+    o->by_id = realloc(o->by_id, (o->nids + 1) * sizeof(*o->by_id));
+    if (!o->ids || !o->by_id) {
+        abort();
+    }
+    o->ids[o->nids] = id;
+    o->by_id[o->nids++] = s;
+    return s;
+}
 
 struct tail_line {
     int64_t ts;
@@ -51,6 +90,8 @@ static void usage(FILE *out)
             "      --from-beginning   start at the oldest record\n"
             "  -f, --follow           keep printing new records until interrupted\n"
             "  -H, --headers          print topic, partition, offset, key and headers too\n"
+            "  -r, --registry URL     schema registry for Confluent-framed values (default:\n"
+            "                         $GDX_REGISTRY_URL)\n"
             "  -X, --property K=V     librdkafka property (e.g. security.protocol=ssl)\n"
             "  -h, --help             this help\n");
 }
@@ -87,7 +128,18 @@ static char *render(struct tail_opts *o, const rd_kafka_message_t *msg)
     uint64_t fp;
     char errstr[512];
 
-    if (msg->payload && gdx_soe_parse(msg->payload, msg->len, &fp)) {
+    int32_t id;
+    if (msg->payload && gdx_confluent_parse(msg->payload, msg->len, &id)) {
+        const struct gdx_schema *s = schema_by_id(o, id, errstr, sizeof(errstr));
+        if (s) {
+            value = gdx_avro_decode_json(s, (const char *)msg->payload + GDX_CONFLUENT_HEADER_LEN,
+                                         msg->len - GDX_CONFLUENT_HEADER_LEN, errstr,
+                                         sizeof(errstr));
+        }
+        if (!value) {
+            value = json_pack("{s:s}", "error", errstr);
+        }
+    } else if (msg->payload && gdx_soe_parse(msg->payload, msg->len, &fp)) {
         const struct gdx_schema *s = gdx_schema_set_find(o->schemas, fp);
         if (s) {
             value = gdx_avro_decode_json(s, (const char *)msg->payload + GDX_SOE_HEADER_LEN,
@@ -203,6 +255,7 @@ int cmd_tail(int argc, char **argv)
         {"follow", no_argument, NULL, 'f'},
         {"headers", no_argument, NULL, 'H'},
         {"property", required_argument, NULL, 'X'},
+        {"registry", required_argument, NULL, 'r'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -221,7 +274,8 @@ int cmd_tail(int argc, char **argv)
     int *eof = NULL;
     int64_t printed = 0;
 
-    while ((c = getopt_long(argc, argv, "b:s:n:fHX:h", opts, NULL)) != -1) {
+    const char *registry = getenv("GDX_REGISTRY_URL");
+    while ((c = getopt_long(argc, argv, "b:s:n:fHX:r:h", opts, NULL)) != -1) {
         switch (c) {
         case 'b':
             kc.bootstrap = optarg;
@@ -238,6 +292,9 @@ int cmd_tail(int argc, char **argv)
             }
             break;
         }
+        case 'r':
+            registry = optarg;
+            break;
         case 'B':
             o.from_beginning = 1;
             break;
@@ -287,6 +344,14 @@ int cmd_tail(int argc, char **argv)
     if (!o.schemas) {
         fprintf(stderr, "gdx tail: %s\n", errstr);
         return GDX_EXIT_CONFIG;
+    }
+    if (registry && *registry) {
+        o.registry = gdx_registry_new(registry, NULL, NULL, errstr, sizeof(errstr));
+        if (!o.registry) {
+            fprintf(stderr, "gdx tail: %s\n", errstr);
+            gdx_schema_set_destroy(o.schemas);
+            return GDX_EXIT_CONFIG;
+        }
     }
     rk = gdx_kafka_consumer_new(&kc, "gdx-tail", errstr, sizeof(errstr));
     if (!rk) {
@@ -396,5 +461,11 @@ out:
         rd_kafka_destroy(rk);
     }
     gdx_schema_set_destroy(o.schemas);
+    for (size_t i = 0; i < o.nids; i++) {
+        gdx_schema_destroy(o.by_id[i]);
+    }
+    free(o.ids);
+    free(o.by_id);
+    gdx_registry_destroy(o.registry);
     return ret;
 }

@@ -45,6 +45,7 @@
 #include "gdx_kafka.h"
 #include "gdx_log.h"
 #include "gdx_policy.h"
+#include "gdx_registry.h"
 #include "gdx_runtime.h"
 
 #define RT_OFFSETS_TOPIC   "_gdx.offsets"
@@ -109,6 +110,9 @@ struct gdx_runtime {
     struct gdx_policy *policy;
     struct gdx_encoder *enc;
     uint8_t frame[GDX_SOE_HEADER_LEN];
+    size_t frame_len;
+    char *registry_url, *registry_auth, *registry_ca, *wire_format;
+    struct gdx_registry *registry;
     unsigned char *valbuf;
     size_t valbuf_size;
 
@@ -245,7 +249,8 @@ static const char *const rt_top_keys[] = {
     "connector", "kafka",      "topic",  "schema",    "key",       "delivery",
     "batch",     "fields",     "source", "state.dir", "log.level", "record.max.bytes",
     "inflight.max.bytes", "dlq.topic", "offsets.topic", "poll.interval.ms", "shutdown.grace.ms",
-    "protect", "keys", NULL,
+    "protect", "keys", "schema.registry.url", "schema.registry.basic.auth.user.info",
+    "schema.registry.ssl.ca.location", "wire.format", NULL,
 };
 
 struct rt_top_doc {
@@ -266,6 +271,13 @@ static const struct rt_top_doc rt_docs[] = {
     {"batch.max.records", "10000", "records per batch (one transaction)"},
     {"batch.max.bytes", "8MiB", "encoded bytes per batch"},
     {"batch.max.ms", "1s", "longest time a batch stays open"},
+    {"schema.registry.url", "none", "schema registry (Confluent API); when set, values use the "
+                                    "Confluent wire format and the schema is registered under "
+                                    "<topic>-value"},
+    {"schema.registry.basic.auth.user.info", "none", "user:password for the registry (secret)"},
+    {"schema.registry.ssl.ca.location", "system", "CA file for an https registry"},
+    {"wire.format", "confluent with a registry", "confluent or single-object (C3 01 + "
+                                                 "fingerprint, no registry needed)"},
     {"protect.<field>", "keep", "keep, drop, mask, scrub, token or encrypt, or a map {action, "
                                 "format, validate}; every spi field must be listed"},
     {"keys.token.key.file", "none", "city-wide token key (or keys.token.key.env)"},
@@ -608,6 +620,36 @@ static int parse_config(struct gdx_runtime *rt, char *errstr, size_t errstr_size
                              gdx_conf_where(root, where, sizeof(where)), errstr, errstr_size))) {
         goto out;
     }
+    /* registry and wire format */
+    if ((err = conf_str(root, "schema.registry.url", 0, &rt->registry_url, errstr,
+                        errstr_size)) ||
+        (err = conf_str(root, "schema.registry.basic.auth.user.info", 0, &rt->registry_auth,
+                        errstr, errstr_size)) ||
+        (err = conf_str(root, "schema.registry.ssl.ca.location", 0, &rt->registry_ca, errstr,
+                        errstr_size)) ||
+        (err = conf_str(root, "wire.format", 0, &rt->wire_format, errstr, errstr_size))) {
+        goto out;
+    }
+    if (rt->registry_auth) {
+        gdx_log_add_secret(rt->registry_auth);
+    }
+    if (!rt->wire_format) {
+        rt->wire_format = xstrdup(rt->registry_url ? "confluent" : "single-object");
+    }
+    if (strcmp(rt->wire_format, "confluent") && strcmp(rt->wire_format, "single-object")) {
+        err = gdx_seterr(errstr, errstr_size, GDX_ERR_CONFIG,
+                         "%s: wire.format must be 'confluent' or 'single-object', not '%s'",
+                         gdx_conf_where(gdx_conf_get(root, "wire.format"), where, sizeof(where)),
+                         rt->wire_format);
+        goto out;
+    }
+    if (!strcmp(rt->wire_format, "confluent") && !rt->registry_url) {
+        err = gdx_seterr(errstr, errstr_size, GDX_ERR_CONFIG,
+                         "%s: wire.format 'confluent' needs schema.registry.url",
+                         gdx_conf_where(gdx_conf_get(root, "wire.format"), where, sizeof(where)));
+        goto out;
+    }
+
     /* field protection: every spi field must be stated, dead letters sealed */
     if ((err = gdx_policy_new(&rt->policy, rt->schema, gdx_conf_get(root, "protect"),
                               gdx_conf_get(root, "keys"), rt->dir, 1, errstr, errstr_size))) {
@@ -657,6 +699,7 @@ int gdx_runtime_new(struct gdx_runtime **rtp, const char *path, char *errstr,
     }
     gdx_log_set_component(rt->id);
     gdx_soe_header(rt->frame, rt->schema->fingerprint);
+    rt->frame_len = GDX_SOE_HEADER_LEN; /* until the registry gives an id (run) */
     rt->enc = gdx_encoder_new(rt->schema, errstr, errstr_size);
     if (!rt->enc) {
         gdx_runtime_destroy(rt);
@@ -719,6 +762,14 @@ void gdx_runtime_destroy(struct gdx_runtime *rt)
     free(rt->schema_path);
     free(rt->key_field);
     free(rt->state_dir);
+    gdx_registry_destroy(rt->registry);
+    free(rt->registry_url);
+    if (rt->registry_auth) {
+        OPENSSL_cleanse(rt->registry_auth, strlen(rt->registry_auth));
+    }
+    free(rt->registry_auth);
+    free(rt->registry_ca);
+    free(rt->wire_format);
     free(rt->path);
     free(rt->dir);
     gdx_conf_destroy(rt->root);
@@ -1250,6 +1301,9 @@ int gdx_batch_add(struct gdx_batch *batch, const struct gdx_row *row, const char
         if (c < 0 && !text) {
             continue; /* absent: default or an error at finish */
         }
+        if (text && len == 0 && m->field->nullable) {
+            text = NULL; /* an empty cell is null: never protect or tokenise "nothing" */
+        }
         if (text && gdx_policy_validate(rt->policy, m->field->index, text, len, reason,
                                         sizeof(reason))) {
             dead_letter(rt, row, "validate", reason, m->field->name);
@@ -1301,7 +1355,7 @@ int gdx_batch_add(struct gdx_batch *batch, const struct gdx_row *row, const char
         return batch_full(rt) ? GDX_ERR_FULL : GDX_OK;
     }
 
-    size_t need = GDX_SOE_HEADER_LEN + body_len;
+    size_t need = rt->frame_len + body_len;
     if (need > rt->valbuf_size) {
         size_t sz = need * 2;
         unsigned char *p = realloc(rt->valbuf, sz);
@@ -1311,8 +1365,8 @@ int gdx_batch_add(struct gdx_batch *batch, const struct gdx_row *row, const char
         rt->valbuf = p;
         rt->valbuf_size = sz;
     }
-    memcpy(rt->valbuf, rt->frame, GDX_SOE_HEADER_LEN);
-    memcpy(rt->valbuf + GDX_SOE_HEADER_LEN, body, body_len);
+    memcpy(rt->valbuf, rt->frame, rt->frame_len);
+    memcpy(rt->valbuf + rt->frame_len, body, body_len);
 
     rd_kafka_headers_t *h = lineage_headers(rt, row->pos);
     rd_kafka_header_add(h, "gdx.level", -1, level_name(level), -1);
@@ -1526,6 +1580,65 @@ static int recover(struct gdx_runtime *rt, const char *why, char *errstr, size_t
     return position_read(rt, errstr, errstr_size);
 }
 
+/*
+ * With a registry: register the schema's original text under <topic>-value (gdx's own
+ * subjects are BACKWARD_TRANSITIVE) and switch to the Confluent framing. A schema the
+ * registry refuses stops the connector with the registry's reason: no record is ever
+ * produced with it. An unreachable registry is waited for.
+ */
+static int schema_register(struct gdx_runtime *rt, char *errstr, size_t errstr_size)
+{
+    char subject[512];
+    int32_t id = -1;
+    int64_t backoff = 500;
+    int err, warned = 0;
+
+    if (strcmp(rt->wire_format, "confluent")) {
+        return GDX_OK;
+    }
+    if (!rt->registry) {
+        rt->registry = gdx_registry_new(rt->registry_url, rt->registry_auth, rt->registry_ca,
+                                        errstr, errstr_size);
+        if (!rt->registry) {
+            return GDX_ERR_CONFIG;
+        }
+    }
+    snprintf(subject, sizeof(subject), "%s-value", rt->topic);
+    for (;;) {
+        err = gdx_registry_set_compat(rt->registry, subject, "BACKWARD_TRANSITIVE", errstr,
+                                      errstr_size);
+        if (err == GDX_OK) {
+            err = gdx_registry_register(rt->registry, subject, rt->schema->text, &id, errstr,
+                                        errstr_size);
+        }
+        if (err == GDX_OK) {
+            break;
+        }
+        if (err != GDX_ERR_RETRY) {
+            char tmp[1024];
+            snprintf(tmp, sizeof(tmp), "%s", errstr);
+            return gdx_seterr(errstr, errstr_size, GDX_ERR_SCHEMA,
+                              "schema registry refused '%s' under subject '%s': %s",
+                              rt->schema->path ? rt->schema->path : rt->schema->fullname,
+                              subject, tmp);
+        }
+        if (!warned++) {
+            gdx_log(GDX_LOG_WARN, "schema registry unreachable, retrying", " url=%s reason=\"%s\"",
+                    rt->registry_url, errstr);
+        }
+        if (stopping(rt)) {
+            return GDX_ERR_STOPPED;
+        }
+        nap(rt, backoff);
+        backoff = backoff * 2 > RT_BACKOFF_MAX_MS ? RT_BACKOFF_MAX_MS : backoff * 2;
+    }
+    rt->schema->registry_id = id;
+    gdx_confluent_header(rt->frame, id);
+    rt->frame_len = GDX_CONFLUENT_HEADER_LEN;
+    gdx_log(GDX_LOG_INFO, "schema registered", " subject=%s id=%d", subject, (int)id);
+    return GDX_OK;
+}
+
 int gdx_runtime_run(struct gdx_runtime *rt, int once, const volatile int *stop, char *errstr,
                     size_t errstr_size)
 {
@@ -1545,6 +1658,9 @@ int gdx_runtime_run(struct gdx_runtime *rt, int once, const volatile int *stop, 
             " kind=%s topic=%s delivery=%s config=%s config.sm3=%s version=%s pid=%ld", rt->kind,
             rt->topic, rt->exactly_once ? "exactly-once" : "at-least-once", rt->path,
             rt->config_sm3, GDX_VERSION, (long)getpid());
+    if ((err = schema_register(rt, errstr, errstr_size))) {
+        return err == GDX_ERR_STOPPED ? GDX_OK : err;
+    }
     if ((err = producer_up(rt, errstr, errstr_size))) {
         return err == GDX_ERR_STOPPED ? GDX_OK : err;
     }
@@ -1587,6 +1703,9 @@ int gdx_runtime_run(struct gdx_runtime *rt, int once, const volatile int *stop, 
             if (cret) {
                 if ((err = recover(rt, rt->fatal ? "producer fatal error" : cerr, errstr,
                                    errstr_size))) {
+                    if (err == GDX_ERR_STOPPED) {
+                        err = GDX_OK; /* stopped while recovering: resumes next start */
+                    }
                     goto out;
                 }
                 continue;
