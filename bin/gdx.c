@@ -19,6 +19,7 @@ static const struct gdx_cmd commands[] = {
     {"keygen", cmd_keygen, "create an SM2 key pair or a data key file (mode 0600)"},
     {"schema", cmd_schema, "lint schemas, check compatibility with previous versions"},
     {"catalog", cmd_catalog, "generate the data-resource catalog (Markdown or HTML)"},
+    {"registry", cmd_registry, "embedded schema registry for demos and tests (Confluent API)"},
 };
 
 static volatile sig_atomic_t stop_requested;

@@ -455,7 +455,12 @@ int gdx_registry_register(struct gdx_registry *reg, const char *subject, const c
         } else {
             cache_subject_add(reg, subject, schema_text, *id);
         }
-    } else if (ret == GDX_ERR_SCHEMA || ret == GDX_ERR_NOENT) {
+    } else if (ret == GDX_ERR_NOENT) {
+        /* not an answer of a schema registry: a wrong base URL, most likely */
+        ret = gdx_seterr(errstr, errstr_size, GDX_ERR_FAIL,
+                         "cannot register schema under subject '%s' at '%s': %s", subject,
+                         reg->display, inner);
+    } else if (ret == GDX_ERR_SCHEMA) {
         ret = gdx_seterr(errstr, errstr_size, GDX_ERR_SCHEMA,
                          "schema registry refused the schema for subject '%s': %s", subject, inner);
     } else {

@@ -1,0 +1,223 @@
+/*
+ * cmd_registry.c - `gdx registry`: the embedded schema registry for demos and tests.
+ *
+ * Rebuilds its state from the `_schemas` topic (lib/gdx_regserver.c), then serves the
+ * Confluent REST API and publishes its URL (stdout and --url-file, written atomically) only
+ * once it answers, so a test that sees the file can use it. While Kafka cannot be reached at
+ * start it retries every second until stopped. SIGTERM or SIGINT stop it with exit 0; the
+ * URL file is removed on the way out.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "gdx_err.h"
+#include "gdx_kafka.h"
+#include "gdx_log.h"
+#include "gdx_regserver.h"
+
+static void registry_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: gdx registry [options]\n"
+            "\n"
+            "Embedded schema registry for demos and tests, speaking the Confluent Schema\n"
+            "Registry REST API (subjects, versions, ids, lookup, compatibility, config, delete)\n"
+            "and storing its state in the one-partition compacted topic _schemas exactly as\n"
+            "Confluent's does, so a restart keeps every id. Global compatibility default:\n"
+            "BACKWARD. Prints 'url=http://HOST:PORT' once ready; runs until SIGTERM or SIGINT.\n"
+            "Production uses Confluent Schema Registry, Apicurio or Karapace.\n"
+            "\n"
+            "options:\n"
+            "  --listen HOST:PORT     address to serve (default 127.0.0.1:8081; port 0 picks one)\n"
+            "  --url-file PATH        also write the URL to PATH (atomically)\n"
+            "  --bootstrap LIST       Kafka bootstrap servers (default $GDX_BOOTSTRAP)\n"
+            "  --topic NAME           storage topic (default _schemas)\n"
+            "  -X NAME=VALUE          extra librdkafka property (repeatable)\n"
+            "  --log-level LEVEL      error, warn, info (default) or debug\n"
+            "  -h, --help             show this help\n");
+}
+
+/* a logfmt value in quotes */
+static const char *quote(const char *s, char *buf, size_t size)
+{
+    size_t o = 0;
+
+    buf[o++] = '"';
+    for (; *s && o + 3 < size; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') {
+            buf[o++] = '\\';
+        }
+        buf[o++] = c < 0x20 ? ' ' : (char)c;
+    }
+    buf[o++] = '"';
+    buf[o] = '\0';
+    return buf;
+}
+
+static int write_url_file(const char *path, const char *url)
+{
+    size_t n = strlen(path) + 8;
+    char *tmp = malloc(n);
+    FILE *f;
+    int ok;
+
+    if (!tmp) {
+        abort();
+    }
+    snprintf(tmp, n, "%s.tmp", path);
+    f = fopen(tmp, "w");
+    if (!f) {
+        free(tmp);
+        return -1;
+    }
+    ok = fprintf(f, "%s\n", url) > 0;
+    ok = (fclose(f) == 0) && ok && rename(tmp, path) == 0;
+    if (!ok) {
+        unlink(tmp);
+    }
+    free(tmp);
+    return ok ? 0 : -1;
+}
+
+int cmd_registry(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"listen", required_argument, NULL, 'l'},
+        {"url-file", required_argument, NULL, 'u'},
+        {"bootstrap", required_argument, NULL, 'b'},
+        {"topic", required_argument, NULL, 't'},
+        {"log-level", required_argument, NULL, 'L'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *listen = "127.0.0.1:8081", *url_file = NULL, *topic = GDX_REGSERVER_TOPIC;
+    const char *bootstrap = getenv("GDX_BOOTSTRAP");
+    struct gdx_kafka_conf kc;
+    struct gdx_regserver *srv = NULL;
+    char **props = NULL, *bootstrap_copy = NULL, errstr[1024], q[1100];
+    size_t nprops = 0;
+    int opt, err = GDX_OK, ret = GDX_EXIT_FAIL, published = 0, warned = 0;
+
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "hX:", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'l':
+            listen = optarg;
+            break;
+        case 'u':
+            url_file = optarg;
+            break;
+        case 'b':
+            bootstrap = optarg;
+            break;
+        case 't':
+            topic = optarg;
+            break;
+        case 'X': {
+            char *eq = strchr(optarg, '=');
+            if (!eq || eq == optarg) {
+                fprintf(stderr, "gdx registry: invalid -X '%s': expected NAME=VALUE\n", optarg);
+                ret = GDX_EXIT_USAGE;
+                goto out;
+            }
+            props = realloc(props, (2 * nprops + 2) * sizeof(*props));
+            if (!props) {
+                abort();
+            }
+            props[2 * nprops] = strndup(optarg, (size_t)(eq - optarg));
+            props[2 * nprops + 1] = strdup(eq + 1);
+            nprops++;
+            break;
+        }
+        case 'L':
+            if (gdx_log_level_parse(optarg) < 0) {
+                fprintf(stderr, "gdx registry: invalid --log-level '%s'\n", optarg);
+                ret = GDX_EXIT_USAGE;
+                goto out;
+            }
+            gdx_log_set_level(gdx_log_level_parse(optarg));
+            break;
+        case 'h':
+            registry_usage(stdout);
+            ret = GDX_EXIT_OK;
+            goto out;
+        default:
+            registry_usage(stderr);
+            ret = GDX_EXIT_USAGE;
+            goto out;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "gdx registry: unexpected argument '%s'\n", argv[optind]);
+        ret = GDX_EXIT_USAGE;
+        goto out;
+    }
+    if (!bootstrap || !*bootstrap) {
+        fprintf(stderr, "gdx registry: no Kafka: give --bootstrap or set GDX_BOOTSTRAP\n");
+        ret = GDX_EXIT_USAGE;
+        goto out;
+    }
+    kc.bootstrap = bootstrap_copy = strdup(bootstrap);
+    kc.props = props;
+    kc.nprops = nprops;
+
+    cmd_install_signals();
+    while (!cmd_stopping()) {
+        srv = gdx_regserver_new(&kc, topic, &err, errstr, sizeof(errstr));
+        if (srv || err != GDX_ERR_RETRY) {
+            break;
+        }
+        if (!warned) {
+            gdx_log(GDX_LOG_WARN, "kafka not reachable yet, retrying", " error=%s",
+                    quote(errstr, q, sizeof(q)));
+            warned = 1;
+        }
+        sleep(1);
+    }
+    if (!srv) {
+        if (cmd_stopping()) {
+            ret = GDX_EXIT_OK;
+            goto out;
+        }
+        gdx_log(GDX_LOG_ERROR, "cannot load the registry state", " error=%s",
+                quote(errstr, q, sizeof(q)));
+        ret = err == GDX_ERR_CONFIG ? GDX_EXIT_CONFIG : GDX_EXIT_FAIL;
+        goto out;
+    }
+    if ((err = gdx_regserver_listen(srv, listen, errstr, sizeof(errstr))) != GDX_OK) {
+        gdx_log(GDX_LOG_ERROR, "cannot serve", " error=%s", quote(errstr, q, sizeof(q)));
+        ret = err == GDX_ERR_USAGE ? GDX_EXIT_USAGE : GDX_EXIT_FAIL;
+        goto out;
+    }
+    if (url_file && write_url_file(url_file, gdx_regserver_url(srv)) != 0) {
+        gdx_log(GDX_LOG_ERROR, "cannot write the url file", " path=%s error=%s",
+                quote(url_file, q, sizeof(q)), strerror(errno));
+        goto out;
+    }
+    published = 1;
+    printf("url=%s\n", gdx_regserver_url(srv));
+    fflush(stdout);
+    gdx_log(GDX_LOG_INFO, "registry ready", " url=%s topic=%s", gdx_regserver_url(srv), topic);
+    while (!cmd_stopping()) {
+        usleep(200 * 1000);
+    }
+    gdx_log(GDX_LOG_INFO, "registry stopping", NULL);
+    ret = GDX_EXIT_OK;
+out:
+    if (published && url_file) {
+        unlink(url_file);
+    }
+    gdx_regserver_destroy(srv);
+    for (size_t i = 0; i < 2 * nprops; i++) {
+        free(props[i]);
+    }
+    free(props);
+    free(bootstrap_copy);
+    return ret;
+}
