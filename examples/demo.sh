@@ -7,7 +7,9 @@ GDX=${GDX_BUILD:-$ROOT/build}/gdx
 PY=/usr/bin/python3
 W=$(mktemp -d /tmp/gdx-demo.XXXXXX)
 BROKER=
+REGISTRY=
 cleanup() {
+    [ -n "$REGISTRY" ] && kill -TERM "$REGISTRY" 2>/dev/null && wait "$REGISTRY" 2>/dev/null
     [ -n "$BROKER" ] && kill -TERM "$BROKER" 2>/dev/null && wait "$BROKER" 2>/dev/null
     rm -rf "$W"
 }
@@ -22,6 +24,14 @@ for _ in $(seq 100); do [ -s "$W/bootstrap" ] && break; sleep 0.1; done
 [ -s "$W/bootstrap" ] || { cat "$W/broker.log"; exit 1; }
 export GDX_BOOTSTRAP=$(cat "$W/bootstrap") GDX_DROP=$W/drop GDX_STATE_DIR=$W/state GDX_KEYS=$W/keys
 echo "bootstrap: $GDX_BOOTSTRAP"
+
+step "starting the embedded schema registry (gdx registry, Confluent REST API)"
+"$GDX" registry --listen 127.0.0.1:0 --url-file "$W/registry.url" >"$W/registry.log" 2>&1 &
+REGISTRY=$!
+for _ in $(seq 100); do [ -s "$W/registry.url" ] && break; sleep 0.1; done
+[ -s "$W/registry.url" ] || { cat "$W/registry.log"; exit 1; }
+export GDX_REGISTRY_URL=$(cat "$W/registry.url")
+echo "registry: $GDX_REGISTRY_URL"
 
 step "creating keys (SM4 data keys, mode 0600)"
 mkdir -p "$GDX_KEYS"
@@ -77,4 +87,8 @@ echo "  decrypted by the department's key holder (gdx decrypt):"
 "$GDX" tail -n 1 _gdx.dlq.hotline12345.workorders | sed 's/^"//; s/"$//' |
     "$GDX" decrypt -k "$GDX_KEYS/hotline12345.key" | iconv -f gb18030 -t utf-8 | sed 's/^/  /'
 
-step "stopping the embedded Kafka"
+step "the schemas in the registry"
+curl -s "$GDX_REGISTRY_URL/subjects" 2>/dev/null | sed 's/^/  /' || true
+echo
+
+step "stopping the registry and the embedded Kafka"

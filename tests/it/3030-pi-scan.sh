@@ -8,6 +8,10 @@ PY=/usr/bin/python3
 
 start_broker || { fail "broker starts"; done_testing; }
 export GDX_BOOTSTRAP=$BOOTSTRAP GDX_DROP=$T/drop GDX_STATE_DIR=$T/state GDX_KEYS=$T/keys
+"$GDX" registry --listen 127.0.0.1:0 --url-file "$T/registry.url" >"$T/registry.log" 2>&1 &
+PIDS+=($!)
+wait_for 20 test -s "$T/registry.url" || { fail "registry starts"; done_testing; }
+export GDX_REGISTRY_URL=$(cat "$T/registry.url")
 mkdir -p "$T/drop/hotline" "$T/drop/grid" "$T/keys"
 for k in city-token hotline12345 grid; do "$GDX" keygen --sm4 "$T/keys/$k.key" >/dev/null 2>&1; done
 $PY "$GDX_ROOT/examples/gen_sample.py" --kind workorders --rows 3000 --encoding gb18030 --bad 7 \
