@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -303,25 +304,45 @@ int gdx_sm3_hex(const void *data, size_t len, char out[GDX_SM3_HEX_LEN + 1], cha
     return GDX_OK;
 }
 
+/*
+ * Fetching an algorithm in OpenSSL 3 takes locks and a method-store lookup, which cost more
+ * than HMAC-SM3 over a phone number; the fetched HMAC with its digest set is kept as a
+ * template made once per process (immutable after pthread_once) and duplicated per call.
+ */
+static EVP_MAC_CTX *hmac_sm3_template;
+static pthread_once_t hmac_sm3_once = PTHREAD_ONCE_INIT;
+
+static void hmac_sm3_init_template(void)
+{
+    EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    OSSL_PARAM params[2];
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SM3", 0);
+    params[1] = OSSL_PARAM_construct_end();
+    if (mac) {
+        EVP_MAC_CTX *ctx = EVP_MAC_CTX_new(mac);
+        if (ctx && EVP_MAC_CTX_set_params(ctx, params) == 1) {
+            hmac_sm3_template = ctx;
+        } else {
+            EVP_MAC_CTX_free(ctx);
+        }
+        EVP_MAC_free(mac);
+    }
+}
+
 int gdx_hmac_sm3(const void *key, size_t keylen, const void *data, size_t len,
                  unsigned char out[GDX_SM3_LEN], char *errstr, size_t errstr_size)
 {
-    EVP_MAC *mac = NULL;
     EVP_MAC_CTX *mctx = NULL;
-    OSSL_PARAM params[2];
     size_t n = 0;
     int err = GDX_OK;
 
-    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SM3", 0);
-    params[1] = OSSL_PARAM_construct_end();
-    mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-    if (!mac || !(mctx = EVP_MAC_CTX_new(mac)) || EVP_MAC_init(mctx, key, keylen, params) != 1 ||
-        EVP_MAC_update(mctx, data, len) != 1 || EVP_MAC_final(mctx, out, &n, GDX_SM3_LEN) != 1 ||
-        n != GDX_SM3_LEN) {
+    pthread_once(&hmac_sm3_once, hmac_sm3_init_template);
+    if (!hmac_sm3_template || !(mctx = EVP_MAC_CTX_dup(hmac_sm3_template)) ||
+        EVP_MAC_init(mctx, key, keylen, NULL) != 1 || EVP_MAC_update(mctx, data, len) != 1 ||
+        EVP_MAC_final(mctx, out, &n, GDX_SM3_LEN) != 1 || n != GDX_SM3_LEN) {
         err = gdx_crypto_seterr(errstr, errstr_size, GDX_ERR_CRYPTO, "HMAC-SM3 failed");
     }
     EVP_MAC_CTX_free(mctx);
-    EVP_MAC_free(mac);
     return err;
 }
 
@@ -725,10 +746,17 @@ void gdx_sm2_key_destroy(struct gdx_sm2_key *key)
 /* ---------------------------------------------------------------------------------------
  * symmetric data keys */
 
+/* The subkeys gdx derives from a data key ("gdx tok", "gdx enc", "gdx mac") are computed once
+ * when the key is made: deriving them per record cost two HMAC-SM3 runs a value. */
+#define KEY_DERIVED_MAX 3
+static const char *const key_derived_labels[KEY_DERIVED_MAX] = {"gdx tok", "gdx enc", "gdx mac"};
+
 struct gdx_key {
     char id[GDX_KEY_ID_MAX + 1];
     size_t len;
     unsigned char *bytes;
+    int derived_ok;
+    unsigned char derived[KEY_DERIVED_MAX][GDX_SM3_LEN];
 };
 
 int gdx_key_id_valid(const char *id)
@@ -765,6 +793,13 @@ int gdx_key_new(const char *id, const void *bytes, size_t len, struct gdx_key **
     key->len = len;
     key->bytes = xmalloc(len);
     memcpy(key->bytes, bytes, len);
+    key->derived_ok = 1;
+    for (int i = 0; i < KEY_DERIVED_MAX; i++) {
+        if (gdx_hmac_sm3(key->bytes, key->len, key_derived_labels[i],
+                         strlen(key_derived_labels[i]), key->derived[i], NULL, 0)) {
+            key->derived_ok = 0; /* derived on demand instead */
+        }
+    }
     *out = key;
     return GDX_OK;
 }
@@ -905,6 +940,12 @@ const char *gdx_key_id(const struct gdx_key *key)
 int gdx_key_derive(const struct gdx_key *key, const char *label, unsigned char out[GDX_SM3_LEN],
                    char *errstr, size_t errstr_size)
 {
+    for (int i = 0; key->derived_ok && i < KEY_DERIVED_MAX; i++) {
+        if (!strcmp(label, key_derived_labels[i])) {
+            memcpy(out, key->derived[i], GDX_SM3_LEN);
+            return GDX_OK;
+        }
+    }
     return gdx_hmac_sm3(key->bytes, key->len, label, strlen(label), out, errstr, errstr_size);
 }
 
