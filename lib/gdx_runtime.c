@@ -24,6 +24,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,8 +40,10 @@
 #include <openssl/rand.h>
 
 #include "gdx.h"
+#include "gdx_audit.h"
 #include "gdx_avro.h"
 #include "gdx_conf.h"
+#include "gdx_crypto.h"
 #include "gdx_fault.h"
 #include "gdx_kafka.h"
 #include "gdx_log.h"
@@ -144,6 +147,19 @@ struct gdx_runtime {
     char lock_path[PATH_MAX];
     uint64_t batch_seq;
     char batch_prefix[24];
+
+    /* audit trail */
+    char *audit_dir, *audit_key_file, *audit_key_id, *audit_topic;
+    int64_t audit_checkpoint_lines, audit_checkpoint_secs, audit_retention_days;
+    struct gdx_sm2_key *audit_key;
+    struct gdx_audit *audit;
+    struct gdx_audit_ranges *ranges;
+    json_t *dead_reasons;      /* per batch: "stage:field" -> count */
+    char **mirror_q;           /* audit lines waiting to be mirrored to _gdx.audit */
+    size_t mirror_n, mirror_cap, mirror_sent;
+    rd_kafka_topic_t *rkt_audit;
+    char *committed_batch;     /* batch id of the committed offset record */
+    json_t *committed_doc;     /* the committed offset record */
 
     /* counters */
     uint64_t total_records, total_dead, total_batches, total_aborts;
@@ -250,7 +266,7 @@ static const char *const rt_top_keys[] = {
     "batch",     "fields",     "source", "state.dir", "log.level", "record.max.bytes",
     "inflight.max.bytes", "dlq.topic", "offsets.topic", "poll.interval.ms", "shutdown.grace.ms",
     "protect", "keys", "schema.registry.url", "schema.registry.basic.auth.user.info",
-    "schema.registry.ssl.ca.location", "wire.format", NULL,
+    "schema.registry.ssl.ca.location", "wire.format", "audit", NULL,
 };
 
 struct rt_top_doc {
@@ -278,6 +294,14 @@ static const struct rt_top_doc rt_docs[] = {
     {"schema.registry.ssl.ca.location", "system", "CA file for an https registry"},
     {"wire.format", "confluent with a registry", "confluent or single-object (C3 01 + "
                                                  "fingerprint, no registry needed)"},
+    {"audit.dir", "none", "directory of the audit trail (hash-chained, SM2-sealed JSON Lines); "
+                          "without an audit section the connector runs with a warning"},
+    {"audit.key.file", NULL, "SM2 private key (PEM, mode 0600) that signs checkpoints"},
+    {"audit.key.id", "from the key", "key id named in checkpoints and the trust file"},
+    {"audit.checkpoint.lines", "1000", "a signed checkpoint every N lines"},
+    {"audit.checkpoint.secs", "60", "and at least every T seconds"},
+    {"audit.retention.days", "183", "retention; less than 183 days is refused"},
+    {"audit.topic", "_gdx.audit", "topic the audit lines are mirrored to"},
     {"protect.<field>", "keep", "keep, drop, mask, scrub, token or encrypt, or a map {action, "
                                 "format, validate}; every spi field must be listed"},
     {"keys.token.key.file", "none", "city-wide token key (or keys.token.key.env)"},
@@ -650,6 +674,70 @@ static int parse_config(struct gdx_runtime *rt, char *errstr, size_t errstr_size
         goto out;
     }
 
+    /* audit trail */
+    n = gdx_conf_get(root, "audit");
+    if (n) {
+        static const char *const akeys[] = {"dir",
+                                            "key.file",
+                                            "key.id",
+                                            "checkpoint.lines",
+                                            "checkpoint.secs",
+                                            "retention.days",
+                                            "topic",
+                                            NULL};
+        const struct gdx_node *v;
+        if (n->type != GDX_NODE_MAP) {
+            err = gdx_seterr(errstr, errstr_size, GDX_ERR_CONFIG, "%s: 'audit' must be a map",
+                             gdx_conf_where(n, where, sizeof(where)));
+            goto out;
+        }
+        rt->audit_checkpoint_lines = GDX_AUDIT_CHECKPOINT_LINES;
+        rt->audit_checkpoint_secs = GDX_AUDIT_CHECKPOINT_SECS;
+        rt->audit_retention_days = GDX_AUDIT_RETENTION_MIN_DAYS;
+        if ((err = gdx_conf_only_keys(n, akeys, errstr, errstr_size)) ||
+            (err = conf_str(n, "dir", 1, &rt->audit_dir, errstr, errstr_size)) ||
+            (err = conf_str(n, "key.file", 1, &rt->audit_key_file, errstr, errstr_size)) ||
+            (err = conf_str(n, "key.id", 0, &rt->audit_key_id, errstr, errstr_size)) ||
+            (err = conf_str(n, "topic", 0, &rt->audit_topic, errstr, errstr_size)) ||
+            ((v = gdx_conf_get(n, "checkpoint.lines")) &&
+             (err = gdx_conf_int(v, 1, 1000000, &rt->audit_checkpoint_lines, errstr,
+                                 errstr_size))) ||
+            ((v = gdx_conf_get(n, "checkpoint.secs")) &&
+             (err = gdx_conf_int(v, 1, 86400, &rt->audit_checkpoint_secs, errstr,
+                                 errstr_size))) ||
+            ((v = gdx_conf_get(n, "retention.days")) &&
+             (err = gdx_conf_int(v, 0, 100000, &rt->audit_retention_days, errstr,
+                                 errstr_size)))) {
+            goto out;
+        }
+        if (rt->audit_retention_days < GDX_AUDIT_RETENTION_MIN_DAYS) {
+            err = gdx_seterr(errstr, errstr_size, GDX_ERR_CONFIG,
+                             "%s: audit retention of %" PRId64 " days is below the legal minimum "
+                             "of %d days (Cybersecurity Law: network logs are kept at least six "
+                             "months)",
+                             gdx_conf_where(gdx_conf_get(n, "retention.days"), where,
+                                            sizeof(where)),
+                             rt->audit_retention_days, GDX_AUDIT_RETENTION_MIN_DAYS);
+            goto out;
+        }
+        char *p = path_join(rt->dir, rt->audit_dir);
+        free(rt->audit_dir);
+        rt->audit_dir = p;
+        p = path_join(rt->dir, rt->audit_key_file);
+        free(rt->audit_key_file);
+        rt->audit_key_file = p;
+        char kerr[512];
+        if (gdx_sm2_load_private_file(rt->audit_key_file, &rt->audit_key, kerr, sizeof(kerr))) {
+            err = gdx_seterr(errstr, errstr_size, GDX_ERR_CONFIG, "%s: %s",
+                             gdx_conf_where(gdx_conf_get(n, "key.file"), where, sizeof(where)),
+                             kerr);
+            goto out;
+        }
+        if (!rt->audit_topic) {
+            rt->audit_topic = xstrdup("_gdx.audit");
+        }
+    }
+
     /* field protection: every spi field must be stated, dead letters sealed */
     if ((err = gdx_policy_new(&rt->policy, rt->schema, gdx_conf_get(root, "protect"),
                               gdx_conf_get(root, "keys"), rt->dir, 1, errstr, errstr_size))) {
@@ -770,6 +858,23 @@ void gdx_runtime_destroy(struct gdx_runtime *rt)
     free(rt->registry_auth);
     free(rt->registry_ca);
     free(rt->wire_format);
+    if (rt->audit) {
+        char aerr[256];
+        gdx_audit_close(rt->audit, aerr, sizeof(aerr));
+    }
+    gdx_sm2_key_destroy(rt->audit_key);
+    gdx_audit_ranges_destroy(rt->ranges);
+    json_decref(rt->dead_reasons);
+    for (size_t i = 0; i < rt->mirror_n; i++) {
+        free(rt->mirror_q[i]);
+    }
+    free(rt->mirror_q);
+    free(rt->audit_dir);
+    free(rt->audit_key_file);
+    free(rt->audit_key_id);
+    free(rt->audit_topic);
+    free(rt->committed_batch);
+    json_decref(rt->committed_doc);
     free(rt->path);
     free(rt->dir);
     gdx_conf_destroy(rt->root);
@@ -828,6 +933,212 @@ static int lock_take(struct gdx_runtime *rt, char *errstr, size_t errstr_size)
  * Kafka
  */
 
+/* ---------------------------------------------------------------------------------------
+ * Audit trail: events are fsynced in the connector's own log first; the lines are mirrored
+ * to the audit topic inside the next transaction (a transactional producer cannot produce
+ * outside one), and kept queued until a commit carried them.
+ */
+
+static void audit_mirror_cb(const char *line, size_t len, void *opaque)
+{
+    struct gdx_runtime *rt = opaque;
+    if (rt->mirror_n == rt->mirror_cap) {
+        rt->mirror_cap = rt->mirror_cap ? 2 * rt->mirror_cap : 16;
+        rt->mirror_q = realloc(rt->mirror_q, rt->mirror_cap * sizeof(*rt->mirror_q));
+        if (!rt->mirror_q) {
+            abort();
+        }
+    }
+    rt->mirror_q[rt->mirror_n] = strndup(line, len);
+    if (!rt->mirror_q[rt->mirror_n]) {
+        abort();
+    }
+    rt->mirror_n++;
+}
+
+/* The audit log cannot be written: fail closed. */
+static int audit_failed(struct gdx_runtime *rt, const char *what, const char *aerr, char *errstr,
+                        size_t errstr_size)
+{
+    return gdx_seterr(errstr, errstr_size, GDX_ERR_IO,
+                      "cannot write the audit trail in '%s' (%s): %s; stopping: no record is "
+                      "produced without its evidence",
+                      rt->audit_dir, what, aerr);
+}
+
+static void audit_outage(struct gdx_runtime *rt, const char *state)
+{
+    char aerr[256];
+    if (rt->audit && gdx_audit_outage(rt->audit, "kafka", state, 0, aerr, sizeof(aerr))) {
+        gdx_log(GDX_LOG_ERROR, "cannot audit the outage", " reason=\"%s\"", aerr);
+    }
+}
+
+/* Opening the trail may itself write lines (file_open, recovered_tail) before the mirror
+ * is registered: queue those from the end of the current file. */
+static void audit_mirror_opening(struct gdx_runtime *rt)
+{
+    uint64_t seq = gdx_audit_seq(rt->audit);
+    FILE *f = fopen(gdx_audit_path(rt->audit), "r");
+    char *line = NULL, *tail[3] = {NULL, NULL, NULL};
+    size_t cap = 0;
+    ssize_t n;
+    if (!f) {
+        return;
+    }
+    while ((n = getline(&line, &cap, f)) > 0) {
+        free(tail[0]);
+        tail[0] = tail[1];
+        tail[1] = tail[2];
+        tail[2] = strndup(line, (size_t)n - (line[n - 1] == '\n'));
+    }
+    free(line);
+    fclose(f);
+    for (int i = 0; i < 3; i++) {
+        json_t *ev = tail[i] ? json_loads(tail[i], 0, NULL) : NULL;
+        const char *type = json_string_value(json_object_get(ev, "type"));
+        uint64_t s = (uint64_t)json_integer_value(json_object_get(ev, "seq"));
+        if (type && (!strcmp(type, "file_open") || !strcmp(type, "recovered_tail")) &&
+            s + 2 >= seq) {
+            audit_mirror_cb(tail[i], strlen(tail[i]), rt);
+        }
+        json_decref(ev);
+        free(tail[i]);
+    }
+}
+
+static int audit_open(struct gdx_runtime *rt, char *errstr, size_t errstr_size)
+{
+    struct gdx_audit_opts opts;
+    char aerr[512];
+    int err;
+
+    if (!rt->audit_dir || rt->audit) {
+        return GDX_OK;
+    }
+    memset(&opts, 0, sizeof(opts));
+    opts.checkpoint_lines = (long)rt->audit_checkpoint_lines;
+    opts.checkpoint_secs = (long)rt->audit_checkpoint_secs;
+    opts.retention_days = (long)rt->audit_retention_days;
+    opts.key_id = rt->audit_key_id;
+    err = gdx_audit_new(&rt->audit, rt->audit_dir, rt->id, rt->audit_key, &opts, aerr,
+                        sizeof(aerr));
+    if (err) {
+        return gdx_seterr(errstr, errstr_size, err == GDX_ERR_LOCKED ? GDX_ERR_LOCKED : err,
+                          "cannot open the audit trail in '%s': %s", rt->audit_dir, aerr);
+    }
+    gdx_audit_set_mirror(rt->audit, audit_mirror_cb, rt);
+    rt->ranges = gdx_audit_ranges_new();
+    audit_mirror_opening(rt);
+    return GDX_OK;
+}
+
+/* Produce the queued audit lines inside the open transaction. */
+static void audit_mirror_send(struct gdx_runtime *rt)
+{
+    if (!rt->rkt_audit) {
+        return;
+    }
+    for (size_t i = 0; i < rt->mirror_n; i++) {
+        rd_kafka_resp_err_t err = rd_kafka_producev(
+            rt->rk, RD_KAFKA_V_RKT(rt->rkt_audit), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+            RD_KAFKA_V_KEY(rt->id, strlen(rt->id)),
+            RD_KAFKA_V_VALUE(rt->mirror_q[i], strlen(rt->mirror_q[i])),
+            RD_KAFKA_V_OPAQUE((void *)(uintptr_t)rt->gen), RD_KAFKA_V_END);
+        if (err) {
+            break; /* stays queued: sent with a later batch */
+        }
+        rt->mirror_sent = i + 1;
+    }
+}
+
+/* The transaction that carried the first mirror_sent lines committed: drop them. */
+static void audit_mirror_done(struct gdx_runtime *rt)
+{
+    for (size_t i = 0; i < rt->mirror_sent; i++) {
+        free(rt->mirror_q[i]);
+    }
+    memmove(rt->mirror_q, rt->mirror_q + rt->mirror_sent,
+            (rt->mirror_n - rt->mirror_sent) * sizeof(*rt->mirror_q));
+    rt->mirror_n -= rt->mirror_sent;
+    rt->mirror_sent = 0;
+}
+
+static void dead_reason(struct gdx_runtime *rt, const char *stage, const char *field)
+{
+    char k[256];
+    if (!rt->audit) {
+        return;
+    }
+    if (!rt->dead_reasons) {
+        rt->dead_reasons = json_object();
+    }
+    snprintf(k, sizeof(k), "%s:%s", stage, field ? field : "-");
+    json_t *v = json_object_get(rt->dead_reasons, k);
+    json_object_set_new(rt->dead_reasons, k, json_integer(v ? json_integer_value(v) + 1 : 1));
+}
+
+/* The committed batch's evidence: written and fsynced before the source hears of it. */
+static int audit_batch(struct gdx_runtime *rt, int recovered, char *errstr, size_t errstr_size)
+{
+    struct gdx_audit_batch ab;
+    char aerr[512];
+    json_t *ranges = NULL;
+    int err;
+
+    if (!rt->audit) {
+        return GDX_OK;
+    }
+    memset(&ab, 0, sizeof(ab));
+    ab.connector = rt->id;
+    ab.config = rt->config_sm3;
+    ab.recovered = recovered;
+    if (recovered) {
+        json_t *d = rt->committed_doc;
+        ab.batch = rt->committed_batch;
+        ab.records = (uint64_t)json_integer_value(json_object_get(d, "records"));
+        ab.dead = (uint64_t)json_integer_value(json_object_get(d, "dead"));
+        ab.src_from = json_string_value(json_object_get(d, "src.from"));
+        ab.src_to = json_string_value(json_object_get(d, "src.to"));
+        ranges = json_array(); /* offsets of a batch committed before a crash are not known */
+    } else {
+        ab.batch = rt->batch.id;
+        ab.records = rt->batch.records;
+        ab.dead = rt->batch.dead;
+        ab.src_from = rt->batch.first_pos;
+        ab.src_to = rt->batch.last_pos;
+        ranges = gdx_audit_ranges_json(rt->ranges);
+    }
+    ab.ranges = ranges;
+    err = gdx_audit_batch_committed(rt->audit, &ab, aerr, sizeof(aerr));
+    json_decref(ranges);
+    if (err) {
+        return audit_failed(rt, "batch_committed", aerr, errstr, errstr_size);
+    }
+    if (!recovered && rt->batch.dead && rt->dead_reasons &&
+        gdx_audit_dead_letters(rt->audit, rt->id, rt->batch.id, rt->batch.dead, rt->dead_reasons,
+                               aerr, sizeof(aerr))) {
+        return audit_failed(rt, "dead_letters", aerr, errstr, errstr_size);
+    }
+    if (!recovered && rt->batch.records && gdx_policy_header(rt->policy)[0]) {
+        json_t *fields = json_object();
+        for (size_t i = 0; i < rt->schema->nfields; i++) {
+            const struct gdx_protect_rule *r = gdx_policy_rule(rt->policy, (int)i);
+            if (r && r->action != GDX_PROTECT_KEEP) {
+                json_object_set_new(fields, r->field,
+                                    json_string(gdx_protect_action_name(r->action)));
+            }
+        }
+        err = gdx_audit_policy_applied(rt->audit, rt->id, rt->batch.id, fields, aerr,
+                                       sizeof(aerr));
+        json_decref(fields);
+        if (err) {
+            return audit_failed(rt, "policy_applied", aerr, errstr, errstr_size);
+        }
+    }
+    return GDX_OK;
+}
+
 static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opaque)
 {
     struct gdx_runtime *rt = opaque;
@@ -842,6 +1153,13 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opaque)
         }
     } else {
         rt->dr_ok++;
+        if (rt->ranges && msg->rkt == rt->rkt) {
+            char aerr[256];
+            if (gdx_audit_ranges_add(rt->ranges, rd_kafka_topic_name(msg->rkt), msg->partition,
+                                     msg->offset, msg->payload, msg->len, aerr, sizeof(aerr))) {
+                gdx_log(GDX_LOG_WARN, "audit range", " reason=\"%s\"", aerr);
+            }
+        }
     }
 }
 
@@ -863,6 +1181,7 @@ static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
             rt->kafka_down_since = mono_ms();
             gdx_log(GDX_LOG_WARN, "kafka unreachable, holding the batch and retrying",
                     " error=%s", rd_kafka_err2name(err));
+            audit_outage(rt, "start");
         }
         return;
     }
@@ -876,6 +1195,7 @@ static void kafka_up(struct gdx_runtime *rt)
         gdx_log(GDX_LOG_INFO, "kafka reachable again", " outage_ms=%" PRId64,
                 mono_ms() - rt->kafka_down_since);
         rt->kafka_down = 0;
+        audit_outage(rt, "end");
     }
 }
 
@@ -890,7 +1210,10 @@ static void kafka_close(struct gdx_runtime *rt)
     if (rt->rkt_off) {
         rd_kafka_topic_destroy(rt->rkt_off);
     }
-    rt->rkt = rt->rkt_dlq = rt->rkt_off = NULL;
+    if (rt->rkt_audit) {
+        rd_kafka_topic_destroy(rt->rkt_audit);
+    }
+    rt->rkt = rt->rkt_dlq = rt->rkt_off = rt->rkt_audit = NULL;
     if (rt->rk) {
         /* Outstanding messages belong to an attempt that is being given up or already
          * committed: purge instead of waiting, so close never hangs on a dead cluster. */
@@ -940,6 +1263,9 @@ static int kafka_open(struct gdx_runtime *rt, char *errstr, size_t errstr_size)
     rt->rkt = rd_kafka_topic_new(rt->rk, rt->topic, NULL);
     rt->rkt_dlq = rd_kafka_topic_new(rt->rk, rt->dlq_topic, NULL);
     rt->rkt_off = rd_kafka_topic_new(rt->rk, rt->offsets_topic, NULL);
+    if (rt->audit_topic) {
+        rt->rkt_audit = rd_kafka_topic_new(rt->rk, rt->audit_topic, NULL);
+    }
     rt->fatal = 0;
     return GDX_OK;
 }
@@ -1033,7 +1359,18 @@ static int position_read(struct gdx_runtime *rt, char *errstr, size_t errstr_siz
                 if (!json_is_null(off)) {
                     rt->committed = json_dumps(off, JSON_COMPACT | JSON_ENCODE_ANY);
                 }
-                json_decref(doc);
+                free(rt->committed_batch);
+                rt->committed_batch = json_is_string(json_object_get(doc, "batch"))
+                                          ? xstrdup(json_string_value(json_object_get(doc, "batch")))
+                                          : NULL;
+                json_decref(rt->committed_doc);
+                rt->committed_doc = doc;
+                doc = NULL;
+            } else {
+                free(rt->committed_batch);
+                rt->committed_batch = NULL;
+                json_decref(rt->committed_doc);
+                rt->committed_doc = NULL;
             }
             free(value);
             kafka_up(rt);
@@ -1048,6 +1385,7 @@ static int position_read(struct gdx_runtime *rt, char *errstr, size_t errstr_siz
             rt->kafka_down_since = mono_ms();
             gdx_log(GDX_LOG_WARN, "cannot read the committed position, retrying",
                     " reason=\"%s\"", errstr);
+            audit_outage(rt, "start");
         }
         if (stopping(rt)) {
             return GDX_ERR_STOPPED;
@@ -1091,6 +1429,7 @@ static int batch_open(struct gdx_runtime *rt)
         }
     }
     b->open = 1;
+    audit_mirror_send(rt);
     return GDX_OK;
 }
 
@@ -1104,6 +1443,13 @@ static void batch_reset(struct gdx_runtime *rt)
     rt->gen++;
     rt->dr_ok = rt->dr_failed = 0;
     rt->dr_err = 0;
+    rt->mirror_sent = 0;
+    if (rt->ranges) {
+        gdx_audit_ranges_reset(rt->ranges);
+    }
+    if (rt->dead_reasons) {
+        json_object_clear(rt->dead_reasons);
+    }
     batch_new_id(rt);
 }
 
@@ -1195,6 +1541,7 @@ static int dead_letter(struct gdx_runtime *rt, const struct gdx_row *row, const 
     rd_kafka_header_add(h, "gdx.error.topic", -1, rt->topic, -1);
     rd_kafka_header_add(h, "gdx.error.schema", -1, rt->schema->fullname, -1);
     rt->batch.dead++;
+    dead_reason(rt, stage, field);
     gdx_log(GDX_LOG_WARN, "dead letter", " pos=%s stage=%s field=%s reason=\"%s\"",
             row->pos ? row->pos : "-", stage, field ? field : "-", reason);
     err = produce(rt, rt->rkt_dlq, RD_KAFKA_PARTITION_UA, row->pos,
@@ -1580,6 +1927,51 @@ static int recover(struct gdx_runtime *rt, const char *why, char *errstr, size_t
     return position_read(rt, errstr, errstr_size);
 }
 
+/* Stop event, a sealing checkpoint, and one last small transaction that mirrors them. */
+static void audit_finish(struct gdx_runtime *rt, int err)
+{
+    char aerr[512];
+    if (!rt->audit) {
+        return;
+    }
+    if (gdx_audit_stop(rt->audit, err ? "error" : stopping(rt) ? "signal" : "drained", aerr,
+                       sizeof(aerr)) ||
+        gdx_audit_checkpoint(rt->audit, aerr, sizeof(aerr))) {
+        gdx_log(GDX_LOG_ERROR, "cannot write the audit stop event", " reason=\"%s\"", aerr);
+    }
+    if (rt->mirror_n && rt->rk && !rt->fatal && !rt->batch.open) {
+        batch_reset(rt);
+        if (batch_open(rt) == GDX_OK) {
+            int ok = 1;
+            if (rt->exactly_once) {
+                rd_kafka_error_t *error = rd_kafka_commit_transaction(rt->rk, 5000);
+                if (error) {
+                    ok = 0;
+                    rd_kafka_error_destroy(error);
+                    error = rd_kafka_abort_transaction(rt->rk, 5000);
+                    if (error) {
+                        rd_kafka_error_destroy(error);
+                    }
+                }
+            } else {
+                ok = rd_kafka_flush(rt->rk, 5000) == 0 && !rt->dr_failed;
+            }
+            rt->batch.open = 0;
+            if (ok) {
+                audit_mirror_done(rt);
+            } else {
+                gdx_log(GDX_LOG_WARN, "audit lines not mirrored at stop; they are in the local "
+                                      "trail",
+                        " lines=%zu", rt->mirror_n);
+            }
+        }
+    }
+    if (gdx_audit_close(rt->audit, aerr, sizeof(aerr))) {
+        gdx_log(GDX_LOG_ERROR, "cannot close the audit trail", " reason=\"%s\"", aerr);
+    }
+    rt->audit = NULL;
+}
+
 /*
  * With a registry: register the schema's original text under <topic>-value (gdx's own
  * subjects are BACKWARD_TRANSITIVE) and switch to the Confluent framing. A schema the
@@ -1650,6 +2042,9 @@ int gdx_runtime_run(struct gdx_runtime *rt, int once, const volatile int *stop, 
     if ((err = lock_take(rt, errstr, errstr_size))) {
         return err;
     }
+    if ((err = audit_open(rt, errstr, errstr_size))) {
+        return err;
+    }
     if ((err = rt->conn->init(&rt->ctx, rt->inst, errstr, errstr_size))) {
         return err;
     }
@@ -1658,6 +2053,16 @@ int gdx_runtime_run(struct gdx_runtime *rt, int once, const volatile int *stop, 
             " kind=%s topic=%s delivery=%s config=%s config.sm3=%s version=%s pid=%ld", rt->kind,
             rt->topic, rt->exactly_once ? "exactly-once" : "at-least-once", rt->path,
             rt->config_sm3, GDX_VERSION, (long)getpid());
+    if (rt->audit) {
+        char aerr[512];
+        if (gdx_audit_start(rt->audit, GDX_VERSION, rt->config_sm3, aerr, sizeof(aerr))) {
+            return audit_failed(rt, "start", aerr, errstr, errstr_size);
+        }
+    } else {
+        gdx_log(GDX_LOG_WARN, "no audit trail configured: batches leave no evidence (add an "
+                              "'audit' section)",
+                NULL);
+    }
     if ((err = schema_register(rt, errstr, errstr_size))) {
         return err == GDX_ERR_STOPPED ? GDX_OK : err;
     }
@@ -1683,6 +2088,19 @@ int gdx_runtime_run(struct gdx_runtime *rt, int once, const volatile int *stop, 
         return err == GDX_ERR_STOPPED ? GDX_OK : err;
     }
     gdx_log(GDX_LOG_INFO, "resuming", " offset=%s", rt->committed ? rt->committed : "start");
+    /* A crash between a commit and its audit event: the committed batch gets its event now,
+     * marked recovered (operator changes are audited when they are made). */
+    if (rt->audit && rt->committed_batch && rt->committed_doc &&
+        !json_object_get(rt->committed_doc, "operator")) {
+        const char *last = gdx_audit_last_batch(rt->audit);
+        if (!last || strcmp(last, rt->committed_batch)) {
+            gdx_log(GDX_LOG_WARN, "the last committed batch has no audit event: writing it now",
+                    " batch=%s", rt->committed_batch);
+            if ((err = audit_batch(rt, 1, errstr, errstr_size))) {
+                return err;
+            }
+        }
+    }
     rt->started_ms = rt->last_progress_ms = mono_ms();
 
     while (!stopping(rt)) {
@@ -1710,9 +2128,18 @@ int gdx_runtime_run(struct gdx_runtime *rt, int once, const volatile int *stop, 
                 }
                 continue;
             }
+            if (GDX_FAULT("runtime.crash.after.commit")) {
+                raise(SIGKILL); /* a crash between the commit and its audit event */
+            }
+            if ((err = audit_batch(rt, 0, errstr, errstr_size))) {
+                goto out; /* fail closed: the batch is in Kafka, its evidence is not */
+            }
+            audit_mirror_done(rt);
             free(rt->committed);
             rt->committed = rt->batch.offset;
             rt->batch.offset = NULL;
+            free(rt->committed_batch);
+            rt->committed_batch = xstrdup(rt->batch.id);
             rt->total_records += rt->batch.records;
             rt->total_dead += rt->batch.dead;
             rt->total_batches++;
@@ -1740,10 +2167,18 @@ int gdx_runtime_run(struct gdx_runtime *rt, int once, const volatile int *stop, 
         if (err == GDX_POLL_IDLE || err == GDX_POLL_DRAINED) {
             nap(rt, rt->poll_interval_ms);
         }
+        if (rt->audit) {
+            char aerr[512];
+            if (gdx_audit_tick(rt->audit, aerr, sizeof(aerr))) {
+                err = audit_failed(rt, "checkpoint", aerr, errstr, errstr_size);
+                goto out;
+            }
+        }
         progress(rt, 0);
     }
     err = GDX_OK;
 out:
+    audit_finish(rt, err);
     progress(rt, 1);
     gdx_log(GDX_LOG_INFO, "stopped",
             " records=%" PRIu64 " dead=%" PRIu64 " batches=%" PRIu64 " aborts=%" PRIu64
@@ -1846,6 +2281,20 @@ int gdx_runtime_offsets_set(struct gdx_runtime *rt, const char *offset_json, cha
         json_decref(off);
         return err;
     }
+    if ((err = audit_open(rt, errstr, errstr_size))) {
+        json_decref(off);
+        return err;
+    }
+    if (rt->audit) {
+        char aerr[512];
+        const char *user = getenv("SUDO_USER") ? getenv("SUDO_USER")
+                                               : getenv("USER") ? getenv("USER") : "unknown";
+        if (gdx_audit_operator(rt->audit, user, offset_json ? "offset.set" : "offset.reset",
+                               rt->id, offset_json, aerr, sizeof(aerr))) {
+            json_decref(off);
+            return audit_failed(rt, "operator", aerr, errstr, errstr_size);
+        }
+    }
     if ((err = producer_up(rt, errstr, errstr_size))) {
         json_decref(off);
         return err;
@@ -1872,6 +2321,7 @@ int gdx_runtime_offsets_set(struct gdx_runtime *rt, const char *offset_json, cha
     if (err) {
         batch_abort(rt, errstr);
     } else {
+        audit_mirror_done(rt);
         gdx_log(GDX_LOG_INFO, offset_json ? "operator set the offset" : "operator reset the offset",
                 " offset=%s user=%s", offset_json ? offset_json : "start",
                 getenv("USER") ? getenv("USER") : "unknown");
