@@ -22,7 +22,8 @@ step "starting the embedded Kafka (gdx broker, 3 brokers on 127.0.0.1)"
 BROKER=$!
 for _ in $(seq 100); do [ -s "$W/bootstrap" ] && break; sleep 0.1; done
 [ -s "$W/bootstrap" ] || { cat "$W/broker.log"; exit 1; }
-export GDX_BOOTSTRAP=$(cat "$W/bootstrap") GDX_DROP=$W/drop GDX_STATE_DIR=$W/state GDX_KEYS=$W/keys
+export GDX_BOOTSTRAP=$(cat "$W/bootstrap") GDX_DROP=$W/drop GDX_STATE_DIR=$W/state GDX_KEYS=$W/keys \
+    GDX_AUDIT_DIR=$W/audit
 echo "bootstrap: $GDX_BOOTSTRAP"
 
 step "starting the embedded schema registry (gdx registry, Confluent REST API)"
@@ -33,10 +34,15 @@ for _ in $(seq 100); do [ -s "$W/registry.url" ] && break; sleep 0.1; done
 export GDX_REGISTRY_URL=$(cat "$W/registry.url")
 echo "registry: $GDX_REGISTRY_URL"
 
-step "creating keys (SM4 data keys, mode 0600)"
+step "creating keys (SM4 data keys and SM2 audit keys, mode 0600)"
 mkdir -p "$GDX_KEYS"
 for k in city-token hotline12345 grid; do
     "$GDX" keygen --sm4 "$GDX_KEYS/$k.key" >/dev/null
+done
+: >"$W/trust.txt"
+for u in hotline12345 grid; do
+    "$GDX" keygen --sm2 "$GDX_KEYS/$u-audit.pem" --pub "$GDX_KEYS/$u-audit.pub.pem" >/dev/null
+    echo "$u-audit $GDX_KEYS/$u-audit.pub.pem" >>"$W/trust.txt"
 done
 ls -l "$GDX_KEYS" | sed 's/^/  /'
 
@@ -86,6 +92,11 @@ step "one dead letter with its context (gdx tail -H); its raw row is sealed"
 echo "  decrypted by the department's key holder (gdx decrypt):"
 "$GDX" tail -n 1 _gdx.dlq.hotline12345.workorders | sed 's/^"//; s/"$//' |
     "$GDX" decrypt -k "$GDX_KEYS/hotline12345.key" | iconv -f gb18030 -t utf-8 | sed 's/^/  /'
+
+step "the auditor's view: gdx audit verify, report and reconcile"
+"$GDX" audit verify --trust "$W/trust.txt" "$W/audit" | sed 's/^/  /'
+"$GDX" audit report --format md "$W/audit" | sed 's/^/  /'
+"$GDX" audit reconcile --bootstrap "$GDX_BOOTSTRAP" "$W/audit" 2>&1 | tail -3 | sed 's/^/  /'
 
 step "the schemas in the registry"
 curl -s "$GDX_REGISTRY_URL/subjects" 2>/dev/null | sed 's/^/  /' || true

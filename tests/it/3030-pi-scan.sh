@@ -7,13 +7,15 @@
 PY=/usr/bin/python3
 
 start_broker || { fail "broker starts"; done_testing; }
-export GDX_BOOTSTRAP=$BOOTSTRAP GDX_DROP=$T/drop GDX_STATE_DIR=$T/state GDX_KEYS=$T/keys
+export GDX_BOOTSTRAP=$BOOTSTRAP GDX_DROP=$T/drop GDX_STATE_DIR=$T/state GDX_KEYS=$T/keys \
+    GDX_AUDIT_DIR=$T/audit
 "$GDX" registry --listen 127.0.0.1:0 --url-file "$T/registry.url" >"$T/registry.log" 2>&1 &
 PIDS+=($!)
 wait_for 20 test -s "$T/registry.url" || { fail "registry starts"; done_testing; }
 export GDX_REGISTRY_URL=$(cat "$T/registry.url")
 mkdir -p "$T/drop/hotline" "$T/drop/grid" "$T/keys"
 for k in city-token hotline12345 grid; do "$GDX" keygen --sm4 "$T/keys/$k.key" >/dev/null 2>&1; done
+for u in hotline12345 grid; do "$GDX" keygen --sm2 "$T/keys/$u-audit.pem" >/dev/null 2>&1; done
 $PY "$GDX_ROOT/examples/gen_sample.py" --kind workorders --rows 3000 --encoding gb18030 --bad 7 \
     --seed 5 --out "$T/drop/hotline/wo-20260920.csv" --expect "$T/expect-wo.jsonl" 2>/dev/null
 touch "$T/drop/hotline/wo-20260920.csv.ok"
@@ -33,8 +35,9 @@ for t in gov.hotline12345.workorders.workorder gov.grid.incidents.incident \
     _gdx.dlq.hotline12345.workorders _gdx.dlq.grid.incidents _gdx.offsets; do
     "$GDX" tail -H --from-beginning "$t" >"$T/topic-$t.jsonl"
 done
-out=$($PY "$GDX_ROOT/tests/it/piscan.py" "$T"/topic-*.jsonl "$T"/*.log)
-is "$?" 0 "no resident ID or mobile number in clear in topics, dead letters or logs ($out)"
+"$GDX" tail -H --from-beginning _gdx.audit >"$T/topic-_gdx.audit.jsonl"
+out=$($PY "$GDX_ROOT/tests/it/piscan.py" "$T"/topic-*.jsonl "$T"/*.log "$T"/audit/*.jsonl)
+is "$?" 0 "no resident ID or mobile number in clear in topics, dead letters, logs or audit files ($out)"
 [ -n "$out" ] && echo "$out" | head -5 | sed 's/^/#   /'
 
 # the policy, field by field
