@@ -1,0 +1,428 @@
+#!/bin/bash
+# make bench: the file connector's throughput and memory, each figure beside a raw librdkafka
+# baseline measured in the same run on the same embedded cluster, printed as a ratio.
+#
+#   1. at-least-once: CSV (GB18030) -> Avro -> `gdx broker`, acks=all, default batch sizes,
+#      beside bench-produce sending as many records of the same average key, value and header
+#      size without transactions; twice: with the protection of examples/demo (mask, token,
+#      SM4 encrypt, scrub) and with the least a work-order config may state (the one spi field
+#      dropped). The connector's peak resident memory under load, and its resident memory
+#      when idle on an empty folder.
+#   2. exactly-once: the connector's transactional rate beside bench-produce -x B (one
+#      transaction per B records) and beside its own at-least-once rate, for each
+#      batch.max.records B of the curve (batch.max.bytes and batch.max.ms lifted, so that B
+#      is what closes a batch), with the least protection, so that the curve shows the cost
+#      of the runtime and its transactions rather than of SM4 and HMAC-SM3.
+#
+# Results: a Markdown table on stdout and in build/bench/results.md, plus one machine line per
+# figure: `bench: NAME=VALUE baseline=... ratio=... goal=... met=yes|no`.
+#
+# Environment:
+#   BENCH_ROWS=N         rows of the work-order file (default 1000000)
+#   BENCH_BATCHES="..."  batch.max.records values of the curve (default "500 2000 10000 50000")
+#   BENCH_CURVE_ROWS=N   rows per curve point (default 250000, at most BENCH_ROWS)
+#   BENCH_PROFILE=1      also `perf record` one at-least-once run and print the hotspots
+#   BENCH_RAW_REPEAT=N   runs of each raw baseline, the best counts (default 2)
+#   BENCH_KEEP=1         keep build/bench/work (logs, configs)
+#   BENCH_NODELAY=0      measure the mock as it is: without tests/bench/nodelay.c preloaded,
+#                        every batch boundary costs ~40 ms more (Nagle + delayed ACK)
+# The generated data is cached in build/bench/data (delete it to regenerate).
+set -u
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${GDX_BUILD:-$ROOT/build}
+GDX=$BUILD/gdx
+TOOLS=$BUILD/tools
+PY=/usr/bin/python3
+ROWS=${BENCH_ROWS:-1000000}
+BATCHES=${BENCH_BATCHES:-"500 2000 10000 50000"}
+CURVE_ROWS=${BENCH_CURVE_ROWS:-$((ROWS < 250000 ? ROWS : 250000))}
+OUT=$ROOT/build/bench
+W=$OUT/work
+DATA=$OUT/data
+RESULTS=$OUT/results.md
+BROKER=
+IDLE=
+
+log() { echo "bench: ... $*" >&2; }
+die() {
+    echo "bench: error: $*" >&2
+    exit 1
+}
+cleanup() {
+    [ -n "$IDLE" ] && kill -TERM "$IDLE" 2>/dev/null && wait "$IDLE" 2>/dev/null
+    [ -n "$BROKER" ] && kill -TERM "$BROKER" 2>/dev/null && wait "$BROKER" 2>/dev/null
+    if [ "${BENCH_KEEP:-0}" != 1 ]; then
+        rm -rf "$W"
+    else
+        echo "bench: kept $W" >&2
+    fi
+}
+trap cleanup EXIT
+
+for f in "$GDX" "$TOOLS/bench-produce" "$TOOLS/bench-sizes" /usr/bin/time; do
+    [ -x "$f" ] ||
+        die "'$f' is missing (run through 'make bench'; /usr/bin/time is Debian's 'time')"
+done
+rm -rf "$W"
+mkdir -p "$W" "$DATA"
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# awk arithmetic: calc 'EXPR' prints the value with up to 3 decimals
+calc() { awk "BEGIN { printf \"%.3f\", $1 }"; }
+# ratio A B met-when: 'ge' (A/B >= goal) or 'le' (A/B <= goal)
+met() { awk -v r="$1" -v g="$2" -v how="$3" \
+    'BEGIN { print ((how == "ge" ? r + 1e-9 >= g : r <= g + 1e-9) ? "yes" : "no") }'; }
+
+# ---------------------------------------------------------------------------------------
+# data: one GB18030 work-order export of ROWS rows (and a smaller one for the curve)
+gen() {
+    local rows=$1 f=$DATA/workorders-$1.csv
+    if [ ! -s "$f" ]; then
+        log "generating $rows work orders (GB18030, cached in $DATA)"
+        $PY "$ROOT/examples/gen_sample.py" --kind workorders --rows "$rows" --encoding gb18030 \
+            --seed 20260920 --out "$f.tmp" 2>/dev/null && mv "$f.tmp" "$f" ||
+            die "cannot generate the sample data"
+    fi
+    echo "$f"
+}
+SRC=$(gen "$ROWS")
+CURVE_SRC=$SRC
+[ "$CURVE_ROWS" != "$ROWS" ] && CURVE_SRC=$(gen "$CURVE_ROWS")
+SRC_BYTES=$(stat -c %s "$SRC")
+CURVE_BYTES=$(stat -c %s "$CURVE_SRC")
+
+# ---------------------------------------------------------------------------------------
+# the embedded cluster: the connector and the raw producer write one topic of 64 partitions
+# (the mock keeps only ~5 MiB per partition, which bounds the broker's memory; nobody consumes
+# during the bench; bench-sizes samples the newest records, i.e. the last run's)
+PRELOAD=
+if [ "${BENCH_NODELAY:-1}" != 0 ]; then
+    cc -std=gnu11 -O2 -Wall -Wextra -Werror -shared -fPIC -o "$OUT/nodelay.so" \
+        "$ROOT/tests/bench/nodelay.c" -ldl || die "cannot build tests/bench/nodelay.c"
+    PRELOAD=$OUT/nodelay.so
+fi
+LD_PRELOAD=$PRELOAD "$GDX" broker --bootstrap-file "$W/bootstrap" \
+    --topics "$ROOT/broker-config/topics.yaml" \
+    --topic gdx.bench:64 --log-level warn >"$W/broker.log" 2>&1 &
+BROKER=$!
+for _ in $(seq 200); do [ -s "$W/bootstrap" ] && break; sleep 0.1; done
+[ -s "$W/bootstrap" ] || { cat "$W/broker.log" >&2; die "the embedded broker did not start"; }
+BOOTSTRAP=$(cat "$W/bootstrap")
+
+mkdir -p "$W/keys"
+"$GDX" keygen --sm4 "$W/keys/city-token.key" >/dev/null 2>&1 &&
+    "$GDX" keygen --sm4 "$W/keys/hotline12345.key" >/dev/null 2>&1 || die "gdx keygen failed"
+
+# conf NAME DELIVERY MAX_RECORDS [MAX_BYTES MAX_MS [PROTECT]]: a connector config with its own
+# id, drop folder and state; the work-order mapping and protection of examples/demo
+# (PROTECT=min: only the spi field, dropped)
+conf() {
+    local name=$1 delivery=$2 maxrec=$3 maxbytes=${4:-} maxms=${5:-} protect=${6:-demo}
+    local d=$W/$name
+    mkdir -p "$d/drop" "$d/state"
+    {
+        cat <<YAML
+connector:
+  id: bench.$name
+  kind: file
+kafka:
+  bootstrap.servers: $BOOTSTRAP
+topic: gdx.bench
+schema: $ROOT/schemas/hotline12345/workorder.avsc
+key: order_no
+delivery: $delivery
+state.dir: $d/state
+log.level: info
+YAML
+        if [ -n "$maxrec" ]; then
+            echo "batch:"
+            echo "  max.records: $maxrec"
+            [ -n "$maxbytes" ] && echo "  max.bytes: $maxbytes"
+            [ -n "$maxms" ] && echo "  max.ms: $maxms"
+        fi
+        cat <<'YAML'
+fields:
+  order_no: 工单编号
+  channel: 来电渠道
+  received_at: { column: 受理时间, format: "%Y-%m-%d %H:%M:%S" }
+  caller_name: 来电人
+  caller_phone: 联系电话
+  caller_id_no: 身份证号
+  category: 诉求分类
+  subcategory: 诉求子类
+  title: 标题
+  content: 诉求内容
+  address: 事发地址
+  grid_code: 网格编码
+  handling_unit: 承办单位
+  deadline: { column: 办理时限, format: "%Y-%m-%d %H:%M:%S" }
+  status: 办理状态
+  urgency: 紧急程度
+  amount_involved: 涉及金额
+  satisfaction: 满意度
+  reply: 回复内容
+YAML
+        if [ "$protect" = min ]; then
+            printf 'protect:\n  caller_id_no: drop\n'
+        else
+            printf 'protect:\n  caller_name: mask\n  caller_phone: token\n'
+            printf '  caller_id_no: encrypt\n  content: scrub\n'
+        fi
+        # dead letters are sealed with the department's key in both cases
+        printf 'keys:\n  token.key.file: %s\n  encrypt.key.file: %s\n' \
+            "$W/keys/city-token.key" "$W/keys/hotline12345.key"
+        echo "source:"
+        echo "  path: $d/drop"
+        echo "  format: csv"
+        echo "  encoding: gb18030"
+    } >"$d/c.yaml"
+    echo "$d"
+}
+
+# run_conn DIR SRC ROWS [perf]: run the connector with --once on a hard link of SRC; sets
+# C_RATE (records/s over the connector's own elapsed time, start of reading to the last
+# commit), C_SECS, C_BATCHES, C_RSS (peak resident KiB)
+run_conn() {
+    local d=$1 src=$2 rows=$3 prof=${4:-}
+    ln "$src" "$d/drop/data.csv" 2>/dev/null || cp "$src" "$d/drop/data.csv"
+    touch "$d/drop/data.csv.ok"
+    if [ -n "$prof" ]; then
+        perf record -F 499 --call-graph dwarf,16384 -o "$W/perf.data" -- \
+            "$GDX" connector run --once -c "$d/c.yaml" \
+            2>"$d/run.log" >/dev/null || die "connector failed under perf: see $d/run.log"
+        echo "Maximum resident set size (kbytes): 0" >"$d/time.txt"
+    else
+        /usr/bin/time -v -o "$d/time.txt" "$GDX" connector run --once -c "$d/c.yaml" \
+            2>"$d/run.log" >/dev/null ||
+            { tail -5 "$d/run.log" >&2; die "connector run in '$d' failed"; }
+    fi
+    local line
+    line=$(grep 'msg=stopped' "$d/run.log" | tail -1)
+    local recs=${line#*records=}
+    recs=${recs%% *}
+    local dead=${line#*dead=}
+    dead=${dead%% *}
+    local ms=${line#*elapsed_ms=}
+    ms=${ms%% *}
+    C_BATCHES=${line#*batches=}
+    C_BATCHES=${C_BATCHES%% *}
+    [ "$recs" = "$rows" ] && [ "$dead" = 0 ] ||
+        die "connector in '$d' sent records=$recs dead=$dead, expected $rows and 0"
+    C_SECS=$(calc "$ms / 1000")
+    C_RATE=$(calc "$rows / ($ms / 1000)")
+    C_RSS=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$d/time.txt")
+}
+
+# run_raw NAME ROWS [TXN_BATCH [SYNC_BATCH]]: bench-produce with the connector's record shape
+# ($VAL, $HDRS); sets R_RATE
+run_raw() {
+    local name=$1 rows=$2 txn=${3:-} sync=${4:-}
+    local args=(-b "$BOOTSTRAP" -t gdx.bench -n "$rows" -k "$rows" -s "$VAL" -H "$HDRS")
+    [ -n "$txn" ] && args+=(-x "$txn")
+    [ -n "$sync" ] && args+=(-S "$sync")
+    # the best of BENCH_RAW_REPEAT runs: the baseline is the ceiling, so the ratios err low
+    R_RATE=0
+    for i in $(seq "${BENCH_RAW_REPEAT:-2}"); do
+        "$TOOLS/bench-produce" "${args[@]}" -i "gdx-bench-raw-$name-$i" >>"$W/raw-$name.txt" \
+            2>"$W/raw-$name.err" ||
+            { cat "$W/raw-$name.err" >&2; die "bench-produce $name failed"; }
+        local r
+        r=$(tail -1 "$W/raw-$name.txt" | sed -n 's/.* rate=\([0-9.]*\).*/\1/p')
+        [ -n "$r" ] || die "bench-produce $name printed no rate"
+        R_RATE=$(awk -v a="$R_RATE" -v b="$r" 'BEGIN { print (b > a ? b : a) }')
+    done
+}
+
+rss_of() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status" 2>/dev/null; }
+
+# ---------------------------------------------------------------------------------------
+# 1. idle: the connector on an empty folder for 5 s
+d=$(conf idle at-least-once "")
+log "idle connector on an empty folder for 5 s"
+"$GDX" connector run -c "$d/c.yaml" 2>"$d/run.log" >/dev/null &
+IDLE=$!
+sleep 5
+IDLE_RSS=$(rss_of "$IDLE" VmRSS)
+IDLE_HWM=$(rss_of "$IDLE" VmHWM)
+IDLE_ANON=$(rss_of "$IDLE" RssAnon)
+IDLE_FILE=$(rss_of "$IDLE" RssFile)
+IDLE_THREADS=$(rss_of "$IDLE" Threads)
+IDLE_PSS=$(awk '$1 == "Pss:" { print $2 }' "/proc/$IDLE/smaps_rollup" 2>/dev/null)
+kill -TERM "$IDLE" 2>/dev/null
+wait "$IDLE" 2>/dev/null
+IDLE=
+[ -n "$IDLE_RSS" ] || die "the idle connector exited early: $(tail -3 "$d/run.log")"
+
+# ---------------------------------------------------------------------------------------
+# 2. at-least-once with default batches, for each protection: connector, the record shape it
+# produced (sampled from the newest records), then the raw baseline with that shape
+SAMPLE=$((ROWS / 2 < 20000 ? ROWS / 2 : 20000))
+declare -A A_RATE A_RAW A_SYNC A_SECS A_RSS A_KEY A_VAL A_HDR A_HCNT A_REC
+for p in demo min; do
+    log "connector, at-least-once, default batches, protect=$p," \
+        "$ROWS rows ($((SRC_BYTES / 1000000)) MB)"
+    d=$(conf "alo-$p" at-least-once "" "" "" "$p")
+    run_conn "$d" "$SRC" "$ROWS"
+    A_RATE[$p]=$C_RATE A_SECS[$p]=$C_SECS A_RSS[$p]=$C_RSS
+    "$TOOLS/bench-sizes" -b "$BOOTSTRAP" -t gdx.bench -n "$SAMPLE" >"$W/sizes-$p.txt" ||
+        die "cannot sample the connector's records"
+    read -r k v h c < <(awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+        print f["key_avg"], f["value_avg"], f["headers_avg"], f["header_count_avg"] }' \
+        "$W/sizes-$p.txt")
+    [ -n "${c:-}" ] || die "bench-sizes printed no sizes: $(cat "$W/sizes-$p.txt")"
+    A_KEY[$p]=$k A_VAL[$p]=$v A_HDR[$p]=$h A_HCNT[$p]=$c A_REC[$p]=$(calc "$k + $v + $h")
+    VAL=$(printf '%.0f' "$v")
+    HDRS="$(printf '%.0f' "$c"):$(printf '%.0f' "$h")"
+    log "protect=$p records: key $k B, value $v B, $c headers $h B; raw producer with that shape"
+    run_raw "alo-$p" "$ROWS"
+    A_RAW[$p]=$R_RATE
+    run_raw "sync-$p" "$ROWS" "" 10000
+    A_SYNC[$p]=$R_RATE
+done
+BROKER_RSS_MID=$(rss_of "$BROKER" VmRSS)
+
+# ---------------------------------------------------------------------------------------
+# 3. the batch curve (least protection, its record shape): raw transactional, connector
+# exactly-once, connector at-least-once
+declare -A CV_RAW CV_EOS CV_ALO CV_EOS_RSS CV_ALO_RSS CV_EOS_B
+for b in $BATCHES; do
+    log "batch.max.records=$b: raw transactional, connector exactly-once, at-least-once" \
+        "($CURVE_ROWS rows)"
+    run_raw "x$b" "$CURVE_ROWS" "$b"
+    CV_RAW[$b]=$R_RATE
+    d=$(conf "eos$b" exactly-once "$b" 1GiB 60s min)
+    run_conn "$d" "$CURVE_SRC" "$CURVE_ROWS"
+    CV_EOS[$b]=$C_RATE CV_EOS_RSS[$b]=$C_RSS CV_EOS_B[$b]=$C_BATCHES
+    d=$(conf "alo$b" at-least-once "$b" 1GiB 60s min)
+    run_conn "$d" "$CURVE_SRC" "$CURVE_ROWS"
+    CV_ALO[$b]=$C_RATE CV_ALO_RSS[$b]=$C_RSS
+done
+BROKER_RSS=$(rss_of "$BROKER" VmRSS)
+BROKER_HWM=$(rss_of "$BROKER" VmHWM)
+
+# ---------------------------------------------------------------------------------------
+# report
+mb() { calc "$1 / 1000000"; }
+int() { printf '%.0f' "$1"; }
+PEAK_RSS=$((A_RSS[demo] > A_RSS[min] ? A_RSS[demo] : A_RSS[min]))
+{
+    echo "# gdx bench results"
+    echo
+    echo "$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $("$GDX" --version 2>/dev/null | head -1)," \
+        "librdkafka $(pkg-config --modversion rdkafka 2>/dev/null), embedded cluster" \
+        "(\`gdx broker\`: 3 mock brokers, topic of 64 partitions$([ -n "$PRELOAD" ] &&
+            echo ', TCP_NODELAY preloaded (tests/bench/nodelay.c)')), acks=all, idempotent" \
+        "producer. Load average before / after: $LOAD0 / $(cut -d' ' -f1-3 /proc/loadavg)" \
+        "(other work on the machine skews every figure; the ratios less so)."
+    echo "Source: $ROWS work orders (examples/gen_sample.py), GB18030 CSV, $SRC_BYTES bytes" \
+        "($(calc "$SRC_BYTES / $ROWS") B/row). Baseline: tests/tools/bench-produce.c, raw" \
+        "librdkafka with the runtime's producer settings, pre-encoded records of the connector's" \
+        "average key, value and header sizes. Connector rates are over its own elapsed time" \
+        "(first read to last commit); the baseline's from first produce to last delivery report."
+    echo
+    echo "## 1. At-least-once (default batches: 10000 records / 8 MiB / 1 s)"
+    echo
+    echo "| figure | protect as examples/demo | protect: caller_id_no drop only |" \
+        "raw librdkafka (demo shape / drop shape) | ratio (demo / drop) | goal | met |"
+    echo "|---|---:|---:|---:|---:|---:|:-:|"
+    rd=$(calc "${A_RATE[demo]} / ${A_RAW[demo]}")
+    rm_=$(calc "${A_RATE[min]} / ${A_RAW[min]}")
+    echo "| records/s | $(int "${A_RATE[demo]}") | $(int "${A_RATE[min]}") |" \
+        "$(int "${A_RAW[demo]}") / $(int "${A_RAW[min]}") | $rd / $rm_ | ≥ 0.50 |" \
+        "$(met "$rd" 0.5 ge) / $(met "$rm_" 0.5 ge) |"
+    echo "| raw, waiting for all delivery reports every 10000 records (bench-produce -S) | | |" \
+        "$(int "${A_SYNC[demo]}") / $(int "${A_SYNC[min]}") |" \
+        "$(calc "${A_RATE[demo]} / ${A_SYNC[demo]}") /" \
+        "$(calc "${A_RATE[min]} / ${A_SYNC[min]}") | | |"
+    echo "| source MB/s (GB18030 CSV) | $(mb "$SRC_BYTES / ${A_SECS[demo]}") |" \
+        "$(mb "$SRC_BYTES / ${A_SECS[min]}") | – | | | |"
+    echo "| produced MB/s, Avro values | $(mb "${A_RATE[demo]} * ${A_VAL[demo]}") |" \
+        "$(mb "${A_RATE[min]} * ${A_VAL[min]}") | $(mb "${A_RAW[demo]} * ${A_VAL[demo]}") /" \
+        "$(mb "${A_RAW[min]} * ${A_VAL[min]}") | $rd / $rm_ | | |"
+    echo "| produced MB/s, key + value + headers | $(mb "${A_RATE[demo]} * ${A_REC[demo]}") |" \
+        "$(mb "${A_RATE[min]} * ${A_REC[min]}") | $(mb "${A_RAW[demo]} * ${A_REC[demo]}") /" \
+        "$(mb "${A_RAW[min]} * ${A_REC[min]}") | $rd / $rm_ | | |"
+    echo "| record: key + value + headers (B) | ${A_KEY[demo]} + ${A_VAL[demo]} +" \
+        "${A_HDR[demo]} (${A_HCNT[demo]}) | ${A_KEY[min]} + ${A_VAL[min]} + ${A_HDR[min]}" \
+        "(${A_HCNT[min]}) | same | | | |"
+    echo "| seconds for $ROWS rows | ${A_SECS[demo]} | ${A_SECS[min]} |" \
+        "$(calc "$ROWS / ${A_RAW[demo]}") / $(calc "$ROWS / ${A_RAW[min]}") | | | |"
+    echo "| peak resident memory under load (VmHWM) | $((A_RSS[demo] / 1024)) MiB |" \
+        "$((A_RSS[min] / 1024)) MiB | | $(calc "$PEAK_RSS / 65536") of limit | < 64 MiB |" \
+        "$(met "$PEAK_RSS" 65536 le) |"
+    echo "| idle resident memory, empty folder after 5 s (VmRSS) | $(calc "$IDLE_RSS / 1024")" \
+        "MiB (anonymous $(calc "$IDLE_ANON / 1024") MiB, file-backed $(calc "$IDLE_FILE / 1024")" \
+        "MiB, proportional set size $(calc "${IDLE_PSS:-0} / 1024") MiB," \
+        "$IDLE_THREADS threads) | | | $(calc "$IDLE_RSS / 10240") of limit | < 10 MiB |" \
+        "$(met "$IDLE_RSS" 10240 le) |"
+    echo
+    echo "## 2. Exactly-once by batch.max.records"
+    echo
+    echo "$CURVE_ROWS rows per point; protect: caller_id_no drop only; batch.max.bytes 1GiB and" \
+        "batch.max.ms 60s, so that max.records closes every batch. Raw: bench-produce -x B," \
+        "one transaction per B records, same record shape. Goal: exactly-once ≥ 0.80 of raw" \
+        "transactional."
+    echo
+    echo "| batch.max.records | raw txn rec/s | gdx exactly-once rec/s | ratio to raw txn | met" \
+        "| gdx at-least-once rec/s | exactly-once / at-least-once | peak RSS eos / alo (MiB)" \
+        "| transactions |"
+    echo "|---:|---:|---:|---:|:-:|---:|---:|---:|---:|"
+    for b in $BATCHES; do
+        r=$(calc "${CV_EOS[$b]} / ${CV_RAW[$b]}")
+        echo "| $b | $(int "${CV_RAW[$b]}") | $(int "${CV_EOS[$b]}") | $r | $(met "$r" 0.8 ge) |" \
+            "$(int "${CV_ALO[$b]}") | $(calc "${CV_EOS[$b]} / ${CV_ALO[$b]}") |" \
+            "$((CV_EOS_RSS[$b] / 1024)) / $((CV_ALO_RSS[$b] / 1024)) | ${CV_EOS_B[$b]} |"
+    done
+    echo
+    echo "Embedded broker resident memory: $((BROKER_RSS_MID / 1024)) MiB after section 1," \
+        "$((BROKER_RSS / 1024)) MiB at the end (peak $((BROKER_HWM / 1024)) MiB)."
+} >"$RESULTS"
+cat "$RESULTS"
+echo
+
+# machine lines: bench: NAME=VALUE baseline=... ratio=... [goal=... met=...]
+line() { echo "bench: $*"; }
+for p in demo min; do
+    r=$(calc "${A_RATE[$p]} / ${A_RAW[$p]}")
+    line "file.alo.$p.records_per_s=$(int "${A_RATE[$p]}") baseline=$(int "${A_RAW[$p]}")" \
+        "ratio=$r goal=0.50 met=$(met "$r" 0.5 ge)"
+    line "file.alo.$p.vs_sync10000.records_per_s=$(int "${A_RATE[$p]}")" \
+        "baseline=$(int "${A_SYNC[$p]}") ratio=$(calc "${A_RATE[$p]} / ${A_SYNC[$p]}")"
+    line "file.alo.$p.source_mb_per_s=$(mb "$SRC_BYTES / ${A_SECS[$p]}") baseline=none ratio=none"
+    line "file.alo.$p.value_mb_per_s=$(mb "${A_RATE[$p]} * ${A_VAL[$p]}")" \
+        "baseline=$(mb "${A_RAW[$p]} * ${A_VAL[$p]}") ratio=$r"
+    line "file.alo.$p.record_mb_per_s=$(mb "${A_RATE[$p]} * ${A_REC[$p]}")" \
+        "baseline=$(mb "${A_RAW[$p]} * ${A_REC[$p]}") ratio=$r"
+    line "file.alo.$p.peak_rss_kib=${A_RSS[$p]} baseline=65536" \
+        "ratio=$(calc "${A_RSS[$p]} / 65536") goal=<65536 met=$(met "${A_RSS[$p]}" 65536 le)"
+done
+line "file.idle_rss_kib=$IDLE_RSS baseline=10240 ratio=$(calc "$IDLE_RSS / 10240")" \
+    "goal=<10240 met=$(met "$IDLE_RSS" 10240 le) anon_kib=$IDLE_ANON file_kib=$IDLE_FILE" \
+    "pss_kib=${IDLE_PSS:-0}"
+for b in $BATCHES; do
+    r=$(calc "${CV_EOS[$b]} / ${CV_RAW[$b]}")
+    line "file.eos.b$b.records_per_s=$(int "${CV_EOS[$b]}") baseline=$(int "${CV_RAW[$b]}")" \
+        "ratio=$r goal=0.80 met=$(met "$r" 0.8 ge)"
+    line "file.eos_vs_alo.b$b.records_per_s=$(int "${CV_EOS[$b]}")" \
+        "baseline=$(int "${CV_ALO[$b]}") ratio=$(calc "${CV_EOS[$b]} / ${CV_ALO[$b]}")"
+    line "file.eos.b$b.peak_rss_kib=${CV_EOS_RSS[$b]} baseline=65536" \
+        "ratio=$(calc "${CV_EOS_RSS[$b]} / 65536")"
+done
+line "broker.rss_kib=$BROKER_RSS baseline=none ratio=none peak=$BROKER_HWM"
+
+# ---------------------------------------------------------------------------------------
+# optional: profile one at-least-once run (demo protection) with perf
+if [ "${BENCH_PROFILE:-0}" = 1 ]; then
+    if command -v perf >/dev/null; then
+        log "profiling one at-least-once run (protect=demo) with perf"
+        d=$(conf prof at-least-once "" "" "" demo)
+        run_conn "$d" "$CURVE_SRC" "$CURVE_ROWS" perf
+        echo
+        echo "## perf: the connector's main thread, inclusive time by function"
+        perf report -i "$W/perf.data" --children --comm gdx -g none --sort symbol --stdio \
+            2>/dev/null | grep '%' | grep -v '\[k\]' | grep -v ' 0x' | head -40
+    else
+        log "perf is not installed; no profile"
+    fi
+fi
+exit 0

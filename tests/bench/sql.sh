@@ -1,0 +1,165 @@
+#!/bin/bash
+# The sql connector's throughput (make bench): 1,000,000 rows from PostgreSQL and from SQLite
+# to the embedded Kafka, each beside two baselines measured in the same run on the same
+# machine: the raw read rate of the same query without Kafka (psql COPY / the sqlite3 shell
+# writing to /dev/null), and the raw transactional producer (bench-produce -x) at the same
+# batch size with records of the same size. Goal: at least 50% of the lower baseline.
+#
+# Prints a Markdown table and one machine line per source:
+#   bench: sql.SOURCE rows_per_s=R read_per_s=A produce_per_s=P ratio=R/min(A,P) goal=0.5 met=yes|no
+#
+# Environment: BENCH_SQL_ROWS (default 1000000), BENCH_SQL_BATCH (default 10000),
+# BENCH_NODELAY=0 to run the broker without tests/bench/nodelay.c preloaded.
+set -u
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+export GDX_BUILD=${GDX_BUILD:-$ROOT/build}
+. "$ROOT/tests/lib.sh"
+. "$ROOT/tests/it/dbserver.sh"
+TOOLS=$GDX_BUILD/tools
+ROWS=${BENCH_SQL_ROWS:-1000000}
+B=${BENCH_SQL_BATCH:-10000}
+PY=/usr/bin/python3
+RESULTS=()
+
+die() {
+    echo "bench: error: $*" >&2
+    exit 1
+}
+for f in "$GDX" "$TOOLS/bench-produce"; do
+    [ -x "$f" ] || die "'$f' is missing (run through 'make bench')"
+done
+now() { date +%s.%N; }
+rate() { awk -v n="$1" -v a="$2" -v b="$3" 'BEGIN { printf "%.0f", n / (b - a) }'; }
+
+PRELOAD=
+if [ "${BENCH_NODELAY:-1}" != 0 ] && [ -f "$ROOT/tests/bench/nodelay.c" ]; then
+    cc -std=gnu11 -O2 -shared -fPIC -o "$T/nodelay.so" "$ROOT/tests/bench/nodelay.c" -ldl &&
+        PRELOAD=$T/nodelay.so
+fi
+LD_PRELOAD=$PRELOAD "$GDX" broker --bootstrap-file "$T/bootstrap" \
+    --topics "$ROOT/broker-config/topics.yaml" --topic gdx.bench.sql:64 \
+    --topic gdx.bench.sql.raw:64 --log-level warn >"$T/broker.log" 2>&1 &
+PIDS+=($!)
+wait_for 20 test -s "$T/bootstrap" || die "the embedded broker did not start"
+BOOTSTRAP=$(cat "$T/bootstrap")
+export BOOTSTRAP GDX_BOOTSTRAP=$BOOTSTRAP
+mkdir -p "$T/state"
+
+# run_connector NAME CONFIG: the connector draining the table; sets C_RATE
+run_connector() {
+    local t0 t1
+    t0=$(now)
+    "$GDX" connector run --once -c "$2" 2>"$T/$1.log" || die "connector $1 failed (see $T/$1.log)"
+    t1=$(now)
+    C_RATE=$(rate "$ROWS" "$t0" "$t1")
+}
+
+# run_raw NAME: bench-produce with records of the connector's size, transactions of B
+run_raw() {
+    "$TOOLS/bench-produce" -b "$BOOTSTRAP" -t gdx.bench.sql.raw -n "$ROWS" -k "$ROWS" -s 170 \
+        -H 8:420 -x "$B" -i "gdx-bench-sql-$1" >"$T/raw-$1.txt" 2>"$T/raw-$1.err" ||
+        die "bench-produce failed: $(cat "$T/raw-$1.err")"
+    P_RATE=$(tail -1 "$T/raw-$1.txt" | sed -n 's/.* rate=\([0-9.]*\).*/\1/p')
+    P_RATE=${P_RATE%.*}
+}
+
+report() {
+    local name=$1 c=$2 r=$3 p=$4
+    local low ratio met
+    low=$(awk -v a="$r" -v b="$p" 'BEGIN { print (a < b ? a : b) }')
+    ratio=$(awk -v c="$c" -v l="$low" 'BEGIN { printf "%.3f", c / l }')
+    met=$(awk -v x="$ratio" 'BEGIN { print (x >= 0.5 ? "yes" : "no") }')
+    RESULTS+=("| $name | $c | $r | $p | $ratio | $met |")
+    echo "bench: sql.$name rows_per_s=$c read_per_s=$r produce_per_s=$p ratio=$ratio goal=0.5 met=$met"
+}
+
+sql_config_bench() {
+    TOPIC=gdx.bench.sql BATCH_RECORDS=$B sql_config "$@" "fetch.rows: $B" "timestamp.delay.ms: 0" \
+        "table: workorder" "timestamp.column: updated_at" "incrementing.column: id" \
+        "snapshot.count: false"
+    sed -i 's/^poll.interval.ms: .*/log.level: warn/' "$1"
+    cat >>"$1" <<YAML
+batch:
+  max.records: $B
+  max.bytes: 256MiB
+  max.ms: 60s
+YAML
+    # the batch: map above replaces the one sql_config wrote
+    $PY - "$1" <<'PYEOF'
+import sys
+p = sys.argv[1]
+lines = open(p, encoding="utf-8").read().split("\n")
+out, skip, seen = [], False, 0
+for l in lines:
+    if l == "batch:":
+        seen += 1
+        if seen == 1:
+            skip = True
+            continue
+    if skip and l.startswith("  "):
+        continue
+    skip = False
+    out.append(l)
+open(p, "w", encoding="utf-8").write("\n".join(out))
+PYEOF
+}
+
+# --- SQLite
+if command -v sqlite3 >/dev/null; then
+    echo "bench: ... sqlite: $ROWS rows" >&2
+    sqlite3 "$T/bench.db" <<SQL
+CREATE TABLE workorder (id INTEGER PRIMARY KEY, order_no TEXT NOT NULL, title TEXT NOT NULL,
+  version INTEGER NOT NULL DEFAULT 1, amount DECIMAL(12,2), due_date DATE, urgent BOOLEAN,
+  updated_at DATETIME NOT NULL);
+WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < $ROWS)
+INSERT INTO workorder SELECT i, printf('GD20260920%07d', i), '噪音扰民 襄城县城关镇第' || i || '号',
+  1, printf('%d.%02d', i % 100000, i % 100), '2026-10-01', i % 2,
+  strftime('%Y-%m-%d %H:%M:%f', 'now', 'localtime', '-1 day', '+' || (i / 20) || ' seconds') FROM s;
+CREATE INDEX workorder_ts ON workorder(updated_at, id);
+SQL
+    t0=$(now)
+    sqlite3 "$T/bench.db" "SELECT * FROM workorder ORDER BY updated_at, id" >/dev/null
+    t1=$(now)
+    R_RATE=$(rate "$ROWS" "$t0" "$t1")
+    sql_config_bench "$T/sqlite.yaml" bench.sqlite "database: $T/bench.db"
+    run_connector sqlite "$T/sqlite.yaml"
+    run_raw sqlite
+    report sqlite "$C_RATE" "$R_RATE" "$P_RATE"
+fi
+
+# --- PostgreSQL
+if start_pg; then
+    echo "bench: ... postgresql: $ROWS rows" >&2
+    pg_sql <<SQL
+CREATE TABLE workorder (id bigserial PRIMARY KEY, order_no text NOT NULL, title text NOT NULL,
+  version int NOT NULL DEFAULT 1, amount numeric(14,2), due_date date, urgent boolean,
+  updated_at timestamp NOT NULL);
+INSERT INTO workorder (order_no, title, amount, due_date, urgent, updated_at)
+  SELECT 'GD20260920' || lpad(i::text, 7, '0'), '噪音扰民 襄城县城关镇第' || i || '号',
+         (i % 100000) + 0.25, DATE '2026-10-01', i % 2 = 0,
+         now() - interval '1 day' + i * interval '50 ms' FROM generate_series(1, $ROWS) i;
+CREATE INDEX workorder_ts ON workorder (updated_at, id);
+ANALYZE workorder;
+ALTER USER postgres PASSWORD 'bench';
+SQL
+    t0=$(now)
+    pg_sql -c "COPY (SELECT * FROM workorder ORDER BY updated_at, id) TO STDOUT" >/dev/null
+    t1=$(now)
+    R_RATE=$(rate "$ROWS" "$t0" "$t1")
+    sql_config_bench "$T/pg.yaml" bench.pg "driver: postgresql" "host: 127.0.0.1" \
+        "port: $PGPORT" "database: postgres" "user: postgres" "password: bench"
+    run_connector postgresql "$T/pg.yaml"
+    run_raw postgresql
+    report postgresql "$C_RATE" "$R_RATE" "$P_RATE"
+else
+    echo "bench: ... postgresql: cannot start a server, skipped" >&2
+fi
+
+echo
+echo "### sql connector, $ROWS rows, batches of $B (exactly-once)"
+echo
+echo "| source | connector rows/s | raw read rows/s | raw transactional produce rows/s | ratio to the lower | ≥ 0.5 |"
+echo "|---|---|---|---|---|---|"
+for r in "${RESULTS[@]}"; do
+    echo "$r"
+done
