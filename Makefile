@@ -129,14 +129,14 @@ $(B)/libgdx-connectors.a: $(CONN_OBJS)
 
 $(B)/gdx: $(BIN_OBJS) $(B)/libgdx-connectors.a $(B)/libgdx.a
 	@$(if $(Q),echo '  LD      $@')
-	$(Q)$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $(BIN_OBJS) $(B)/libgdx-connectors.a \
-		$(B)/libgdx.a $(LIBS)
+	$(Q)$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $(BIN_OBJS) -Wl,--start-group \
+		$(B)/libgdx-connectors.a $(B)/libgdx.a -Wl,--end-group $(LIBS)
 
 $(B)/tests/%: tests/%.c tests/tap.h $(B)/libgdx-connectors.a $(B)/libgdx.a $(B)/.flags
 	@mkdir -p $(@D)
 	@$(if $(Q),echo '  CC      $<')
-	$(Q)$(CC) $(CFLAGS_ALL) -Itests $(LDFLAGS_ALL) -o $@ $< $(B)/libgdx-connectors.a \
-		$(B)/libgdx.a $(LIBS)
+	$(Q)$(CC) $(CFLAGS_ALL) -Itests $(LDFLAGS_ALL) -o $@ $< -Wl,--start-group \
+		$(B)/libgdx-connectors.a $(B)/libgdx.a -Wl,--end-group $(LIBS)
 
 $(B)/tools/%: tests/tools/%.c $(B)/libgdx.a $(B)/.flags
 	@mkdir -p $(@D)

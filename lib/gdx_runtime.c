@@ -1056,6 +1056,9 @@ static void audit_mirror_send(struct gdx_runtime *rt)
 /* The transaction that carried the first mirror_sent lines committed: drop them. */
 static void audit_mirror_done(struct gdx_runtime *rt)
 {
+    if (!rt->mirror_sent) {
+        return;
+    }
     for (size_t i = 0; i < rt->mirror_sent; i++) {
         free(rt->mirror_q[i]);
     }
@@ -2058,10 +2061,10 @@ int gdx_runtime_run(struct gdx_runtime *rt, int once, const volatile int *stop, 
     if ((err = audit_open(rt, errstr, errstr_size))) {
         return err;
     }
+    rt->inst_inited = 1; /* fini runs after a failed init too (gdx.h) */
     if ((err = rt->conn->init(&rt->ctx, rt->inst, errstr, errstr_size))) {
         return err;
     }
-    rt->inst_inited = 1;
     gdx_log(GDX_LOG_INFO, "starting",
             " kind=%s topic=%s delivery=%s config=%s config.sm3=%s version=%s pid=%ld", rt->kind,
             rt->topic, rt->exactly_once ? "exactly-once" : "at-least-once", rt->path,
@@ -2218,11 +2221,11 @@ int gdx_runtime_check(struct gdx_runtime *rt, FILE *out, char *errstr, size_t er
             rt->system);
     fprintf(out, "schema     %s: %zu fields, fingerprint %016" PRIx64 "\n", rt->schema->fullname,
             rt->schema->nfields, rt->schema->fingerprint);
+    rt->inst_inited = 1;
     if ((err = rt->conn->init(&rt->ctx, rt->inst, errstr, errstr_size))) {
         fprintf(out, "source     FAILED: %s\n", errstr);
         return err;
     }
-    rt->inst_inited = 1;
     if ((err = rt->conn->check(&rt->ctx, rt->inst, errstr, errstr_size))) {
         fprintf(out, "source     FAILED: %s\n", errstr);
         return err;

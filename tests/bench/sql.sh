@@ -74,34 +74,10 @@ report() {
 }
 
 sql_config_bench() {
-    TOPIC=gdx.bench.sql BATCH_RECORDS=$B sql_config "$@" "fetch.rows: $B" "timestamp.delay.ms: 0" \
-        "table: workorder" "timestamp.column: updated_at" "incrementing.column: id" \
-        "snapshot.count: false"
+    TOPIC=gdx.bench.sql BATCH_RECORDS=$B BATCH_MAX_MS=60s BATCH_MAX_BYTES=256MiB \
+        sql_config "$@" "fetch.rows: $B" "timestamp.delay.ms: 0" "table: workorder" \
+        "timestamp.column: updated_at" "incrementing.column: id" "snapshot.count: false"
     sed -i 's/^poll.interval.ms: .*/log.level: warn/' "$1"
-    cat >>"$1" <<YAML
-batch:
-  max.records: $B
-  max.bytes: 256MiB
-  max.ms: 60s
-YAML
-    # the batch: map above replaces the one sql_config wrote
-    $PY - "$1" <<'PYEOF'
-import sys
-p = sys.argv[1]
-lines = open(p, encoding="utf-8").read().split("\n")
-out, skip, seen = [], False, 0
-for l in lines:
-    if l == "batch:":
-        seen += 1
-        if seen == 1:
-            skip = True
-            continue
-    if skip and l.startswith("  "):
-        continue
-    skip = False
-    out.append(l)
-open(p, "w", encoding="utf-8").write("\n".join(out))
-PYEOF
 }
 
 # --- SQLite
