@@ -36,11 +36,11 @@ echo "registry: $GDX_REGISTRY_URL"
 
 step "creating keys (SM4 data keys and SM2 audit keys, mode 0600)"
 mkdir -p "$GDX_KEYS"
-for k in city-token hotline12345 grid; do
+for k in city-token hotline12345 grid mediation; do
     "$GDX" keygen --sm4 "$GDX_KEYS/$k.key" >/dev/null
 done
 : >"$W/trust.txt"
-for u in hotline12345 grid; do
+for u in hotline12345 grid mediation; do
     "$GDX" keygen --sm2 "$GDX_KEYS/$u-audit.pem" --pub "$GDX_KEYS/$u-audit.pub.pem" >/dev/null
     echo "$u-audit $GDX_KEYS/$u-audit.pub.pem" >>"$W/trust.txt"
 done
@@ -54,21 +54,25 @@ touch "$W/drop/hotline/workorders-20260920.csv.ok"
 $PY "$ROOT/examples/gen_sample.py" --kind incidents --rows 5000 --bad 3 --seed 2619 \
     --out "$W/drop/grid/incidents-20260920.jsonl" 2>"$W/bad-grid.txt"
 touch "$W/drop/grid/incidents-20260920.jsonl.ok"
-ls -l "$W/drop/hotline" "$W/drop/grid" | sed 's/^/  /'
+$PY "$ROOT/examples/gen_mediation_db.py" --rows 2000 --out "$W/drop/mediation.db"
+ls -l "$W/drop/hotline" "$W/drop/grid" "$W/drop/mediation.db" | sed 's/^/  /'
 
 step "checking the connector files"
-for c in hotline12345.workorders grid.incidents; do
+for c in hotline12345.workorders grid.incidents mediation.cases; do
     "$GDX" connector check -c "$ROOT/examples/demo/$c.yaml" 2>/dev/null | sed 's/^/  /'
 done
 
-step "running both connectors until their folders are drained"
+step "running the three connectors until their sources are drained"
 start=$(date +%s%N)
 "$GDX" connector run --once -c "$ROOT/examples/demo/hotline12345.workorders.yaml" \
     2>"$W/hotline.log" &
 P1=$!
 "$GDX" connector run --once -c "$ROOT/examples/demo/grid.incidents.yaml" 2>"$W/grid.log" &
 P2=$!
+"$GDX" connector run --once -c "$ROOT/examples/demo/mediation.cases.yaml" 2>"$W/mediation.log" &
+P3=$!
 wait $P1 || { echo "hotline connector failed:"; tail -20 "$W/hotline.log"; exit 1; }
+wait $P3 || { echo "mediation connector failed:"; tail -20 "$W/mediation.log"; exit 1; }
 wait $P2 || { echo "grid connector failed:"; tail -20 "$W/grid.log"; exit 1; }
 end=$(date +%s%N)
 echo "  done in $(( (end - start) / 1000000 )) ms"
@@ -76,7 +80,7 @@ echo "  done in $(( (end - start) / 1000000 )) ms"
 step "per-system counts"
 printf '  %-28s %10s %13s\n' system records "dead letters"
 for pair in "hotline12345.workorders gov.hotline12345.workorders.workorder" \
-    "grid.incidents gov.grid.incidents.incident"; do
+    "grid.incidents gov.grid.incidents.incident" "mediation.cases gov.mediation.cases.case"; do
     set -- $pair
     n=$("$GDX" tail --from-beginning "$2" | wc -l)
     d=$("$GDX" tail --from-beginning "_gdx.dlq.$1" | wc -l)
