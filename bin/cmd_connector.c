@@ -17,24 +17,23 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: gdx connector run -c FILE [--once] [--log-level LEVEL]\n"
-            "       gdx connector check -c FILE\n"
-            "       gdx connector spec [KIND]\n"
-            "       gdx connector offsets show|reset|set -c FILE [--offset JSON]\n\n"
-            "  run      run the connector until SIGTERM; with --once, until the source is "
-            "drained\n"
-            "  check    validate the config, reach the source and Kafka, move no data\n"
-            "  spec     print the config keys of every connector file, or of KIND's source\n"
-            "  offsets  show, reset (to the start) or set the committed source position;\n"
-            "           refused while the connector runs\n\n"
-            "options:\n"
-            "  -c, --config FILE    connector YAML file\n"
-            "      --once           exit 0 once the source is drained\n"
-            "      --offset JSON    the position for 'offsets set'\n"
-            "      --log-level L    error, warn, info (default) or debug\n"
-            "  -h, --help           this help\n\n"
-            "exit codes: 0 ok, 1 runtime failure, 2 usage, 78 bad config\n");
+    fprintf(out, "usage: gdx connector run -c FILE [--once] [--log-level LEVEL]\n"
+                 "       gdx connector check -c FILE\n"
+                 "       gdx connector spec [KIND]\n"
+                 "       gdx connector offsets show|reset|set -c FILE [--offset JSON]\n\n"
+                 "  run      run the connector until SIGTERM; with --once, until the source is "
+                 "drained\n"
+                 "  check    validate the config, reach the source and Kafka, move no data\n"
+                 "  spec     print the config keys of every connector file, or of KIND's source\n"
+                 "  offsets  show, reset (to the start) or set the committed source position;\n"
+                 "           refused while the connector runs\n\n"
+                 "options:\n"
+                 "  -c, --config FILE    connector YAML file\n"
+                 "      --once           exit 0 once the source is drained\n"
+                 "      --offset JSON    the position for 'offsets set'\n"
+                 "      --log-level L    error, warn, info (default) or debug\n"
+                 "  -h, --help           this help\n\n"
+                 "exit codes: 0 ok, 1 runtime failure, 2 usage, 78 bad config\n");
 }
 
 static int exit_code(int err)

@@ -3,8 +3,8 @@
  *
  * Like kcat plus an Avro console consumer: Confluent-framed values are decoded with the
  * writer schema fetched from the registry by id; single-object-encoded values with the schema
- * found by its fingerprint among the .avsc files under a schema directory. Records that are not Avro
- * (dead letters carry the raw source row) are printed as a JSON string.
+ * found by its fingerprint among the .avsc files under a schema directory. Records that are not
+ * Avro (dead letters carry the raw source row) are printed as a JSON string.
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -78,22 +78,21 @@ struct tail_line {
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: gdx tail [options] TOPIC\n\n"
-            "Print the records of TOPIC as JSON lines, Avro values decoded.\n\n"
-            "options:\n"
-            "  -b, --bootstrap LIST   Kafka bootstrap servers (default: $GDX_BOOTSTRAP)\n"
-            "  -s, --schemas DIR      directory of .avsc files (default: $GDX_SCHEMAS, else\n"
-            "                         ./schemas, else the schemas installed with gdx)\n"
-            "  -n, --lines N          the last N records (default 10); with\n"
-            "                         --from-beginning, at most N records\n"
-            "      --from-beginning   start at the oldest record\n"
-            "  -f, --follow           keep printing new records until interrupted\n"
-            "  -H, --headers          print topic, partition, offset, key and headers too\n"
-            "  -r, --registry URL     schema registry for Confluent-framed values (default:\n"
-            "                         $GDX_REGISTRY_URL)\n"
-            "  -X, --property K=V     librdkafka property (e.g. security.protocol=ssl)\n"
-            "  -h, --help             this help\n");
+    fprintf(out, "usage: gdx tail [options] TOPIC\n\n"
+                 "Print the records of TOPIC as JSON lines, Avro values decoded.\n\n"
+                 "options:\n"
+                 "  -b, --bootstrap LIST   Kafka bootstrap servers (default: $GDX_BOOTSTRAP)\n"
+                 "  -s, --schemas DIR      directory of .avsc files (default: $GDX_SCHEMAS, else\n"
+                 "                         ./schemas, else the schemas installed with gdx)\n"
+                 "  -n, --lines N          the last N records (default 10); with\n"
+                 "                         --from-beginning, at most N records\n"
+                 "      --from-beginning   start at the oldest record\n"
+                 "  -f, --follow           keep printing new records until interrupted\n"
+                 "  -H, --headers          print topic, partition, offset, key and headers too\n"
+                 "  -r, --registry URL     schema registry for Confluent-framed values (default:\n"
+                 "                         $GDX_REGISTRY_URL)\n"
+                 "  -X, --property K=V     librdkafka property (e.g. security.protocol=ssl)\n"
+                 "  -h, --help             this help\n");
 }
 
 static json_t *raw_json(const void *buf, size_t len)
@@ -132,9 +131,9 @@ static char *render(struct tail_opts *o, const rd_kafka_message_t *msg)
     if (msg->payload && gdx_confluent_parse(msg->payload, msg->len, &id)) {
         const struct gdx_schema *s = schema_by_id(o, id, errstr, sizeof(errstr));
         if (s) {
-            value = gdx_avro_decode_json(s, (const char *)msg->payload + GDX_CONFLUENT_HEADER_LEN,
-                                         msg->len - GDX_CONFLUENT_HEADER_LEN, errstr,
-                                         sizeof(errstr));
+            value =
+                gdx_avro_decode_json(s, (const char *)msg->payload + GDX_CONFLUENT_HEADER_LEN,
+                                     msg->len - GDX_CONFLUENT_HEADER_LEN, errstr, sizeof(errstr));
         }
         if (!value) {
             value = json_pack("{s:s}", "error", errstr);
@@ -171,8 +170,7 @@ static char *render(struct tail_opts *o, const rd_kafka_message_t *msg)
         json_object_set_new(wrap, "topic", json_string(rd_kafka_topic_name(msg->rkt)));
         json_object_set_new(wrap, "partition", json_integer(msg->partition));
         json_object_set_new(wrap, "offset", json_integer(msg->offset));
-        json_object_set_new(wrap, "key", msg->key ? raw_json(msg->key, msg->key_len)
-                                                  : json_null());
+        json_object_set_new(wrap, "key", msg->key ? raw_json(msg->key, msg->key_len) : json_null());
         json_object_set_new(wrap, "headers", h);
         json_object_set_new(wrap, "value", value);
         value = wrap;

@@ -349,6 +349,16 @@ int gdx_hmac_sm3(const void *key, size_t keylen, const void *data, size_t len,
 /* ---------------------------------------------------------------------------------------
  * SM4 */
 
+/* SM4 ciphers are fetched once per process for the same reason as HMAC-SM3 above. */
+static EVP_CIPHER *sm4_cbc_alg, *sm4_ecb_alg;
+static pthread_once_t sm4_once = PTHREAD_ONCE_INIT;
+
+static void sm4_fetch(void)
+{
+    sm4_cbc_alg = EVP_CIPHER_fetch(NULL, "SM4-CBC", NULL);
+    sm4_ecb_alg = EVP_CIPHER_fetch(NULL, "SM4-ECB", NULL);
+}
+
 static int sm4_run(const char *name, int enc, int pad, const unsigned char *key,
                    const unsigned char *iv, const void *in, size_t len, unsigned char **out,
                    size_t *outlen, char *errstr, size_t errstr_size)
@@ -363,7 +373,8 @@ static int sm4_run(const char *name, int enc, int pad, const unsigned char *key,
         return gdx_seterr(errstr, errstr_size, GDX_ERR_CRYPTO, "input too long for SM4");
     }
     buf = xmalloc(len + GDX_SM4_BLOCK);
-    cipher = EVP_CIPHER_fetch(NULL, name, NULL);
+    pthread_once(&sm4_once, sm4_fetch);
+    cipher = !strcmp(name, "SM4-CBC") ? sm4_cbc_alg : !strcmp(name, "SM4-ECB") ? sm4_ecb_alg : NULL;
     if (!cipher || !(cctx = EVP_CIPHER_CTX_new()) ||
         EVP_CipherInit_ex2(cctx, cipher, key, iv, enc, NULL) != 1 ||
         EVP_CIPHER_CTX_set_padding(cctx, pad) != 1) {
@@ -385,7 +396,7 @@ out:
         free(buf);
     }
     EVP_CIPHER_CTX_free(cctx);
-    EVP_CIPHER_free(cipher);
+
     return err;
 }
 
@@ -795,8 +806,8 @@ int gdx_key_new(const char *id, const void *bytes, size_t len, struct gdx_key **
     memcpy(key->bytes, bytes, len);
     key->derived_ok = 1;
     for (int i = 0; i < KEY_DERIVED_MAX; i++) {
-        if (gdx_hmac_sm3(key->bytes, key->len, key_derived_labels[i],
-                         strlen(key_derived_labels[i]), key->derived[i], NULL, 0)) {
+        if (gdx_hmac_sm3(key->bytes, key->len, key_derived_labels[i], strlen(key_derived_labels[i]),
+                         key->derived[i], NULL, 0)) {
             key->derived_ok = 0; /* derived on demand instead */
         }
     }

@@ -97,8 +97,8 @@ void gdx_kafka_conf_release(struct gdx_kafka_conf *kc)
     memset(kc, 0, sizeof(*kc));
 }
 
-int gdx_kafka_conf_apply(const struct gdx_kafka_conf *kc, rd_kafka_conf_t *conf,
-                         char *errstr, size_t errstr_size)
+int gdx_kafka_conf_apply(const struct gdx_kafka_conf *kc, rd_kafka_conf_t *conf, char *errstr,
+                         size_t errstr_size)
 {
     int err;
     if (kc->bootstrap &&
@@ -117,8 +117,10 @@ int gdx_kafka_conf_apply(const struct gdx_kafka_conf *kc, rd_kafka_conf_t *conf,
 /* librdkafka logs through here, so its lines are logfmt like ours. */
 static void kafka_log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
-    int lvl = level <= 3 ? GDX_LOG_ERROR : level <= 4 ? GDX_LOG_WARN : level <= 6 ? GDX_LOG_INFO
-                                                                                 : GDX_LOG_DEBUG;
+    int lvl = level <= 3   ? GDX_LOG_ERROR
+              : level <= 4 ? GDX_LOG_WARN
+              : level <= 6 ? GDX_LOG_INFO
+                           : GDX_LOG_DEBUG;
     /* librdkafka reports transport failures at error level while it retries them itself;
      * the runtime reports outages once, so keep these at debug unless asked. */
     if (lvl < GDX_LOG_DEBUG && (!strcmp(fac, "FAIL") || !strcmp(fac, "ERROR"))) {
@@ -150,8 +152,7 @@ rd_kafka_t *gdx_kafka_consumer_new(const struct gdx_kafka_conf *kc, const char *
     rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, rderr, sizeof(rderr));
     if (!rk) {
         rd_kafka_conf_destroy(conf);
-        gdx_seterr(errstr, errstr_size, GDX_ERR_CONFIG, "cannot create kafka consumer: %s",
-                   rderr);
+        gdx_seterr(errstr, errstr_size, GDX_ERR_CONFIG, "cannot create kafka consumer: %s", rderr);
         return NULL;
     }
     return rk;
@@ -199,8 +200,8 @@ int32_t gdx_murmur2_partition(const void *key, size_t len, int32_t partition_cnt
     return (int32_t)((h & 0x7fffffffu) % (uint32_t)partition_cnt);
 }
 
-int gdx_kafka_partition_count(rd_kafka_t *rk, const char *topic, int timeout_ms,
-                              int32_t *cnt, char *errstr, size_t errstr_size)
+int gdx_kafka_partition_count(rd_kafka_t *rk, const char *topic, int timeout_ms, int32_t *cnt,
+                              char *errstr, size_t errstr_size)
 {
     const struct rd_kafka_metadata *md = NULL;
     rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
@@ -216,7 +217,7 @@ int gdx_kafka_partition_count(rd_kafka_t *rk, const char *topic, int timeout_ms,
         rd_kafka_resp_err_t terr = md->topic_cnt == 1 ? md->topics[0].err : err;
         ret = gdx_seterr(errstr, errstr_size,
                          terr == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ? GDX_ERR_NOENT
-                                                                          : GDX_ERR_RETRY,
+                                                                         : GDX_ERR_RETRY,
                          "topic '%s' is not available: %s", topic, rd_kafka_err2str(terr));
     } else {
         *cnt = md->topics[0].partition_cnt;
@@ -232,9 +233,8 @@ static int64_t mono_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int gdx_kafka_read_last(rd_kafka_t *consumer, const char *topic, const char *key,
-                        int timeout_ms, char **value, int64_t *offset_out, char *errstr,
-                        size_t errstr_size)
+int gdx_kafka_read_last(rd_kafka_t *consumer, const char *topic, const char *key, int timeout_ms,
+                        char **value, int64_t *offset_out, char *errstr, size_t errstr_size)
 {
     int32_t cnt = 0, part;
     int64_t lo = 0, hi = 0;
@@ -266,8 +266,8 @@ int gdx_kafka_read_last(rd_kafka_t *consumer, const char *topic, const char *key
     rerr = rd_kafka_assign(consumer, parts);
     rd_kafka_topic_partition_list_destroy(parts);
     if (rerr) {
-        return gdx_seterr(errstr, errstr_size, GDX_ERR_RETRY, "cannot assign '%s' [%d]: %s",
-                          topic, part, rd_kafka_err2str(rerr));
+        return gdx_seterr(errstr, errstr_size, GDX_ERR_RETRY, "cannot assign '%s' [%d]: %s", topic,
+                          part, rd_kafka_err2str(rerr));
     }
 
     int64_t deadline = mono_ms() + (timeout_ms > 0 ? timeout_ms : 10000);
@@ -291,8 +291,8 @@ int gdx_kafka_read_last(rd_kafka_t *consumer, const char *topic, const char *key
             continue;
         }
         if (msg->err) {
-            ret = gdx_seterr(errstr, errstr_size, GDX_ERR_RETRY, "cannot read '%s' [%d]: %s",
-                             topic, part, rd_kafka_message_errstr(msg));
+            ret = gdx_seterr(errstr, errstr_size, GDX_ERR_RETRY, "cannot read '%s' [%d]: %s", topic,
+                             part, rd_kafka_message_errstr(msg));
             rd_kafka_message_destroy(msg);
             break;
         }

@@ -178,8 +178,8 @@ void gdx_logv(int level, const char *msg, const char *kvfmt, va_list ap)
     gmtime_r(&secs, &tm);
     n = snprintf(line, sizeof(line),
                  "ts=%04d-%02d-%02dT%02d:%02d:%02d.%03ld+08:00 level=%s connector=%s msg=",
-                 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-                 tm.tm_sec, ts.tv_nsec / 1000000, level_name(level), log_component);
+                 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                 ts.tv_nsec / 1000000, level_name(level), log_component);
     off = n > 0 ? (size_t)n : 0;
     off = put_value(line, off, sizeof(line) - 2, msg);
     if (kvfmt && off < sizeof(line) - 2) {

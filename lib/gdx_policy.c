@@ -74,8 +74,7 @@ static enum gdx_mask_format format_from_name(const char *name)
 }
 
 static int load_key(const struct gdx_node *keys, const char *file_key, const char *env_key,
-                    const char *base_dir, struct gdx_keyring *kr, char *errstr,
-                    size_t errstr_size)
+                    const char *base_dir, struct gdx_keyring *kr, char *errstr, size_t errstr_size)
 {
     const struct gdx_node *f = gdx_conf_get(keys, file_key), *e = gdx_conf_get(keys, env_key);
     struct gdx_key *key = NULL;
@@ -114,8 +113,9 @@ static int load_key(const struct gdx_node *keys, const char *file_key, const cha
 static int load_keys(struct gdx_policy *p, const struct gdx_node *keys, const char *base_dir,
                      char *errstr, size_t errstr_size)
 {
-    static const char *const allowed[] = {"token.key.file", "token.key.env", "encrypt.key.file",
-                                          "encrypt.key.env", "encrypt.old.key.files", NULL};
+    static const char *const allowed[] = {"token.key.file",        "token.key.env",
+                                          "encrypt.key.file",      "encrypt.key.env",
+                                          "encrypt.old.key.files", NULL};
     char where[256];
     int err;
 
@@ -129,8 +129,8 @@ static int load_keys(struct gdx_policy *p, const struct gdx_node *keys, const ch
     if ((err = gdx_conf_only_keys(keys, allowed, errstr, errstr_size))) {
         return err;
     }
-    err = load_key(keys, "token.key.file", "token.key.env", base_dir, p->token, errstr,
-                   errstr_size);
+    err =
+        load_key(keys, "token.key.file", "token.key.env", base_dir, p->token, errstr, errstr_size);
     if (err && err != GDX_ERR_NOENT) {
         return err;
     }
@@ -184,8 +184,7 @@ static int parse_rule(struct gdx_policy *p, const struct gdx_schema *schema,
     snprintf(where, sizeof(where), "%s:%d:%d", n->file, n->key_line, n->key_col);
     if (!f) {
         return gdx_seterr(errstr, errstr_size, GDX_ERR_CONFIG,
-                          "%s: field '%s' is not in schema '%s'", where, n->key,
-                          schema->fullname);
+                          "%s: field '%s' is not in schema '%s'", where, n->key, schema->fullname);
     }
     r = &p->rules[f->index];
     if (n->type == GDX_NODE_SCALAR) {
@@ -197,12 +196,12 @@ static int parse_rule(struct gdx_policy *p, const struct gdx_schema *schema,
         if (err) {
             return err;
         }
-        if ((v = gdx_conf_get(n, "action")) && (err = gdx_conf_scalar(v, &action, errstr,
-                                                                       errstr_size))) {
+        if ((v = gdx_conf_get(n, "action")) &&
+            (err = gdx_conf_scalar(v, &action, errstr, errstr_size))) {
             return err;
         }
-        if ((v = gdx_conf_get(n, "format")) && (err = gdx_conf_scalar(v, &format, errstr,
-                                                                       errstr_size))) {
+        if ((v = gdx_conf_get(n, "format")) &&
+            (err = gdx_conf_scalar(v, &format, errstr, errstr_size))) {
             return err;
         }
         if ((v = gdx_conf_get(n, "validate")) &&
@@ -231,8 +230,7 @@ static int parse_rule(struct gdx_policy *p, const struct gdx_schema *schema,
     if (fmt < 0) {
         return gdx_seterr(errstr, errstr_size, GDX_ERR_CONFIG,
                           "%s: unknown format '%s' (generic, id, phone, name, address)",
-                          gdx_conf_where(gdx_conf_get(n, "format"), where, sizeof(where)),
-                          format);
+                          gdx_conf_where(gdx_conf_get(n, "format"), where, sizeof(where)), format);
     }
     if (validate) {
         if (!strcmp(validate, "id")) {
@@ -242,10 +240,9 @@ static int parse_rule(struct gdx_policy *p, const struct gdx_schema *schema,
         } else if (!strcmp(validate, "uscc")) {
             r->validate = 3;
         } else {
-            return gdx_seterr(errstr, errstr_size, GDX_ERR_CONFIG,
-                              "%s: unknown validator '%s' (id, phone, uscc)",
-                              gdx_conf_where(gdx_conf_get(n, "validate"), where, sizeof(where)),
-                              validate);
+            return gdx_seterr(
+                errstr, errstr_size, GDX_ERR_CONFIG, "%s: unknown validator '%s' (id, phone, uscc)",
+                gdx_conf_where(gdx_conf_get(n, "validate"), where, sizeof(where)), validate);
         }
     }
     if (a != GDX_PROTECT_KEEP && a != GDX_PROTECT_DROP && f->type != AVRO_STRING) {
@@ -410,8 +407,7 @@ int gdx_policy_validate(const struct gdx_policy *policy, int field_index, const 
     case 3:
         if (!gdx_uscc_valid(value, len)) {
             return gdx_seterr(errstr, errstr_size, GDX_ERR_PARSE,
-                              "field '%s': not a valid unified social credit code",
-                              r->rule.field);
+                              "field '%s': not a valid unified social credit code", r->rule.field);
         }
         break;
     default:

@@ -51,30 +51,30 @@
 #include "gdx_registry.h"
 #include "gdx_runtime.h"
 
-#define RT_OFFSETS_TOPIC   "_gdx.offsets"
-#define RT_BACKOFF_MAX_MS  30000
-#define RT_KAFKA_TIMEOUT   10000
-#define RT_PROGRESS_MS     10000
+#define RT_OFFSETS_TOPIC  "_gdx.offsets"
+#define RT_BACKOFF_MAX_MS 30000
+#define RT_KAFKA_TIMEOUT  10000
+#define RT_PROGRESS_MS    10000
 
 struct rt_map {
     const struct gdx_field *field;
-    char *column;   /* source column name */
-    char *format;   /* strptime format or NULL */
-    char *defval;   /* text used when the column is absent or empty, or NULL */
+    char *column; /* source column name */
+    char *format; /* strptime format or NULL */
+    char *defval; /* text used when the column is absent or empty, or NULL */
 };
 
 struct gdx_batch {
     struct gdx_runtime *rt;
-    uint64_t records;      /* records produced in this attempt */
-    uint64_t dead;         /* dead letters produced */
-    uint64_t bytes;        /* value bytes produced */
+    uint64_t records; /* records produced in this attempt */
+    uint64_t dead;    /* dead letters produced */
+    uint64_t bytes;   /* value bytes produced */
     int64_t started_ms;
-    char *offset;          /* end position (JSON), malloc'd, NULL if unchanged */
-    int open;              /* a transaction is open (or, at least once, produce started) */
+    char *offset; /* end position (JSON), malloc'd, NULL if unchanged */
+    int open;     /* a transaction is open (or, at least once, produce started) */
     int full;
-    int error;             /* a produce failed synchronously */
-    char id[48];           /* attempt id: header gdx.batch */
-    char first_pos[160];   /* source coordinates of the first row */
+    int error;           /* a produce failed synchronously */
+    char id[48];         /* attempt id: header gdx.batch */
+    char first_pos[160]; /* source coordinates of the first row */
     char last_pos[160];
 };
 
@@ -122,14 +122,14 @@ struct gdx_runtime {
     /* column lookup cache: keyed by the row's names array */
     const char *const *cache_names;
     size_t cache_nfields;
-    int *cache_idx;       /* per map: column index or -1 */
+    int *cache_idx; /* per map: column index or -1 */
 
     /* kafka */
     rd_kafka_t *rk;
     rd_kafka_t *consumer;
     rd_kafka_topic_t *rkt, *rkt_dlq, *rkt_off;
     int32_t offsets_partition;
-    int kafka_down;       /* an outage is being reported */
+    int kafka_down; /* an outage is being reported */
     int64_t kafka_down_since;
 
     /* delivery reports of the current attempt */
@@ -140,7 +140,7 @@ struct gdx_runtime {
 
     /* state */
     struct gdx_batch batch;
-    char *committed;      /* last committed position as read or written, NULL = start */
+    char *committed; /* last committed position as read or written, NULL = start */
     int reposition;
     const volatile int *stop;
     int lock_fd;
@@ -154,12 +154,12 @@ struct gdx_runtime {
     struct gdx_sm2_key *audit_key;
     struct gdx_audit *audit;
     struct gdx_audit_ranges *ranges;
-    json_t *dead_reasons;      /* per batch: "stage:field" -> count */
-    char **mirror_q;           /* audit lines waiting to be mirrored to _gdx.audit */
+    json_t *dead_reasons; /* per batch: "stage:field" -> count */
+    char **mirror_q;      /* audit lines waiting to be mirrored to _gdx.audit */
     size_t mirror_n, mirror_cap, mirror_sent;
     rd_kafka_topic_t *rkt_audit;
-    char *committed_batch;     /* batch id of the committed offset record */
-    json_t *committed_doc;     /* the committed offset record */
+    char *committed_batch; /* batch id of the committed offset record */
+    json_t *committed_doc; /* the committed offset record */
 
     /* counters */
     uint64_t total_records, total_dead, total_batches, total_aborts;
@@ -263,11 +263,31 @@ void gdx_ctx_progress(struct gdx_ctx *ctx, const char *what, uint64_t done, uint
  */
 
 static const char *const rt_top_keys[] = {
-    "connector", "kafka",      "topic",  "schema",    "key",       "delivery",
-    "batch",     "fields",     "source", "state.dir", "log.level", "record.max.bytes",
-    "inflight.max.bytes", "dlq.topic", "offsets.topic", "poll.interval.ms", "shutdown.grace.ms",
-    "protect", "keys", "schema.registry.url", "schema.registry.basic.auth.user.info",
-    "schema.registry.ssl.ca.location", "wire.format", "audit", NULL,
+    "connector",
+    "kafka",
+    "topic",
+    "schema",
+    "key",
+    "delivery",
+    "batch",
+    "fields",
+    "source",
+    "state.dir",
+    "log.level",
+    "record.max.bytes",
+    "inflight.max.bytes",
+    "dlq.topic",
+    "offsets.topic",
+    "poll.interval.ms",
+    "shutdown.grace.ms",
+    "protect",
+    "keys",
+    "schema.registry.url",
+    "schema.registry.basic.auth.user.info",
+    "schema.registry.ssl.ca.location",
+    "wire.format",
+    "audit",
+    NULL,
 };
 
 struct rt_top_doc {
@@ -275,12 +295,14 @@ struct rt_top_doc {
 };
 
 static const struct rt_top_doc rt_docs[] = {
-    {"connector.id", NULL, "<unit>.<system> from the inventory, lowercase ASCII; unique in the city"},
+    {"connector.id", NULL,
+     "<unit>.<system> from the inventory, lowercase ASCII; unique in the city"},
     {"connector.kind", NULL, "connector kind: one of the compiled-in kinds (gdx connector spec)"},
     {"connector.unit", "from id", "owning unit id"},
     {"connector.system", "from id", "system id within the unit"},
-    {"kafka.bootstrap.servers", NULL, "city Kafka bootstrap servers; any other librdkafka "
-                                      "property may be set under kafka: too"},
+    {"kafka.bootstrap.servers", NULL,
+     "city Kafka bootstrap servers; any other librdkafka "
+     "property may be set under kafka: too"},
     {"topic", NULL, "data topic, gov.<unit>.<system>.<record>"},
     {"schema", NULL, "path of the record's .avsc (relative to the config file)"},
     {"key", "none", "schema field whose source text is the Kafka key (business key)"},
@@ -288,29 +310,35 @@ static const struct rt_top_doc rt_docs[] = {
     {"batch.max.records", "10000", "records per batch (one transaction)"},
     {"batch.max.bytes", "8MiB", "encoded bytes per batch"},
     {"batch.max.ms", "1s", "longest time a batch stays open"},
-    {"schema.registry.url", "none", "schema registry (Confluent API); when set, values use the "
-                                    "Confluent wire format and the schema is registered under "
-                                    "<topic>-value"},
+    {"schema.registry.url", "none",
+     "schema registry (Confluent API); when set, values use the "
+     "Confluent wire format and the schema is registered under "
+     "<topic>-value"},
     {"schema.registry.basic.auth.user.info", "none", "user:password for the registry (secret)"},
     {"schema.registry.ssl.ca.location", "system", "CA file for an https registry"},
-    {"wire.format", "confluent with a registry", "confluent or single-object (C3 01 + "
-                                                 "fingerprint, no registry needed)"},
-    {"audit.dir", "none", "directory of the audit trail (hash-chained, SM2-sealed JSON Lines); "
-                          "without an audit section the connector runs with a warning"},
+    {"wire.format", "confluent with a registry",
+     "confluent or single-object (C3 01 + "
+     "fingerprint, no registry needed)"},
+    {"audit.dir", "none",
+     "directory of the audit trail (hash-chained, SM2-sealed JSON Lines); "
+     "without an audit section the connector runs with a warning"},
     {"audit.key.file", NULL, "SM2 private key (PEM, mode 0600) that signs checkpoints"},
     {"audit.key.id", "from the key", "key id named in checkpoints and the trust file"},
     {"audit.checkpoint.lines", "1000", "a signed checkpoint every N lines"},
     {"audit.checkpoint.secs", "60", "and at least every T seconds"},
     {"audit.retention.days", "183", "retention; less than 183 days is refused"},
     {"audit.topic", "_gdx.audit", "topic the audit lines are mirrored to"},
-    {"protect.<field>", "keep", "keep, drop, mask, scrub, token or encrypt, or a map {action, "
-                                "format, validate}; every spi field must be listed"},
+    {"protect.<field>", "keep",
+     "keep, drop, mask, scrub, token or encrypt, or a map {action, "
+     "format, validate}; every spi field must be listed"},
     {"keys.token.key.file", "none", "city-wide token key (or keys.token.key.env)"},
-    {"keys.encrypt.key.file", "none", "department key for encrypt and for sealing dead letters "
-                                      "(or keys.encrypt.key.env; keys.encrypt.old.key.files "
-                                      "for rotation)"},
-    {"fields.<field>", "same name", "source column of a schema field, or a map {column, format, "
-                                    "default}"},
+    {"keys.encrypt.key.file", "none",
+     "department key for encrypt and for sealing dead letters "
+     "(or keys.encrypt.key.env; keys.encrypt.old.key.files "
+     "for rotation)"},
+    {"fields.<field>", "same name",
+     "source column of a schema field, or a map {column, format, "
+     "default}"},
     {"source", NULL, "the connector kind's own keys (gdx connector spec KIND)"},
     {"state.dir", "$GDX_STATE_DIR or /var/lib/gdx", "where the per-host lock lives"},
     {"log.level", "info", "error, warn, info or debug"},
@@ -336,7 +364,7 @@ void gdx_runtime_spec(FILE *out, const struct gdx_connector *conn)
     fprintf(out, "connector kind '%s': %s\n\nKeys of its 'source:' section:\n\n", conn->name,
             conn->description);
     for (const struct gdx_conf_prop *p = conn->props; p && p->name; p++) {
-        static const char *const tn[] = {"string", "integer", "boolean", "secret",
+        static const char *const tn[] = {"string", "integer",  "boolean", "secret",
                                          "list",   "duration", "size"};
         fprintf(out, "  %s (%s%s%s)\n      %s\n", p->name, tn[p->type],
                 p->defval ? ", default: " : ", required", p->defval ? p->defval : "", p->doc);
@@ -369,8 +397,7 @@ static int conf_str(const struct gdx_node *root, const char *key, int required, 
     char where[256];
     if (!n) {
         if (required) {
-            return gdx_seterr(errstr, errstr_size, GDX_ERR_CONFIG,
-                              "%s: missing required key '%s'",
+            return gdx_seterr(errstr, errstr_size, GDX_ERR_CONFIG, "%s: missing required key '%s'",
                               gdx_conf_where(root, where, sizeof(where)), key);
         }
         return GDX_OK;
@@ -482,8 +509,7 @@ static int parse_config(struct gdx_runtime *rt, char *errstr, size_t errstr_size
         return gdx_seterr(errstr, errstr_size, GDX_ERR_CONFIG,
                           "%s: connector id '%s' must be <unit>.<system> in lowercase ASCII "
                           "(letters, digits, '_', '-')",
-                          gdx_conf_where(gdx_conf_get(conn, "id"), where, sizeof(where)),
-                          rt->id);
+                          gdx_conf_where(gdx_conf_get(conn, "id"), where, sizeof(where)), rt->id);
     }
     if (!rt->unit) {
         rt->unit = strndup(rt->id, (size_t)(strchr(rt->id, '.') - rt->id));
@@ -498,10 +524,9 @@ static int parse_config(struct gdx_runtime *rt, char *errstr, size_t errstr_size
             size_t l = strlen(kinds);
             snprintf(kinds + l, sizeof(kinds) - l, "%s%s", l ? ", " : "", gdx_connectors[i]->name);
         }
-        return gdx_seterr(errstr, errstr_size, GDX_ERR_CONFIG,
-                          "%s: unknown connector kind '%s' (known: %s)",
-                          gdx_conf_where(gdx_conf_get(conn, "kind"), where, sizeof(where)),
-                          rt->kind, kinds);
+        return gdx_seterr(
+            errstr, errstr_size, GDX_ERR_CONFIG, "%s: unknown connector kind '%s' (known: %s)",
+            gdx_conf_where(gdx_conf_get(conn, "kind"), where, sizeof(where)), rt->kind, kinds);
     }
 
     n = gdx_conf_get(root, "kafka");
@@ -584,10 +609,9 @@ static int parse_config(struct gdx_runtime *rt, char *errstr, size_t errstr_size
         goto out;
     }
     if (rt->inflight_max_bytes < (1 << 20)) {
-        err = gdx_seterr(errstr, errstr_size, GDX_ERR_CONFIG,
-                         "%s: inflight.max.bytes must be at least 1MiB",
-                         gdx_conf_where(gdx_conf_get(root, "inflight.max.bytes"), where,
-                                        sizeof(where)));
+        err = gdx_seterr(
+            errstr, errstr_size, GDX_ERR_CONFIG, "%s: inflight.max.bytes must be at least 1MiB",
+            gdx_conf_where(gdx_conf_get(root, "inflight.max.bytes"), where, sizeof(where)));
         goto out;
     }
     if (!rt->dlq_topic && asprintf(&rt->dlq_topic, "_gdx.dlq.%s", rt->id) < 0) {
@@ -646,10 +670,9 @@ static int parse_config(struct gdx_runtime *rt, char *errstr, size_t errstr_size
         goto out;
     }
     /* registry and wire format */
-    if ((err = conf_str(root, "schema.registry.url", 0, &rt->registry_url, errstr,
+    if ((err = conf_str(root, "schema.registry.url", 0, &rt->registry_url, errstr, errstr_size)) ||
+        (err = conf_str(root, "schema.registry.basic.auth.user.info", 0, &rt->registry_auth, errstr,
                         errstr_size)) ||
-        (err = conf_str(root, "schema.registry.basic.auth.user.info", 0, &rt->registry_auth,
-                        errstr, errstr_size)) ||
         (err = conf_str(root, "schema.registry.ssl.ca.location", 0, &rt->registry_ca, errstr,
                         errstr_size)) ||
         (err = conf_str(root, "wire.format", 0, &rt->wire_format, errstr, errstr_size))) {
@@ -678,14 +701,9 @@ static int parse_config(struct gdx_runtime *rt, char *errstr, size_t errstr_size
     /* audit trail */
     n = gdx_conf_get(root, "audit");
     if (n) {
-        static const char *const akeys[] = {"dir",
-                                            "key.file",
-                                            "key.id",
-                                            "checkpoint.lines",
-                                            "checkpoint.secs",
-                                            "retention.days",
-                                            "topic",
-                                            NULL};
+        static const char *const akeys[] = {
+            "dir",   "key.file", "key.id", "checkpoint.lines", "checkpoint.secs", "retention.days",
+            "topic", NULL};
         const struct gdx_node *v;
         if (n->type != GDX_NODE_MAP) {
             err = gdx_seterr(errstr, errstr_size, GDX_ERR_CONFIG, "%s: 'audit' must be a map",
@@ -701,24 +719,22 @@ static int parse_config(struct gdx_runtime *rt, char *errstr, size_t errstr_size
             (err = conf_str(n, "key.id", 0, &rt->audit_key_id, errstr, errstr_size)) ||
             (err = conf_str(n, "topic", 0, &rt->audit_topic, errstr, errstr_size)) ||
             ((v = gdx_conf_get(n, "checkpoint.lines")) &&
-             (err = gdx_conf_int(v, 1, 1000000, &rt->audit_checkpoint_lines, errstr,
-                                 errstr_size))) ||
+             (err =
+                  gdx_conf_int(v, 1, 1000000, &rt->audit_checkpoint_lines, errstr, errstr_size))) ||
             ((v = gdx_conf_get(n, "checkpoint.secs")) &&
-             (err = gdx_conf_int(v, 1, 86400, &rt->audit_checkpoint_secs, errstr,
-                                 errstr_size))) ||
+             (err = gdx_conf_int(v, 1, 86400, &rt->audit_checkpoint_secs, errstr, errstr_size))) ||
             ((v = gdx_conf_get(n, "retention.days")) &&
-             (err = gdx_conf_int(v, 0, 100000, &rt->audit_retention_days, errstr,
-                                 errstr_size)))) {
+             (err = gdx_conf_int(v, 0, 100000, &rt->audit_retention_days, errstr, errstr_size)))) {
             goto out;
         }
         if (rt->audit_retention_days < GDX_AUDIT_RETENTION_MIN_DAYS) {
-            err = gdx_seterr(errstr, errstr_size, GDX_ERR_CONFIG,
-                             "%s: audit retention of %" PRId64 " days is below the legal minimum "
-                             "of %d days (Cybersecurity Law: network logs are kept at least six "
-                             "months)",
-                             gdx_conf_where(gdx_conf_get(n, "retention.days"), where,
-                                            sizeof(where)),
-                             rt->audit_retention_days, GDX_AUDIT_RETENTION_MIN_DAYS);
+            err =
+                gdx_seterr(errstr, errstr_size, GDX_ERR_CONFIG,
+                           "%s: audit retention of %" PRId64 " days is below the legal minimum "
+                           "of %d days (Cybersecurity Law: network logs are kept at least six "
+                           "months)",
+                           gdx_conf_where(gdx_conf_get(n, "retention.days"), where, sizeof(where)),
+                           rt->audit_retention_days, GDX_AUDIT_RETENTION_MIN_DAYS);
             goto out;
         }
         char *p = path_join(rt->dir, rt->audit_dir);
@@ -729,9 +745,9 @@ static int parse_config(struct gdx_runtime *rt, char *errstr, size_t errstr_size
         rt->audit_key_file = p;
         char kerr[512];
         if (gdx_sm2_load_private_file(rt->audit_key_file, &rt->audit_key, kerr, sizeof(kerr))) {
-            err = gdx_seterr(errstr, errstr_size, GDX_ERR_CONFIG, "%s: %s",
-                             gdx_conf_where(gdx_conf_get(n, "key.file"), where, sizeof(where)),
-                             kerr);
+            err =
+                gdx_seterr(errstr, errstr_size, GDX_ERR_CONFIG, "%s: %s",
+                           gdx_conf_where(gdx_conf_get(n, "key.file"), where, sizeof(where)), kerr);
             goto out;
         }
         if (!rt->audit_topic) {
@@ -757,8 +773,7 @@ out:
     return err;
 }
 
-int gdx_runtime_new(struct gdx_runtime **rtp, const char *path, char *errstr,
-                    size_t errstr_size)
+int gdx_runtime_new(struct gdx_runtime **rtp, const char *path, char *errstr, size_t errstr_size)
 {
     struct gdx_runtime *rt = xcalloc(1, sizeof(*rt));
     char *slash;
@@ -918,9 +933,10 @@ static int lock_take(struct gdx_runtime *rt, char *errstr, size_t errstr_size)
         }
         close(fd);
         rt->lock_path[0] = '\0';
-        return gdx_seterr(errstr, errstr_size, GDX_ERR_LOCKED,
-                          "connector '%s' is already running on this host (pid %ld, lock '%s/%s.lock')",
-                          rt->id, pid, rt->state_dir, rt->id);
+        return gdx_seterr(
+            errstr, errstr_size, GDX_ERR_LOCKED,
+            "connector '%s' is already running on this host (pid %ld, lock '%s/%s.lock')", rt->id,
+            pid, rt->state_dir, rt->id);
     }
     int n = snprintf(pidbuf, sizeof(pidbuf), "%ld\n", (long)getpid());
     if (ftruncate(fd, 0) == 0 && pwrite(fd, pidbuf, (size_t)n, 0) < 0) {
@@ -1022,8 +1038,8 @@ static int audit_open(struct gdx_runtime *rt, char *errstr, size_t errstr_size)
     opts.checkpoint_secs = (long)rt->audit_checkpoint_secs;
     opts.retention_days = (long)rt->audit_retention_days;
     opts.key_id = rt->audit_key_id;
-    err = gdx_audit_new(&rt->audit, rt->audit_dir, rt->id, rt->audit_key, &opts, aerr,
-                        sizeof(aerr));
+    err =
+        gdx_audit_new(&rt->audit, rt->audit_dir, rt->id, rt->audit_key, &opts, aerr, sizeof(aerr));
     if (err) {
         return gdx_seterr(errstr, errstr_size, err == GDX_ERR_LOCKED ? GDX_ERR_LOCKED : err,
                           "cannot open the audit trail in '%s': %s", rt->audit_dir, aerr);
@@ -1133,8 +1149,7 @@ static int audit_batch(struct gdx_runtime *rt, int recovered, char *errstr, size
                                     json_string(gdx_protect_action_name(r->action)));
             }
         }
-        err = gdx_audit_policy_applied(rt->audit, rt->id, rt->batch.id, fields, aerr,
-                                       sizeof(aerr));
+        err = gdx_audit_policy_applied(rt->audit, rt->id, rt->batch.id, fields, aerr, sizeof(aerr));
         json_decref(fields);
         if (err) {
             return audit_failed(rt, "policy_applied", aerr, errstr, errstr_size);
@@ -1183,14 +1198,14 @@ static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
         if (!rt->kafka_down) {
             rt->kafka_down = 1;
             rt->kafka_down_since = mono_ms();
-            gdx_log(GDX_LOG_WARN, "kafka unreachable, holding the batch and retrying",
-                    " error=%s", rd_kafka_err2name(err));
+            gdx_log(GDX_LOG_WARN, "kafka unreachable, holding the batch and retrying", " error=%s",
+                    rd_kafka_err2name(err));
             audit_outage(rt, "start");
         }
         return;
     }
-    gdx_log(GDX_LOG_DEBUG, "kafka error", " error=%s reason=\"%s\"",
-            rd_kafka_err2name(err), reason);
+    gdx_log(GDX_LOG_DEBUG, "kafka error", " error=%s reason=\"%s\"", rd_kafka_err2name(err),
+            reason);
 }
 
 static void kafka_up(struct gdx_runtime *rt)
@@ -1244,8 +1259,8 @@ static int kafka_open(struct gdx_runtime *rt, char *errstr, size_t errstr_size)
         (err = gdx_kafka_set(conf, "acks", "all", errstr, errstr_size)) ||
         (err = gdx_kafka_set(conf, "partitioner", "murmur2_random", errstr, errstr_size)) ||
         (err = gdx_kafka_set(conf, "queue.buffering.max.kbytes", buf, errstr, errstr_size)) ||
-        (err = gdx_kafka_set(conf, "queue.buffering.max.messages", "1000000", errstr,
-                             errstr_size)) ||
+        (err =
+             gdx_kafka_set(conf, "queue.buffering.max.messages", "1000000", errstr, errstr_size)) ||
         (err = gdx_kafka_set(conf, "linger.ms", "5", errstr, errstr_size)) ||
         (err = gdx_kafka_set(conf, "message.timeout.ms", "300000", errstr, errstr_size)) ||
         (err = gdx_kafka_conf_apply(&rt->kafka, conf, errstr, errstr_size))) {
@@ -1261,8 +1276,7 @@ static int kafka_open(struct gdx_runtime *rt, char *errstr, size_t errstr_size)
     rt->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, rderr, sizeof(rderr));
     if (!rt->rk) {
         rd_kafka_conf_destroy(conf);
-        return gdx_seterr(errstr, errstr_size, GDX_ERR_CONFIG, "cannot create producer: %s",
-                          rderr);
+        return gdx_seterr(errstr, errstr_size, GDX_ERR_CONFIG, "cannot create producer: %s", rderr);
     }
     rt->rkt = rd_kafka_topic_new(rt->rk, rt->topic, NULL);
     rt->rkt_dlq = rd_kafka_topic_new(rt->rk, rt->dlq_topic, NULL);
@@ -1291,7 +1305,9 @@ static int txn_error(struct gdx_runtime *rt, const char *what, rd_kafka_error_t 
     gdx_log(ret == GDX_ERR_RETRY ? GDX_LOG_WARN : GDX_LOG_ERROR, what,
             " error=%s reason=\"%s\" action=%s", rd_kafka_error_name(error),
             rd_kafka_error_string(error),
-            ret == GDX_ERR_RETRY ? "retry" : ret == GDX_ERR_FATAL ? "recreate-producer" : "abort");
+            ret == GDX_ERR_RETRY   ? "retry"
+            : ret == GDX_ERR_FATAL ? "recreate-producer"
+                                   : "abort");
     rd_kafka_error_destroy(error);
     (void)rt;
     return ret;
@@ -1342,8 +1358,8 @@ static int position_read(struct gdx_runtime *rt, char *errstr, size_t errstr_siz
                 return GDX_ERR_CONFIG;
             }
         }
-        err = gdx_kafka_read_last(rt->consumer, rt->offsets_topic, rt->id, RT_KAFKA_TIMEOUT,
-                                  &value, NULL, errstr, errstr_size);
+        err = gdx_kafka_read_last(rt->consumer, rt->offsets_topic, rt->id, RT_KAFKA_TIMEOUT, &value,
+                                  NULL, errstr, errstr_size);
         if (err == GDX_OK) {
             json_error_t jerr;
             json_t *doc = NULL, *off;
@@ -1364,9 +1380,10 @@ static int position_read(struct gdx_runtime *rt, char *errstr, size_t errstr_siz
                     rt->committed = json_dumps(off, JSON_COMPACT | JSON_ENCODE_ANY);
                 }
                 free(rt->committed_batch);
-                rt->committed_batch = json_is_string(json_object_get(doc, "batch"))
-                                          ? xstrdup(json_string_value(json_object_get(doc, "batch")))
-                                          : NULL;
+                rt->committed_batch =
+                    json_is_string(json_object_get(doc, "batch"))
+                        ? xstrdup(json_string_value(json_object_get(doc, "batch")))
+                        : NULL;
                 json_decref(rt->committed_doc);
                 rt->committed_doc = doc;
                 doc = NULL;
@@ -1387,8 +1404,8 @@ static int position_read(struct gdx_runtime *rt, char *errstr, size_t errstr_siz
         if (!rt->kafka_down) {
             rt->kafka_down = 1;
             rt->kafka_down_since = mono_ms();
-            gdx_log(GDX_LOG_WARN, "cannot read the committed position, retrying",
-                    " reason=\"%s\"", errstr);
+            gdx_log(GDX_LOG_WARN, "cannot read the committed position, retrying", " reason=\"%s\"",
+                    errstr);
             audit_outage(rt, "start");
         }
         if (stopping(rt)) {
@@ -1410,11 +1427,10 @@ static void batch_new_id(struct gdx_runtime *rt)
         if (RAND_bytes(r, sizeof(r)) != 1) {
             memset(r, 0, sizeof(r));
         }
-        snprintf(rt->batch_prefix, sizeof(rt->batch_prefix), "%02x%02x%02x%02x%02x%02x", r[0],
-                 r[1], r[2], r[3], r[4], r[5]);
+        snprintf(rt->batch_prefix, sizeof(rt->batch_prefix), "%02x%02x%02x%02x%02x%02x", r[0], r[1],
+                 r[2], r[3], r[4], r[5]);
     }
-    snprintf(rt->batch.id, sizeof(rt->batch.id), "%s-%" PRIu64, rt->batch_prefix,
-             ++rt->batch_seq);
+    snprintf(rt->batch.id, sizeof(rt->batch.id), "%s-%" PRIu64, rt->batch_prefix, ++rt->batch_seq);
 }
 
 /* Open the batch (lazily, at its first record or position). */
@@ -1549,8 +1565,8 @@ static int dead_letter(struct gdx_runtime *rt, const struct gdx_row *row, const 
     dead_reason(rt, stage, field);
     gdx_log(GDX_LOG_WARN, "dead letter", " pos=%s stage=%s field=%s reason=\"%s\"",
             row->pos ? row->pos : "-", stage, field ? field : "-", reason);
-    err = produce(rt, rt->rkt_dlq, RD_KAFKA_PARTITION_UA, row->pos,
-                  row->pos ? strlen(row->pos) : 0, raw, rawlen, h);
+    err = produce(rt, rt->rkt_dlq, RD_KAFKA_PARTITION_UA, row->pos, row->pos ? strlen(row->pos) : 0,
+                  raw, rawlen, h);
     free(sealed);
     return err;
 }
@@ -1656,8 +1672,8 @@ int gdx_batch_add(struct gdx_batch *batch, const struct gdx_row *row, const char
         if (text && len == 0 && m->field->nullable) {
             text = NULL; /* an empty cell is null: never protect or tokenise "nothing" */
         }
-        if (text && gdx_policy_validate(rt->policy, m->field->index, text, len, reason,
-                                        sizeof(reason))) {
+        if (text &&
+            gdx_policy_validate(rt->policy, m->field->index, text, len, reason, sizeof(reason))) {
             dead_letter(rt, row, "validate", reason, m->field->name);
             return batch_full(rt) ? GDX_ERR_FULL : GDX_OK;
         }
@@ -1950,8 +1966,11 @@ static void audit_finish(struct gdx_runtime *rt, int err)
     if (!rt->audit) {
         return;
     }
-    if (gdx_audit_stop(rt->audit, err ? "error" : stopping(rt) ? "signal" : "drained", aerr,
-                       sizeof(aerr)) ||
+    if (gdx_audit_stop(rt->audit,
+                       err            ? "error"
+                       : stopping(rt) ? "signal"
+                                      : "drained",
+                       aerr, sizeof(aerr)) ||
         gdx_audit_checkpoint(rt->audit, aerr, sizeof(aerr))) {
         gdx_log(GDX_LOG_ERROR, "cannot write the audit stop event", " reason=\"%s\"", aerr);
     }
@@ -1976,8 +1995,9 @@ static void audit_finish(struct gdx_runtime *rt, int err)
             if (ok) {
                 audit_mirror_done(rt);
             } else {
-                gdx_log(GDX_LOG_WARN, "audit lines not mirrored at stop; they are in the local "
-                                      "trail",
+                gdx_log(GDX_LOG_WARN,
+                        "audit lines not mirrored at stop; they are in the local "
+                        "trail",
                         " lines=%zu", rt->mirror_n);
             }
         }
@@ -2027,8 +2047,8 @@ static int schema_register(struct gdx_runtime *rt, char *errstr, size_t errstr_s
             snprintf(tmp, sizeof(tmp), "%s", errstr);
             return gdx_seterr(errstr, errstr_size, GDX_ERR_SCHEMA,
                               "schema registry refused '%s' under subject '%s': %s",
-                              rt->schema->path ? rt->schema->path : rt->schema->fullname,
-                              subject, tmp);
+                              rt->schema->path ? rt->schema->path : rt->schema->fullname, subject,
+                              tmp);
         }
         if (!warned++) {
             gdx_log(GDX_LOG_WARN, "schema registry unreachable, retrying", " url=%s reason=\"%s\"",
@@ -2075,8 +2095,9 @@ int gdx_runtime_run(struct gdx_runtime *rt, int once, const volatile int *stop, 
             return audit_failed(rt, "start", aerr, errstr, errstr_size);
         }
     } else {
-        gdx_log(GDX_LOG_WARN, "no audit trail configured: batches leave no evidence (add an "
-                              "'audit' section)",
+        gdx_log(GDX_LOG_WARN,
+                "no audit trail configured: batches leave no evidence (add an "
+                "'audit' section)",
                 NULL);
     }
     if ((err = schema_register(rt, errstr, errstr_size))) {
@@ -2253,8 +2274,7 @@ int gdx_runtime_check(struct gdx_runtime *rt, FILE *out, char *errstr, size_t er
     return GDX_OK;
 }
 
-int gdx_runtime_offsets_show(struct gdx_runtime *rt, FILE *out, char *errstr,
-                             size_t errstr_size)
+int gdx_runtime_offsets_show(struct gdx_runtime *rt, FILE *out, char *errstr, size_t errstr_size)
 {
     char *value = NULL;
     int64_t off = -1;
@@ -2263,8 +2283,8 @@ int gdx_runtime_offsets_show(struct gdx_runtime *rt, FILE *out, char *errstr,
     if (!rk) {
         return GDX_ERR_CONFIG;
     }
-    err = gdx_kafka_read_last(rk, rt->offsets_topic, rt->id, RT_KAFKA_TIMEOUT, &value, &off,
-                              errstr, errstr_size);
+    err = gdx_kafka_read_last(rk, rt->offsets_topic, rt->id, RT_KAFKA_TIMEOUT, &value, &off, errstr,
+                              errstr_size);
     rd_kafka_destroy(rk);
     if (err) {
         return err;
@@ -2304,9 +2324,10 @@ int gdx_runtime_offsets_set(struct gdx_runtime *rt, const char *offset_json, cha
     if (rt->audit) {
         char aerr[512];
         const char *user = getenv("SUDO_USER") ? getenv("SUDO_USER")
-                                               : getenv("USER") ? getenv("USER") : "unknown";
-        if (gdx_audit_operator(rt->audit, user, offset_json ? "offset.set" : "offset.reset",
-                               rt->id, offset_json, aerr, sizeof(aerr))) {
+                           : getenv("USER")    ? getenv("USER")
+                                               : "unknown";
+        if (gdx_audit_operator(rt->audit, user, offset_json ? "offset.set" : "offset.reset", rt->id,
+                               offset_json, aerr, sizeof(aerr))) {
             json_decref(off);
             return audit_failed(rt, "operator", aerr, errstr, errstr_size);
         }

@@ -23,17 +23,31 @@ static double now_s(void)
 }
 
 static const char *const names[] = {
-    "order_no", "channel",  "received_at", "caller_name",   "caller_phone",
-    "caller_id_no", "category", "subcategory", "title", "content", "address", "grid_code",
-    "handling_unit", "deadline", "status", "urgency", "amount_involved", "satisfaction",
-    "reply",
+    "order_no",     "channel",         "received_at",   "caller_name", "caller_phone",
+    "caller_id_no", "category",        "subcategory",   "title",       "content",
+    "address",      "grid_code",       "handling_unit", "deadline",    "status",
+    "urgency",      "amount_involved", "satisfaction",  "reply",
 };
 static const char *const values[] = {
-    "GD20260920000123", "PHONE", "2026-09-20 10:30:00", "张建国", "13812345678",
-    "11010519491231002X", "城市管理", "噪音扰民", "反映小区夜间施工噪音",
+    "GD20260920000123",
+    "PHONE",
+    "2026-09-20 10:30:00",
+    "张建国",
+    "13812345678",
+    "11010519491231002X",
+    "城市管理",
+    "噪音扰民",
+    "反映小区夜间施工噪音",
     "来电人称小区工地夜间施工，联系电话13812345678，身份证号11010519491231002X，要求处理。",
-    "河南省许昌市襄城县城关镇八七路68号", "411025001016", "县城市管理局", "2026-09-25 10:30:00",
-    "RECEIVED", "NORMAL", "1280.00", "5", "已处理",
+    "河南省许昌市襄城县城关镇八七路68号",
+    "411025001016",
+    "县城市管理局",
+    "2026-09-25 10:30:00",
+    "RECEIVED",
+    "NORMAL",
+    "1280.00",
+    "5",
+    "已处理",
 };
 
 /* One record: protect the configured fields, encode everything. */

@@ -38,8 +38,7 @@ int main(void)
         int len = snprintf(key, sizeof(key), "GD2026092%07d", i * 7919);
         int32_t cnt = 1 + i % 64;
         int32_t ours = gdx_murmur2_partition(key, (size_t)len, cnt);
-        int32_t theirs =
-            rd_kafka_msg_partitioner_murmur2(NULL, key, (size_t)len, cnt, NULL, NULL);
+        int32_t theirs = rd_kafka_msg_partitioner_murmur2(NULL, key, (size_t)len, cnt, NULL, NULL);
         if (ours != theirs) {
             diag("key %s cnt %d: ours %d librdkafka %d", key, cnt, ours, theirs);
             agree = 0;
