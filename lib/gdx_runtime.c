@@ -76,6 +76,7 @@ struct gdx_batch {
     char id[48];         /* attempt id: header gdx.batch */
     char first_pos[160]; /* source coordinates of the first row */
     char last_pos[160];
+    const char *operator_action; /* "set" or "reset" when an operator wrote the position */
 };
 
 struct gdx_ctx {
@@ -853,7 +854,8 @@ void gdx_runtime_destroy(struct gdx_runtime *rt)
     free(rt->batch.offset);
     free(rt->committed);
     if (rt->lock_fd >= 0) {
-        unlink(rt->lock_path);
+        /* never unlink the lock file: a copy that opened it a moment ago would lock an
+         * orphaned inode while the next one creates and locks a new file */
         close(rt->lock_fd);
     }
     free(rt->id);
@@ -1326,10 +1328,22 @@ static int producer_up(struct gdx_runtime *rt, char *errstr, size_t errstr_size)
         if (!rt->exactly_once) {
             return GDX_OK;
         }
-        rd_kafka_error_t *error = rd_kafka_init_transactions(rt->rk, RT_KAFKA_TIMEOUT);
+        /* one second at a time so that a stop request is seen; a timed-out call is
+         * resumed by calling again */
+        int64_t give_up = mono_ms() + RT_KAFKA_TIMEOUT;
+        rd_kafka_error_t *error;
+        while ((error = rd_kafka_init_transactions(rt->rk, 1000)) &&
+               rd_kafka_error_code(error) == RD_KAFKA_RESP_ERR__TIMED_OUT &&
+               rd_kafka_error_is_retriable(error) && !stopping(rt) && mono_ms() < give_up) {
+            rd_kafka_error_destroy(error);
+        }
         if (!error) {
             kafka_up(rt);
             return GDX_OK;
+        }
+        if (stopping(rt)) {
+            rd_kafka_error_destroy(error);
+            return GDX_ERR_STOPPED;
         }
         err = txn_error(rt, "cannot initialise transactions", error);
         if (err != GDX_ERR_RETRY) {
@@ -1748,9 +1762,18 @@ int gdx_batch_add(struct gdx_batch *batch, const struct gdx_row *row, const char
     return batch_full(rt) ? GDX_ERR_FULL : GDX_OK;
 }
 
-/* Wait for every delivery report of the attempt; a stop request bounds the wait by the
- * grace period. */
-static int wait_delivered(struct gdx_runtime *rt, int64_t deadline)
+/* Start the grace period at the first sight of a stop request (it may arrive while a batch
+ * is already being closed). */
+static void grace_start(struct gdx_runtime *rt, int64_t *deadline)
+{
+    if (!*deadline && stopping(rt)) {
+        *deadline = mono_ms() + rt->grace_ms;
+    }
+}
+
+/* Wait for every delivery report of the attempt; a stop request, even one arriving during
+ * the wait, bounds the wait by the grace period. */
+static int wait_delivered(struct gdx_runtime *rt, int64_t *deadline)
 {
     while (rd_kafka_outq_len(rt->rk) > 0) {
         rd_kafka_poll(rt->rk, 100);
@@ -1760,7 +1783,8 @@ static int wait_delivered(struct gdx_runtime *rt, int64_t deadline)
         if (rt->dr_failed) {
             return GDX_ERR_FAIL;
         }
-        if (deadline && mono_ms() > deadline) {
+        grace_start(rt, deadline);
+        if (*deadline && mono_ms() > *deadline) {
             return GDX_ERR_STOPPED;
         }
     }
@@ -1793,6 +1817,9 @@ static char *offset_record(struct gdx_runtime *rt)
     json_object_set_new(doc, "topic", json_string(rt->topic));
     json_object_set_new(doc, "config", json_string(rt->config_sm3));
     json_object_set_new(doc, "committed.at", json_string(at));
+    if (rt->batch.operator_action) {
+        json_object_set_new(doc, "operator", json_string(rt->batch.operator_action));
+    }
     s = json_dumps(doc, JSON_COMPACT);
     json_decref(doc);
     return s;
@@ -1813,7 +1840,18 @@ static void batch_abort(struct gdx_runtime *rt, const char *why)
     gdx_log(GDX_LOG_WARN, "batch aborted, resuming from the committed position",
             " batch=%s records=%" PRIu64 " reason=\"%s\"", rt->batch.id, rt->batch.records, why);
     rt->gen++; /* reports of the given-up attempt no longer count */
-    if (rt->exactly_once && rt->rk && !rt->fatal && rt->batch.open) {
+    if (rt->exactly_once && rt->rk && rt->batch.open && stopping(rt)) {
+        /* stopping, perhaps because Kafka is away: abort briefly (an open transaction holds
+         * back read_committed consumers until transaction.timeout.ms) but never let it
+         * block the exit; the next start's init_transactions aborts whatever is left */
+        if (!rt->fatal) {
+            rd_kafka_error_t *error = rd_kafka_abort_transaction(rt->rk, 1000);
+            if (error) {
+                rd_kafka_error_destroy(error);
+            }
+        }
+        kafka_close(rt);
+    } else if (rt->exactly_once && rt->rk && !rt->fatal && rt->batch.open) {
         rd_kafka_error_t *error = rd_kafka_abort_transaction(rt->rk, RT_KAFKA_TIMEOUT);
         if (error) {
             int err = txn_error(rt, "cannot abort transaction", error);
@@ -1854,7 +1892,7 @@ static int batch_commit(struct gdx_runtime *rt, char *errstr, size_t errstr_size
      * records did would leave a position past records that never arrived (measured: ~1000
      * rows lost in 2 of 4 chaos runs without this wait).
      */
-    err = wait_delivered(rt, deadline);
+    err = wait_delivered(rt, &deadline);
     if (err) {
         return gdx_seterr(errstr, errstr_size, err, "records not delivered: %s",
                           err == GDX_ERR_STOPPED ? "grace period over"
@@ -1874,13 +1912,22 @@ static int batch_commit(struct gdx_runtime *rt, char *errstr, size_t errstr_size
         return gdx_seterr(errstr, errstr_size, err, "cannot produce the offset record");
     }
     if (rt->exactly_once) {
+        int64_t quiet_until = mono_ms() + RT_KAFKA_TIMEOUT * 6;
         for (;;) {
-            int64_t left = deadline ? deadline - mono_ms() : RT_KAFKA_TIMEOUT * 6;
-            rd_kafka_error_t *error =
-                rd_kafka_commit_transaction(rt->rk, (int)(left > 1000 ? left : 1000));
+            /* one second at a time: librdkafka cannot be interrupted, and a timed-out
+             * commit is resumed by calling it again */
+            rd_kafka_error_t *error = rd_kafka_commit_transaction(rt->rk, 1000);
             if (!error) {
                 break;
             }
+            grace_start(rt, &deadline);
+            if (rd_kafka_error_code(error) == RD_KAFKA_RESP_ERR__TIMED_OUT &&
+                !rd_kafka_error_is_fatal(error) && !rd_kafka_error_txn_requires_abort(error) &&
+                (deadline ? mono_ms() <= deadline : mono_ms() < quiet_until)) {
+                rd_kafka_error_destroy(error);
+                continue;
+            }
+            quiet_until = mono_ms() + RT_KAFKA_TIMEOUT * 6;
             err = txn_error(rt, "cannot commit transaction", error);
             if (err != GDX_ERR_RETRY || (deadline && mono_ms() > deadline)) {
                 return gdx_seterr(errstr, errstr_size, err, "commit failed");
@@ -1896,7 +1943,7 @@ static int batch_commit(struct gdx_runtime *rt, char *errstr, size_t errstr_size
             rd_kafka_poll(rt->rk, 0); /* outq_len counts reports not yet served */
         } while (rd_kafka_outq_len(rt->rk) > 0 && mono_ms() < until);
     } else {
-        err = wait_delivered(rt, deadline);
+        err = wait_delivered(rt, &deadline);
         if (err) {
             return gdx_seterr(errstr, errstr_size, err, "offset record not delivered");
         }
@@ -2071,7 +2118,7 @@ int gdx_runtime_run(struct gdx_runtime *rt, int once, const volatile int *stop, 
                     size_t errstr_size)
 {
     char perr[1024];
-    int err;
+    int err, polled;
     int64_t backoff = 500;
 
     rt->stop = stop;
@@ -2145,8 +2192,9 @@ int gdx_runtime_run(struct gdx_runtime *rt, int once, const volatile int *stop, 
         int reposition = rt->reposition;
         batch_reset(rt);
         rt->reposition = 0;
-        err = rt->conn->poll(&rt->ctx, rt->inst, reposition ? &from : NULL, &rt->batch,
-                             (int)rt->batch_max_ms, perr, sizeof(perr));
+        polled = rt->conn->poll(&rt->ctx, rt->inst, reposition ? &from : NULL, &rt->batch,
+                                (int)rt->batch_max_ms, perr, sizeof(perr));
+        err = polled; /* err is reused below; polled keeps what the source said */
         if (err < 0 && err != GDX_ERR_RETRY) {
             batch_abort(rt, perr);
             gdx_seterr(errstr, errstr_size, err, "%s", perr);
@@ -2155,6 +2203,10 @@ int gdx_runtime_run(struct gdx_runtime *rt, int once, const volatile int *stop, 
         if (rt->batch.open) {
             char cerr[512];
             int cret = rt->fatal ? GDX_ERR_FATAL : batch_commit(rt, cerr, sizeof(cerr));
+            if (cret && stopping(rt)) {
+                batch_abort(rt, cerr);
+                break; /* the batch is re-read at the next start */
+            }
             if (cret) {
                 if ((err = recover(rt, rt->fatal ? "producer fatal error" : cerr, errstr,
                                    errstr_size))) {
@@ -2189,7 +2241,7 @@ int gdx_runtime_run(struct gdx_runtime *rt, int once, const volatile int *stop, 
             progress(rt, 0);
             backoff = 500;
         }
-        if (err == GDX_ERR_RETRY) {
+        if (polled == GDX_ERR_RETRY) {
             gdx_log(GDX_LOG_WARN, "source temporarily failing, retrying",
                     " reason=\"%s\" retry_ms=%" PRId64, perr, backoff);
             /* the connector's read position is unreliable after a failure */
@@ -2198,10 +2250,10 @@ int gdx_runtime_run(struct gdx_runtime *rt, int once, const volatile int *stop, 
             backoff = backoff * 2 > RT_BACKOFF_MAX_MS ? RT_BACKOFF_MAX_MS : backoff * 2;
             continue;
         }
-        if (err == GDX_POLL_DRAINED && once) {
+        if (polled == GDX_POLL_DRAINED && once) {
             break;
         }
-        if (err == GDX_POLL_IDLE || err == GDX_POLL_DRAINED) {
+        if (polled == GDX_POLL_IDLE || polled == GDX_POLL_DRAINED) {
             nap(rt, rt->poll_interval_ms);
         }
         if (rt->audit) {
@@ -2303,7 +2355,7 @@ int gdx_runtime_offsets_set(struct gdx_runtime *rt, const char *offset_json, cha
 {
     int err;
     char *value;
-    json_t *doc, *off = NULL;
+    json_t *off = NULL;
 
     if (offset_json) {
         json_error_t jerr;
@@ -2344,15 +2396,14 @@ int gdx_runtime_offsets_set(struct gdx_runtime *rt, const char *offset_json, cha
     }
     rt->offsets_partition = gdx_murmur2_partition(rt->id, strlen(rt->id), cnt);
     batch_reset(rt);
-    doc = json_object();
-    json_object_set_new(doc, "connector", json_string(rt->id));
-    json_object_set_new(doc, "batch", json_string(rt->batch.id));
-    json_object_set_new(doc, "offset", off ? off : json_null());
-    json_object_set_new(doc, "records", json_integer(0));
-    json_object_set_new(doc, "operator", json_string(offset_json ? "set" : "reset"));
-    value = json_dumps(doc, JSON_COMPACT);
-    json_decref(doc);
-    if ((err = batch_open(rt)) == GDX_OK && (err = produce_offset(rt, value)) == GDX_OK) {
+    /* the batch's own offset record carries the position: exactly one record per action */
+    rt->batch.operator_action = offset_json ? "set" : "reset";
+    value = off ? json_dumps(off, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    json_decref(off);
+    if (value) {
+        set_offset(&rt->batch, value);
+    }
+    if ((err = batch_open(rt)) == GDX_OK) {
         err = batch_commit(rt, errstr, errstr_size);
     }
     if (err) {

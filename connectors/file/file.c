@@ -21,6 +21,11 @@
  *   keeps flowing. A file that cannot be read at all goes to failed/ with a `.error` note;
  *   transient trouble (a lock held by the exporter, EAGAIN) is GDX_ERR_RETRY.
  * - Reading is buffered (read.buffer.bytes per pread), never a syscall per line.
+ *
+ * Fault points for the tests (lib/gdx_fault.h): `file.open` fails opening a file with
+ * ETIMEDOUT (a network share that does not answer: transient, unlike EACCES, which sends the
+ * file to failed/), `file.read` fails a read with EIO, `file.move` fails moving a file to
+ * done/ or failed/ with ENOSPC. All three are GDX_ERR_RETRY with the reason in errstr.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -42,6 +47,7 @@
 
 #include "gdx.h"
 #include "gdx_crypto.h"
+#include "gdx_fault.h"
 #include "gdx_log.h"
 #include "gdx_text.h"
 
@@ -416,7 +422,9 @@ static int file_move(struct gdx_ctx *ctx, struct file_inst *fi, const char *name
     for (int i = 0; i < FILE_MOVE_TRIES; i++) {
         free(to);
         to = i == 0 ? file_join(todir, name) : file_xasprintf("%s/%s.%d", todir, name, i);
-        if (renameat2(AT_FDCWD, src, AT_FDCWD, to, RENAME_NOREPLACE) == 0) {
+        if (GDX_FAULT("file.move")) {
+            errno = ENOSPC;
+        } else if (renameat2(AT_FDCWD, src, AT_FDCWD, to, RENAME_NOREPLACE) == 0) {
             break;
         }
         if (errno == EEXIST) {
@@ -553,7 +561,12 @@ static int file_open(struct file_inst *fi, const char *name, char *errstr, size_
     int fd, rc;
 
     file_cur_close(fi);
-    fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (GDX_FAULT("file.open")) {
+        fd = -1;
+        errno = ETIMEDOUT;
+    } else {
+        fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    }
     if (fd < 0) {
         int e = errno;
         rc = e == ENOENT ? GDX_ERR_NOENT : file_is_transient(e) ? GDX_ERR_RETRY : GDX_ERR_IO;
@@ -635,6 +648,11 @@ static int file_fill(struct file_inst *fi, char *errstr, size_t errstr_size)
     }
     want = c->size - at < fi->buf_cap ? (size_t)(c->size - at) : fi->buf_cap;
     do {
+        if (GDX_FAULT("file.read")) {
+            n = -1;
+            errno = EIO;
+            break;
+        }
         n = pread(c->fd, fi->buf, want, (off_t)at);
     } while (n < 0 && errno == EINTR);
     if (n < 0) {
