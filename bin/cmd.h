@@ -16,6 +16,7 @@ int cmd_keygen(int argc, char **argv);
 int cmd_schema(int argc, char **argv);
 int cmd_catalog(int argc, char **argv);
 int cmd_registry(int argc, char **argv);
+int cmd_uplink(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 
 /* Common helpers for entry points */

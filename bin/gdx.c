@@ -20,6 +20,7 @@ static const struct gdx_cmd commands[] = {
     {"schema", cmd_schema, "lint schemas, check compatibility with previous versions"},
     {"catalog", cmd_catalog, "generate the data-resource catalog (Markdown or HTML)"},
     {"registry", cmd_registry, "embedded schema registry for demos and tests (Confluent API)"},
+    {"uplink", cmd_uplink, "forward authorised topics to the provincial cluster, exactly once"},
     {"audit", cmd_audit, "verify, show, report and reconcile the audit trail"},
 };
 

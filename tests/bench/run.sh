@@ -411,6 +411,25 @@ done
 line "broker.rss_kib=$BROKER_RSS baseline=none ratio=none peak=$BROKER_HWM"
 
 # ---------------------------------------------------------------------------------------
+# the other measurements, each beside its own baseline: field protection per record, the
+# SQL connector, the uplink, the audit trail
+echo
+echo "## field protection: cost per record beside plain encoding"
+"$TOOLS/bench-protect" "$ROOT/schemas/hotline12345/workorder.avsc" 100000
+if [ "${BENCH_SKIP_SQL:-0}" != 1 ] && [ -f "$ROOT/tests/bench/sql.sh" ]; then
+    echo
+    GDX_BUILD=$BUILD bash "$ROOT/tests/bench/sql.sh" || log "sql bench failed"
+fi
+if [ "${BENCH_SKIP_UPLINK:-0}" != 1 ] && [ -f "$ROOT/tests/bench/uplink.sh" ]; then
+    echo
+    GDX_BUILD=$BUILD bash "$ROOT/tests/bench/uplink.sh" || log "uplink bench failed"
+fi
+if [ -f "$ROOT/tests/bench/audit.sh" ]; then
+    echo
+    GDX_BUILD=$BUILD bash "$ROOT/tests/bench/audit.sh" || log "audit bench failed"
+fi
+
+# ---------------------------------------------------------------------------------------
 # optional: profile one at-least-once run (demo protection) with perf
 if [ "${BENCH_PROFILE:-0}" = 1 ]; then
     if command -v perf >/dev/null; then
