@@ -32,6 +32,7 @@
 #include <jansson.h>
 
 #include "gdx_audit.h"
+#include "gdx_conf.h"
 #include "gdx_audit_int.h"
 #include "gdx_avro.h"
 #include "gdx_crypto.h"
@@ -1280,4 +1281,142 @@ int gdx_audit_uplink_batch(struct gdx_audit *audit, const char *connector, const
                                      batch, "records", (json_int_t)records, "source", source,
                                      "dest", dest),
                            errstr, errstr_size);
+}
+
+/* ---------------------------------------------------------------------------------------
+ * The `audit:` config section, shared by connectors and the uplink
+ */
+
+static char *audit_path_join(const char *dir, const char *p)
+{
+    char *out;
+    if (p[0] == '/' || !dir) {
+        out = strdup(p);
+    } else if (asprintf(&out, "%s/%s", dir, p) < 0) {
+        out = NULL;
+    }
+    if (!out) {
+        abort();
+    }
+    return out;
+}
+
+int gdx_audit_conf_parse(const struct gdx_node *node, const char *base_dir,
+                         struct gdx_audit_conf *ac, char *errstr, size_t errstr_size)
+{
+    static const char *const keys[] = {"dir",           "key.file",        "key.id",
+                                       "checkpoint.lines", "checkpoint.secs", "retention.days",
+                                       "topic",         NULL};
+    const struct gdx_node *v;
+    const char *s;
+    int64_t n;
+    char where[256], kerr[512];
+    int err;
+
+    memset(ac, 0, sizeof(*ac));
+    if (!node) {
+        return GDX_OK;
+    }
+    if (node->type != GDX_NODE_MAP) {
+        return gdx_seterr(errstr, errstr_size, GDX_ERR_CONFIG, "%s: 'audit' must be a map",
+                          gdx_conf_where(node, where, sizeof(where)));
+    }
+    if ((err = gdx_conf_only_keys(node, keys, errstr, errstr_size))) {
+        return err;
+    }
+    ac->checkpoint_lines = GDX_AUDIT_CHECKPOINT_LINES;
+    ac->checkpoint_secs = GDX_AUDIT_CHECKPOINT_SECS;
+    ac->retention_days = GDX_AUDIT_RETENTION_MIN_DAYS;
+    static const char *const req[] = {"dir", "key.file"};
+    for (int i = 0; i < 2; i++) {
+        if (!gdx_conf_get(node, req[i])) {
+            return gdx_seterr(errstr, errstr_size, GDX_ERR_CONFIG,
+                              "%s: missing required key '%s' in 'audit'",
+                              gdx_conf_where(node, where, sizeof(where)), req[i]);
+        }
+    }
+    if ((err = gdx_conf_scalar(gdx_conf_get(node, "dir"), &s, errstr, errstr_size))) {
+        goto fail;
+    }
+    ac->dir = audit_path_join(base_dir, s);
+    if ((err = gdx_conf_scalar(gdx_conf_get(node, "key.file"), &s, errstr, errstr_size))) {
+        goto fail;
+    }
+    ac->key_file = audit_path_join(base_dir, s);
+    if ((v = gdx_conf_get(node, "key.id"))) {
+        if ((err = gdx_conf_scalar(v, &s, errstr, errstr_size))) {
+            goto fail;
+        }
+        ac->key_id = strdup(s);
+    }
+    if ((v = gdx_conf_get(node, "topic"))) {
+        if ((err = gdx_conf_scalar(v, &s, errstr, errstr_size))) {
+            goto fail;
+        }
+        ac->topic = strdup(s);
+    } else {
+        ac->topic = strdup("_gdx.audit");
+    }
+    if ((v = gdx_conf_get(node, "checkpoint.lines"))) {
+        if ((err = gdx_conf_int(v, 1, 1000000, &n, errstr, errstr_size))) {
+            goto fail;
+        }
+        ac->checkpoint_lines = (long)n;
+    }
+    if ((v = gdx_conf_get(node, "checkpoint.secs"))) {
+        if ((err = gdx_conf_int(v, 1, 86400, &n, errstr, errstr_size))) {
+            goto fail;
+        }
+        ac->checkpoint_secs = (long)n;
+    }
+    if ((v = gdx_conf_get(node, "retention.days"))) {
+        if ((err = gdx_conf_int(v, 0, 100000, &n, errstr, errstr_size))) {
+            goto fail;
+        }
+        if (n < GDX_AUDIT_RETENTION_MIN_DAYS) {
+            err = gdx_seterr(errstr, errstr_size, GDX_ERR_CONFIG,
+                             "%s: audit retention of %lld days is below the legal minimum of %d "
+                             "days (Cybersecurity Law: network logs are kept at least six "
+                             "months)",
+                             gdx_conf_where(v, where, sizeof(where)), (long long)n,
+                             GDX_AUDIT_RETENTION_MIN_DAYS);
+            goto fail;
+        }
+        ac->retention_days = (long)n;
+    }
+    if (gdx_sm2_load_private_file(ac->key_file, &ac->key, kerr, sizeof(kerr))) {
+        err = gdx_seterr(errstr, errstr_size, GDX_ERR_CONFIG, "%s: %s",
+                         gdx_conf_where(gdx_conf_get(node, "key.file"), where, sizeof(where)),
+                         kerr);
+        goto fail;
+    }
+    return GDX_OK;
+fail:
+    gdx_audit_conf_release(ac);
+    return err;
+}
+
+void gdx_audit_conf_release(struct gdx_audit_conf *ac)
+{
+    if (!ac) {
+        return;
+    }
+    free(ac->dir);
+    free(ac->key_file);
+    free(ac->key_id);
+    free(ac->topic);
+    gdx_sm2_key_destroy(ac->key);
+    memset(ac, 0, sizeof(*ac));
+}
+
+int gdx_audit_conf_open(const struct gdx_audit_conf *ac, const char *actor, struct gdx_audit **out,
+                        char *errstr, size_t errstr_size)
+{
+    struct gdx_audit_opts opts;
+    memset(&opts, 0, sizeof(opts));
+    opts.checkpoint_lines = ac->checkpoint_lines;
+    opts.checkpoint_secs = ac->checkpoint_secs;
+    opts.retention_days = ac->retention_days;
+    opts.key_id = ac->key_id;
+    return gdx_audit_new(out, ac->dir, actor, ac->key, &opts, errstr, errstr_size);
 }

@@ -93,6 +93,26 @@ int gdx_audit_close(struct gdx_audit *audit, char *errstr, size_t errstr_size);
 /* @brief Free without a final checkpoint (as a crash would leave it); NULL is a no-op. */
 void gdx_audit_destroy(struct gdx_audit *audit);
 
+/*
+ * The `audit:` section of a connector or uplink file:
+ *   audit: {dir, key.file, key.id, checkpoint.lines, checkpoint.secs, retention.days, topic}
+ */
+struct gdx_audit_conf {
+    char *dir;              /* NULL: no audit section */
+    char *key_file, *key_id, *topic;
+    long checkpoint_lines, checkpoint_secs, retention_days;
+    struct gdx_sm2_key *key;
+};
+struct gdx_node;
+/* @brief Parse (and load the SM2 key); @p node NULL leaves @p ac empty. Errors name the place;
+ * retention below 183 days is GDX_ERR_CONFIG. */
+int gdx_audit_conf_parse(const struct gdx_node *node, const char *base_dir,
+                         struct gdx_audit_conf *ac, char *errstr, size_t errstr_size);
+void gdx_audit_conf_release(struct gdx_audit_conf *ac);
+/* @brief gdx_audit_new with the section's settings. */
+int gdx_audit_conf_open(const struct gdx_audit_conf *ac, const char *actor, struct gdx_audit **out,
+                        char *errstr, size_t errstr_size);
+
 /* ---- event helpers (docs/audit.md lists every type and member) ---- */
 
 /* start: who (OS user), host, version and the SM3 of the effective config */

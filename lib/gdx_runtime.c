@@ -150,9 +150,7 @@ struct gdx_runtime {
     char batch_prefix[24];
 
     /* audit trail */
-    char *audit_dir, *audit_key_file, *audit_key_id, *audit_topic;
-    int64_t audit_checkpoint_lines, audit_checkpoint_secs, audit_retention_days;
-    struct gdx_sm2_key *audit_key;
+    struct gdx_audit_conf auditc;
     struct gdx_audit *audit;
     struct gdx_audit_ranges *ranges;
     json_t *dead_reasons; /* per batch: "stage:field" -> count */
@@ -700,60 +698,9 @@ static int parse_config(struct gdx_runtime *rt, char *errstr, size_t errstr_size
     }
 
     /* audit trail */
-    n = gdx_conf_get(root, "audit");
-    if (n) {
-        static const char *const akeys[] = {
-            "dir",   "key.file", "key.id", "checkpoint.lines", "checkpoint.secs", "retention.days",
-            "topic", NULL};
-        const struct gdx_node *v;
-        if (n->type != GDX_NODE_MAP) {
-            err = gdx_seterr(errstr, errstr_size, GDX_ERR_CONFIG, "%s: 'audit' must be a map",
-                             gdx_conf_where(n, where, sizeof(where)));
-            goto out;
-        }
-        rt->audit_checkpoint_lines = GDX_AUDIT_CHECKPOINT_LINES;
-        rt->audit_checkpoint_secs = GDX_AUDIT_CHECKPOINT_SECS;
-        rt->audit_retention_days = GDX_AUDIT_RETENTION_MIN_DAYS;
-        if ((err = gdx_conf_only_keys(n, akeys, errstr, errstr_size)) ||
-            (err = conf_str(n, "dir", 1, &rt->audit_dir, errstr, errstr_size)) ||
-            (err = conf_str(n, "key.file", 1, &rt->audit_key_file, errstr, errstr_size)) ||
-            (err = conf_str(n, "key.id", 0, &rt->audit_key_id, errstr, errstr_size)) ||
-            (err = conf_str(n, "topic", 0, &rt->audit_topic, errstr, errstr_size)) ||
-            ((v = gdx_conf_get(n, "checkpoint.lines")) &&
-             (err =
-                  gdx_conf_int(v, 1, 1000000, &rt->audit_checkpoint_lines, errstr, errstr_size))) ||
-            ((v = gdx_conf_get(n, "checkpoint.secs")) &&
-             (err = gdx_conf_int(v, 1, 86400, &rt->audit_checkpoint_secs, errstr, errstr_size))) ||
-            ((v = gdx_conf_get(n, "retention.days")) &&
-             (err = gdx_conf_int(v, 0, 100000, &rt->audit_retention_days, errstr, errstr_size)))) {
-            goto out;
-        }
-        if (rt->audit_retention_days < GDX_AUDIT_RETENTION_MIN_DAYS) {
-            err =
-                gdx_seterr(errstr, errstr_size, GDX_ERR_CONFIG,
-                           "%s: audit retention of %" PRId64 " days is below the legal minimum "
-                           "of %d days (Cybersecurity Law: network logs are kept at least six "
-                           "months)",
-                           gdx_conf_where(gdx_conf_get(n, "retention.days"), where, sizeof(where)),
-                           rt->audit_retention_days, GDX_AUDIT_RETENTION_MIN_DAYS);
-            goto out;
-        }
-        char *p = path_join(rt->dir, rt->audit_dir);
-        free(rt->audit_dir);
-        rt->audit_dir = p;
-        p = path_join(rt->dir, rt->audit_key_file);
-        free(rt->audit_key_file);
-        rt->audit_key_file = p;
-        char kerr[512];
-        if (gdx_sm2_load_private_file(rt->audit_key_file, &rt->audit_key, kerr, sizeof(kerr))) {
-            err =
-                gdx_seterr(errstr, errstr_size, GDX_ERR_CONFIG, "%s: %s",
-                           gdx_conf_where(gdx_conf_get(n, "key.file"), where, sizeof(where)), kerr);
-            goto out;
-        }
-        if (!rt->audit_topic) {
-            rt->audit_topic = xstrdup("_gdx.audit");
-        }
+    if ((err = gdx_audit_conf_parse(gdx_conf_get(root, "audit"), rt->dir, &rt->auditc, errstr,
+                                    errstr_size))) {
+        goto out;
     }
 
     /* field protection: every spi field must be stated, dead letters sealed */
@@ -880,17 +827,13 @@ void gdx_runtime_destroy(struct gdx_runtime *rt)
         char aerr[256];
         gdx_audit_close(rt->audit, aerr, sizeof(aerr));
     }
-    gdx_sm2_key_destroy(rt->audit_key);
+    gdx_audit_conf_release(&rt->auditc);
     gdx_audit_ranges_destroy(rt->ranges);
     json_decref(rt->dead_reasons);
     for (size_t i = 0; i < rt->mirror_n; i++) {
         free(rt->mirror_q[i]);
     }
     free(rt->mirror_q);
-    free(rt->audit_dir);
-    free(rt->audit_key_file);
-    free(rt->audit_key_id);
-    free(rt->audit_topic);
     free(rt->committed_batch);
     json_decref(rt->committed_doc);
     free(rt->path);
@@ -982,7 +925,7 @@ static int audit_failed(struct gdx_runtime *rt, const char *what, const char *ae
     return gdx_seterr(errstr, errstr_size, GDX_ERR_IO,
                       "cannot write the audit trail in '%s' (%s): %s; stopping: no record is "
                       "produced without its evidence",
-                      rt->audit_dir, what, aerr);
+                      rt->auditc.dir, what, aerr);
 }
 
 static void audit_outage(struct gdx_runtime *rt, const char *state)
@@ -1028,23 +971,16 @@ static void audit_mirror_opening(struct gdx_runtime *rt)
 
 static int audit_open(struct gdx_runtime *rt, char *errstr, size_t errstr_size)
 {
-    struct gdx_audit_opts opts;
     char aerr[512];
     int err;
 
-    if (!rt->audit_dir || rt->audit) {
+    if (!rt->auditc.dir || rt->audit) {
         return GDX_OK;
     }
-    memset(&opts, 0, sizeof(opts));
-    opts.checkpoint_lines = (long)rt->audit_checkpoint_lines;
-    opts.checkpoint_secs = (long)rt->audit_checkpoint_secs;
-    opts.retention_days = (long)rt->audit_retention_days;
-    opts.key_id = rt->audit_key_id;
-    err =
-        gdx_audit_new(&rt->audit, rt->audit_dir, rt->id, rt->audit_key, &opts, aerr, sizeof(aerr));
+    err = gdx_audit_conf_open(&rt->auditc, rt->id, &rt->audit, aerr, sizeof(aerr));
     if (err) {
-        return gdx_seterr(errstr, errstr_size, err == GDX_ERR_LOCKED ? GDX_ERR_LOCKED : err,
-                          "cannot open the audit trail in '%s': %s", rt->audit_dir, aerr);
+        return gdx_seterr(errstr, errstr_size, err, "cannot open the audit trail in '%s': %s",
+                          rt->auditc.dir, aerr);
     }
     gdx_audit_set_mirror(rt->audit, audit_mirror_cb, rt);
     rt->ranges = gdx_audit_ranges_new();
@@ -1283,8 +1219,8 @@ static int kafka_open(struct gdx_runtime *rt, char *errstr, size_t errstr_size)
     rt->rkt = rd_kafka_topic_new(rt->rk, rt->topic, NULL);
     rt->rkt_dlq = rd_kafka_topic_new(rt->rk, rt->dlq_topic, NULL);
     rt->rkt_off = rd_kafka_topic_new(rt->rk, rt->offsets_topic, NULL);
-    if (rt->audit_topic) {
-        rt->rkt_audit = rd_kafka_topic_new(rt->rk, rt->audit_topic, NULL);
+    if (rt->auditc.topic) {
+        rt->rkt_audit = rd_kafka_topic_new(rt->rk, rt->auditc.topic, NULL);
     }
     rt->fatal = 0;
     return GDX_OK;
