@@ -48,6 +48,7 @@
 #include <openssl/rand.h>
 
 #include "gdx.h"
+#include "gdx_audit.h"
 #include "gdx_avro.h"
 #include "gdx_conf.h"
 #include "gdx_fault.h"
@@ -191,6 +192,12 @@ struct gdx_uplink {
     int64_t t_fill, t_deliver, t_commit; /* ms spent in the phases of the last attempt */
     unsigned char *valbuf;
     size_t valcap;
+
+    /* audit trail */
+    struct gdx_audit_conf auditc;
+    struct gdx_audit *audit;
+    struct gdx_audit_ranges *dranges; /* destination offsets and digests of the attempt */
+    char actor[200];
 
     /* outage alarm */
     int down;
@@ -814,7 +821,7 @@ static int parse_config(struct gdx_uplink *up, char *errstr, size_t errstr_size)
 
     static const char *const top[] = {
         "uplink",    "source",    "destination",       "policy", "batch", "state.dir",
-        "log.level", "dlq.topic", "shutdown.grace.ms", NULL};
+        "log.level", "dlq.topic", "shutdown.grace.ms", "audit", NULL};
     if ((err = gdx_conf_only_keys(root, top, errstr, errstr_size)) ||
         (err = conf_map(root, "uplink", 1, &u, errstr, errstr_size)) ||
         (err = conf_map(root, "source", 1, &src, errstr, errstr_size)) ||
@@ -1066,6 +1073,18 @@ static int parse_config(struct gdx_uplink *up, char *errstr, size_t errstr_size)
     if (!up->dlq_topic) {
         up->dlq_topic = xasprintf("_gdx.dlq.uplink.%s", up->destination);
     }
+    if ((err = gdx_audit_conf_parse(gdx_conf_get(root, "audit"), up->dir, &up->auditc, errstr,
+                                    errstr_size))) {
+        return err;
+    }
+    /* audit actors are [A-Za-z0-9._] */
+    snprintf(up->actor, sizeof(up->actor), "uplink.%s.%s.%" PRId64, up->city, up->destination,
+             up->instance);
+    for (char *c = up->actor; *c; c++) {
+        if (*c == '-') {
+            *c = '_';
+        }
+    }
     snprintf(up->tid, sizeof(up->tid), "gdx-uplink-%s-%s-%" PRId64, up->city, up->destination,
              up->instance);
     return GDX_OK;
@@ -1152,6 +1171,13 @@ void gdx_uplink_destroy(struct gdx_uplink *up)
     if (!up) {
         return;
     }
+    if (up->audit) {
+        char aerr[256];
+        gdx_audit_close(up->audit, aerr, sizeof(aerr));
+        up->audit = NULL;
+    }
+    gdx_audit_conf_release(&up->auditc);
+    gdx_audit_ranges_destroy(up->dranges);
     dest_close(up);
     if (up->dlq) {
         if (up->rkt_dlq) {
@@ -1297,6 +1323,27 @@ static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char 
     gdx_log(lvl, buf, " kafka.client=%s kafka.facility=%s", rd_kafka_name(rk), fac);
 }
 
+/* The audit trail: lines are fsynced locally and mirrored to the city's _gdx.audit with the
+ * city producer of the dead letters (not in the provincial transaction). */
+static void uplink_audit_mirror(const char *line, size_t len, void *opaque)
+{
+    struct gdx_uplink *up = opaque;
+    if (up->dlq) {
+        rd_kafka_producev(up->dlq, RD_KAFKA_V_TOPIC(up->auditc.topic),
+                          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                          RD_KAFKA_V_KEY(up->actor, strlen(up->actor)),
+                          RD_KAFKA_V_VALUE((void *)(uintptr_t)line, len), RD_KAFKA_V_END);
+    }
+}
+
+static void uplink_audit_outage(struct gdx_uplink *up, const char *state)
+{
+    char aerr[256];
+    if (up->audit && gdx_audit_outage(up->audit, "province", state, 0, aerr, sizeof(aerr))) {
+        gdx_log(GDX_LOG_ERROR, "cannot audit the outage", " reason=\"%s\"", aerr);
+    }
+}
+
 /* The provincial link is down: pause and alarm (once, then every minute). */
 static void dest_alarm(struct gdx_uplink *up, const char *why)
 {
@@ -1306,7 +1353,7 @@ static void dest_alarm(struct gdx_uplink *up, const char *why)
         up->down_since = up->down_alarm = now;
         gdx_log(GDX_LOG_WARN, "provincial cluster unreachable, forwarding paused",
                 " destination=%s reason=\"%s\"", up->destination, why);
-        /* hook: gdx_audit event "uplink.outage" once the audit writer is wired in */
+        uplink_audit_outage(up, "start");
     } else if (now - up->down_alarm >= UP_ALARM_EVERY_MS) {
         up->down_alarm = now;
         gdx_log(GDX_LOG_WARN, "provincial cluster still unreachable, forwarding paused",
@@ -1321,6 +1368,7 @@ static void dest_ok(struct gdx_uplink *up)
         gdx_log(GDX_LOG_INFO, "provincial cluster reachable again, forwarding resumed",
                 " destination=%s outage_ms=%" PRId64, up->destination, mono_ms() - up->down_since);
         up->down = 0;
+        uplink_audit_outage(up, "end");
     }
 }
 
@@ -1336,6 +1384,12 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opaque)
         up->dr_failed++;
         if (!up->dr_err) {
             up->dr_err = msg->err;
+        }
+    } else if (up->dranges && msg->rkt != up->rkt_off) {
+        char aerr[256];
+        if (gdx_audit_ranges_add(up->dranges, rd_kafka_topic_name(msg->rkt), msg->partition,
+                                 msg->offset, msg->payload, msg->len, aerr, sizeof(aerr))) {
+            gdx_log(GDX_LOG_WARN, "audit range", " reason=\"%s\"", aerr);
         }
     }
 }
@@ -1964,8 +2018,16 @@ static void gap_alarm(struct gdx_uplink *up, struct up_part *part, int64_t lo, i
                 part->topic->name, part->partition, part->next, lo, lo - part->next,
                 getenv("USER") ? getenv("USER") : "unknown");
     }
-    /* hook: gdx_audit event "uplink.gap" {topic, partition, from, to, accepted} and a
-     * metric gdx_uplink_gaps_total once the audit writer and metrics are wired in */
+    if (up->audit) {
+        char aerr[256];
+        json_t *f = json_pack("{s:s,s:i,s:I,s:I,s:I,s:b}", "topic", part->topic->name,
+                              "partition", (int)part->partition, "from", (json_int_t)part->next,
+                              "to", (json_int_t)(lo - 1), "lost", (json_int_t)(lo - part->next),
+                              "accepted", accepted);
+        if (gdx_audit_event(up->audit, "uplink_gap", f, aerr, sizeof(aerr))) {
+            gdx_log(GDX_LOG_ERROR, "cannot audit the gap", " reason=\"%s\"", aerr);
+        }
+    }
 }
 
 /* Read positions, check for gaps, assign the city partitions at them. Pauses (retrying)
@@ -2074,6 +2136,9 @@ static void batch_new(struct gdx_uplink *up)
     up->b_records = up->b_dead = up->b_bytes = 0;
     up->b_started = up->last_dr_ms = mono_ms();
     up->error = 0;
+    if (up->dranges) {
+        gdx_audit_ranges_reset(up->dranges);
+    }
     for (size_t i = 0; i < up->nparts; i++) {
         struct up_part *part = up->parts[i];
         part->records = part->dead = 0;
@@ -2697,6 +2762,16 @@ int gdx_uplink_run(struct gdx_uplink *up, int once, const volatile int *stop, ch
     if ((err = lock_take(up, errstr, errstr_size)) || (err = clients_up(up, errstr, errstr_size))) {
         return err;
     }
+    if (up->auditc.dir && !up->audit) {
+        char aerr[512];
+        if ((err = gdx_audit_conf_open(&up->auditc, up->actor, &up->audit, aerr, sizeof(aerr))) ||
+            (gdx_audit_set_mirror(up->audit, uplink_audit_mirror, up), 0) ||
+            (err = gdx_audit_start(up->audit, GDX_VERSION, up->config_sm3, aerr, sizeof(aerr)))) {
+            return gdx_seterr(errstr, errstr_size, err ? err : GDX_ERR_IO,
+                              "cannot write the audit trail in '%s': %s", up->auditc.dir, aerr);
+        }
+        up->dranges = gdx_audit_ranges_new();
+    }
     gdx_log(GDX_LOG_INFO, "starting",
             " city=%s destination=%s instance=%" PRId64 "/%" PRId64
             " transactional.id=%s config=%s config.sm3=%s version=%s pid=%ld",
@@ -2754,6 +2829,35 @@ int gdx_uplink_run(struct gdx_uplink *up, int once, const volatile int *stop, ch
             continue;
         }
         fail_backoff = 0;
+        if (up->audit) {
+            /* the evidence of the forwarded batch, before the positions count as done */
+            json_t *src = json_array(), *dst = gdx_audit_ranges_json(up->dranges);
+            char aerr[512];
+            int any = 0;
+            for (size_t i = 0; i < up->nparts; i++) {
+                struct up_part *part = up->parts[i];
+                if (part->touched && part->pos > part->next) {
+                    int64_t from = part->next < 0 ? 0 : part->next;
+                    json_array_append_new(
+                        src, json_pack("{s:s,s:i,s:I,s:I,s:I}", "topic", part->topic->name,
+                                       "partition", (int)part->partition, "first",
+                                       (json_int_t)from, "last", (json_int_t)(part->pos - 1),
+                                       "count", (json_int_t)(part->pos - from)));
+                    any = 1;
+                }
+            }
+            if (any && gdx_audit_uplink_batch(up->audit, up->actor, up->batch, up->b_records, src,
+                                              dst, aerr, sizeof(aerr))) {
+                json_decref(src);
+                json_decref(dst);
+                err = gdx_seterr(errstr, errstr_size, GDX_ERR_IO,
+                                 "cannot write the audit trail in '%s': %s; stopping",
+                                 up->auditc.dir, aerr);
+                goto out;
+            }
+            json_decref(src);
+            json_decref(dst);
+        }
         {
             int any = 0;
             for (size_t i = 0; i < up->nparts; i++) {
@@ -2774,7 +2878,6 @@ int gdx_uplink_run(struct gdx_uplink *up, int once, const volatile int *stop, ch
                         " deliver_ms=%" PRId64 " commit_ms=%" PRId64,
                         up->batch, up->b_records, up->b_dead, up->t_fill, up->t_deliver,
                         up->t_commit);
-                /* hook: gdx_audit uplink batch event (ranges + SM3) once wired in */
             }
         }
         progress(up, 0);
@@ -2788,6 +2891,18 @@ int gdx_uplink_run(struct gdx_uplink *up, int once, const volatile int *stop, ch
     }
 out:
     progress(up, 1);
+    if (up->audit) {
+        char aerr[512];
+        if (gdx_audit_stop(up->audit, err ? "error" : stopping(up) ? "signal" : "drained", aerr,
+                           sizeof(aerr)) ||
+            gdx_audit_close(up->audit, aerr, sizeof(aerr))) {
+            gdx_log(GDX_LOG_ERROR, "cannot close the audit trail", " reason=\"%s\"", aerr);
+        }
+        up->audit = NULL;
+        if (up->dlq) {
+            rd_kafka_flush(up->dlq, 5000);
+        }
+    }
     gdx_log(GDX_LOG_INFO, "stopped",
             " records=%" PRIu64 " dead=%" PRIu64 " batches=%" PRIu64 " aborts=%" PRIu64
             " gaps=%" PRIu64 " elapsed_ms=%" PRId64,

@@ -156,7 +156,13 @@ policy:
 batch:
   max.records: 3000
 state.dir: $T/state
+audit:
+  dir: $T/audit
+  key.file: $T/keys/audit.pem
+  key.id: province-uplink
 YAML
+"$GDX" keygen --sm2 "$T/keys/audit.pem" --pub "$T/keys/audit.pub.pem" >/dev/null 2>&1
+echo "province-uplink $T/keys/audit.pub.pem" >"$T/trust.txt"
 
 INSTANCE=0 timeout 120 "$GDX" uplink --once -c "$T/uplink.yaml" 2>"$T/up0.log" &
 p0=$!
@@ -169,6 +175,15 @@ is "$rc0/$rc1" "0/0" "two uplink instances forward concurrently and exit 0"
 ok "the unshared topic is never read" grep -q "topic not shared.*topic=$SEQ" "$T/up0.log"
 ok "the transactional ids differ per instance" \
     grep -q "transactional.id=gdx-uplink-$CITY_ID-province-1" "$T/up1.log"
+out=$("$GDX" audit verify --trust "$T/trust.txt" --strict "$T/audit" 2>&1)
+is "$?" 0 "the uplinks' audit trails verify: $(echo "$out" | head -1)"
+ok "uplink batches are audited with source ranges and destination digests" /usr/bin/python3 -c '
+import glob, json, sys
+ev = [json.loads(l) for f in glob.glob(sys.argv[1] + "/*.jsonl") for l in open(f)]
+b = [e for e in ev if e["type"] == "uplink_batch"]
+assert b and all(e["source"] and e["dest"] for e in b), len(b)
+assert all(len(r["sm3"]) == 64 for e in b for r in e["dest"])
+' "$T/audit"
 
 GDX_BOOTSTRAP=$city_BS "$GDX" tail -H --from-beginning -n 100000000 -s "$T/schemas" \
     -r "$cityreg_REG" $W >"$T/city.jsonl" 2>/dev/null
