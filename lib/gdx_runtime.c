@@ -1943,11 +1943,14 @@ static int recover(struct gdx_runtime *rt, const char *why, char *errstr, size_t
 }
 
 /* Stop event, a sealing checkpoint, and one last small transaction that mirrors them. */
-static void audit_finish(struct gdx_runtime *rt, int err)
+static void audit_finish(struct gdx_runtime *rt, int err, const char *why)
 {
     char aerr[512];
     if (!rt->audit) {
         return;
+    }
+    if (err && why && *why && gdx_audit_error(rt->audit, rt->id, why, aerr, sizeof(aerr))) {
+        gdx_log(GDX_LOG_ERROR, "cannot audit the error", " reason=\"%s\"", aerr);
     }
     if (gdx_audit_stop(rt->audit,
                        err            ? "error"
@@ -2203,7 +2206,7 @@ int gdx_runtime_run(struct gdx_runtime *rt, int once, const volatile int *stop, 
     }
     err = GDX_OK;
 out:
-    audit_finish(rt, err);
+    audit_finish(rt, err, errstr);
     progress(rt, 1);
     gdx_log(GDX_LOG_INFO, "stopped",
             " records=%" PRIu64 " dead=%" PRIu64 " batches=%" PRIu64 " aborts=%" PRIu64

@@ -87,6 +87,36 @@ ok "the restart says so" grep -q "has no audit event" "$T/run3.log"
 out=$("$GDX" audit verify --trust "$T/trust.txt" "$T/audit" 2>&1)
 is "$?" 0 "the chain continues across the crash: $(echo "$out" | head -1)"
 
+# fail closed: when the trail cannot be written, the connector stops producing and says why
+$PY "$GDX_ROOT/examples/gen_sample.py" --kind workorders --rows 1000 --bad 0 --seed 5 \
+    --start "2026-09-23 08:00:00" --out "$T/drop/wo-3.csv" 2>/dev/null
+touch "$T/drop/wo-3.csv.ok"
+before=$("$GDX" tail --from-beginning gov.hotline12345.workorders.workorder | wc -l)
+GDX_FAULTS=audit.fsync@3 timeout 60 "$GDX" connector run --once -c "$T/conf.yaml" 2>"$T/run4.log"
+is "$?" 1 "an audit trail that cannot be written stops the connector (exit 1)"
+ok "it says why" grep -q "cannot write the audit trail" "$T/run4.log"
+timeout 60 "$GDX" connector run --once -c "$T/conf.yaml" 2>"$T/run5.log"
+is "$?" 0 "once the disk is back it resumes"
+"$GDX" tail -H --from-beginning gov.hotline12345.workorders.workorder >"$T/all.jsonl"
+"$GDX" tail -H --from-beginning _gdx.offsets >"$T/offsets.jsonl"
+n=$($PY -c '
+import json, sys
+keep = set()
+for l in open(sys.argv[2]):
+    v = json.loads(l)["value"]
+    if isinstance(v, dict) and v.get("batch"):
+        keep.add(v["batch"])
+seen = {}
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    if r["headers"]["gdx.batch"] in keep:
+        pos = r["headers"]["gdx.src.pos"]
+        seen[pos] = seen.get(pos, 0) + 1
+print(len(seen), sum(1 for v in seen.values() if v > 1))' "$T/all.jsonl" "$T/offsets.jsonl")
+is "$n" "4996 0" "every row of the three files exactly once"
+out=$("$GDX" audit verify --trust "$T/trust.txt" "$T/audit" 2>&1)
+is "$?" 0 "the trail still verifies: $(echo "$out" | head -1)"
+
 # retention below the legal minimum is refused
 sed 's/  checkpoint.lines: 5/  retention.days: 90/' "$T/conf.yaml" >"$T/bad.yaml"
 "$GDX" connector check -c "$T/bad.yaml" >/dev/null 2>"$T/bad.err"

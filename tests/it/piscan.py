@@ -22,8 +22,12 @@ def id_ok(s):
     return C[sum(int(a) * w for a, w in zip(s[:17], W)) % 11] == s[17]
 
 
+HEXBLOB = re.compile(r"[0-9a-fA-F]{32,}|[A-Za-z0-9+/=_-]{40,}")
+
+
 def scan_text(t):
-    t = t.translate(FULLWIDTH)
+    # hashes, digests and base64 blobs can hold an 11-digit run by chance
+    t = HEXBLOB.sub(" ", t.translate(FULLWIDTH))
     hits = []
     for m in ID.finditer(t):
         if id_ok(m.group(1)):
