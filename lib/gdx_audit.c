@@ -1304,9 +1304,9 @@ static char *audit_path_join(const char *dir, const char *p)
 int gdx_audit_conf_parse(const struct gdx_node *node, const char *base_dir,
                          struct gdx_audit_conf *ac, char *errstr, size_t errstr_size)
 {
-    static const char *const keys[] = {"dir",           "key.file",        "key.id",
-                                       "checkpoint.lines", "checkpoint.secs", "retention.days",
-                                       "topic",         NULL};
+    static const char *const keys[] = {
+        "dir",   "key.file", "key.id", "checkpoint.lines", "checkpoint.secs", "retention.days",
+        "topic", NULL};
     const struct gdx_node *v;
     const char *s;
     int64_t n;
@@ -1385,9 +1385,9 @@ int gdx_audit_conf_parse(const struct gdx_node *node, const char *base_dir,
         ac->retention_days = (long)n;
     }
     if (gdx_sm2_load_private_file(ac->key_file, &ac->key, kerr, sizeof(kerr))) {
-        err = gdx_seterr(errstr, errstr_size, GDX_ERR_CONFIG, "%s: %s",
-                         gdx_conf_where(gdx_conf_get(node, "key.file"), where, sizeof(where)),
-                         kerr);
+        err =
+            gdx_seterr(errstr, errstr_size, GDX_ERR_CONFIG, "%s: %s",
+                       gdx_conf_where(gdx_conf_get(node, "key.file"), where, sizeof(where)), kerr);
         goto fail;
     }
     return GDX_OK;

@@ -2243,6 +2243,46 @@ int gdx_runtime_check(struct gdx_runtime *rt, FILE *out, char *errstr, size_t er
         return err;
     }
     fprintf(out, "source     ok\n");
+    if (rt->policy && gdx_policy_header(rt->policy)[0]) {
+        fprintf(out, "protect    %s%s\n", gdx_policy_header(rt->policy),
+                gdx_policy_seals_dead_letters(rt->policy) ? " (dead letters sealed)" : "");
+    }
+    if (rt->auditc.dir) {
+        if (mkdir(rt->auditc.dir, 0750) && errno != EEXIST) {
+            fprintf(out, "audit      FAILED: cannot create '%s': %s\n", rt->auditc.dir,
+                    strerror(errno));
+            failed = 1;
+        } else if (access(rt->auditc.dir, W_OK) != 0) {
+            fprintf(out, "audit      FAILED: '%s' is not writable: %s\n", rt->auditc.dir,
+                    strerror(errno));
+            failed = 1;
+        } else {
+            fprintf(out, "audit      %s: writable, checkpoints signed with '%s'\n", rt->auditc.dir,
+                    rt->auditc.key_file);
+        }
+    } else {
+        fprintf(out, "audit      none configured (batches leave no evidence)\n");
+    }
+    if (rt->registry_url) {
+        char rerr[512], subject[512];
+        int32_t id;
+        struct gdx_registry *reg = gdx_registry_new(rt->registry_url, rt->registry_auth,
+                                                    rt->registry_ca, rerr, sizeof(rerr));
+        snprintf(subject, sizeof(subject), "%s-value", rt->topic);
+        int rc = reg ? gdx_registry_lookup(reg, subject, rt->schema->text, &id, rerr, sizeof(rerr))
+                     : GDX_ERR_CONFIG;
+        if (rc == GDX_OK) {
+            fprintf(out, "registry   %s: schema registered under '%s' as id %d\n", rt->registry_url,
+                    subject, (int)id);
+        } else if (rc == GDX_ERR_NOENT) {
+            fprintf(out, "registry   %s: reachable; '%s' will be registered at the first run\n",
+                    rt->registry_url, subject);
+        } else {
+            fprintf(out, "registry   FAILED: %s\n", rerr);
+            failed = 1;
+        }
+        gdx_registry_destroy(reg);
+    }
     rk = gdx_kafka_consumer_new(&rt->kafka, "gdx-check", errstr, errstr_size);
     if (!rk) {
         return GDX_ERR_CONFIG;

@@ -821,7 +821,7 @@ static int parse_config(struct gdx_uplink *up, char *errstr, size_t errstr_size)
 
     static const char *const top[] = {
         "uplink",    "source",    "destination",       "policy", "batch", "state.dir",
-        "log.level", "dlq.topic", "shutdown.grace.ms", "audit", NULL};
+        "log.level", "dlq.topic", "shutdown.grace.ms", "audit",  NULL};
     if ((err = gdx_conf_only_keys(root, top, errstr, errstr_size)) ||
         (err = conf_map(root, "uplink", 1, &u, errstr, errstr_size)) ||
         (err = conf_map(root, "source", 1, &src, errstr, errstr_size)) ||
@@ -2020,9 +2020,9 @@ static void gap_alarm(struct gdx_uplink *up, struct up_part *part, int64_t lo, i
     }
     if (up->audit) {
         char aerr[256];
-        json_t *f = json_pack("{s:s,s:i,s:I,s:I,s:I,s:b}", "topic", part->topic->name,
-                              "partition", (int)part->partition, "from", (json_int_t)part->next,
-                              "to", (json_int_t)(lo - 1), "lost", (json_int_t)(lo - part->next),
+        json_t *f = json_pack("{s:s,s:i,s:I,s:I,s:I,s:b}", "topic", part->topic->name, "partition",
+                              (int)part->partition, "from", (json_int_t)part->next, "to",
+                              (json_int_t)(lo - 1), "lost", (json_int_t)(lo - part->next),
                               "accepted", accepted);
         if (gdx_audit_event(up->audit, "uplink_gap", f, aerr, sizeof(aerr))) {
             gdx_log(GDX_LOG_ERROR, "cannot audit the gap", " reason=\"%s\"", aerr);
@@ -2840,9 +2840,9 @@ int gdx_uplink_run(struct gdx_uplink *up, int once, const volatile int *stop, ch
                     int64_t from = part->next < 0 ? 0 : part->next;
                     json_array_append_new(
                         src, json_pack("{s:s,s:i,s:I,s:I,s:I}", "topic", part->topic->name,
-                                       "partition", (int)part->partition, "first",
-                                       (json_int_t)from, "last", (json_int_t)(part->pos - 1),
-                                       "count", (json_int_t)(part->pos - from)));
+                                       "partition", (int)part->partition, "first", (json_int_t)from,
+                                       "last", (json_int_t)(part->pos - 1), "count",
+                                       (json_int_t)(part->pos - from)));
                     any = 1;
                 }
             }
@@ -2893,8 +2893,11 @@ out:
     progress(up, 1);
     if (up->audit) {
         char aerr[512];
-        if (gdx_audit_stop(up->audit, err ? "error" : stopping(up) ? "signal" : "drained", aerr,
-                           sizeof(aerr)) ||
+        if (gdx_audit_stop(up->audit,
+                           err            ? "error"
+                           : stopping(up) ? "signal"
+                                          : "drained",
+                           aerr, sizeof(aerr)) ||
             gdx_audit_close(up->audit, aerr, sizeof(aerr))) {
             gdx_log(GDX_LOG_ERROR, "cannot close the audit trail", " reason=\"%s\"", aerr);
         }
