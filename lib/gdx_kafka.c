@@ -158,6 +158,28 @@ rd_kafka_t *gdx_kafka_consumer_new(const struct gdx_kafka_conf *kc, const char *
     return rk;
 }
 
+int gdx_kafka_txn_error(const char *what, rd_kafka_error_t *error)
+{
+    int ret;
+    if (rd_kafka_error_is_fatal(error)) {
+        ret = GDX_ERR_FATAL;
+    } else if (rd_kafka_error_txn_requires_abort(error)) {
+        ret = GDX_ERR_FAIL;
+    } else if (rd_kafka_error_is_retriable(error)) {
+        ret = GDX_ERR_RETRY;
+    } else {
+        ret = GDX_ERR_FAIL;
+    }
+    gdx_log(ret == GDX_ERR_RETRY ? GDX_LOG_WARN : GDX_LOG_ERROR, what,
+            " error=%s reason=\"%s\" action=%s", rd_kafka_error_name(error),
+            rd_kafka_error_string(error),
+            ret == GDX_ERR_RETRY   ? "retry"
+            : ret == GDX_ERR_FATAL ? "recreate-producer"
+                                   : "abort");
+    rd_kafka_error_destroy(error);
+    return ret;
+}
+
 /* Kafka's Java client murmur2 (seed 0x9747b28c), so keys land where Java puts them. */
 int32_t gdx_murmur2_partition(const void *key, size_t len, int32_t partition_cnt)
 {

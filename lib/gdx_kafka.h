@@ -18,9 +18,9 @@
 
 /* Client settings from a `kafka:` config section. */
 struct gdx_kafka_conf {
-    char *bootstrap;  /* bootstrap.servers */
-    char **props;     /* extra librdkafka properties: name, value, name, value, ..., NULL */
-    size_t nprops;    /* number of pairs */
+    char *bootstrap; /* bootstrap.servers */
+    char **props;    /* extra librdkafka properties: name, value, name, value, ..., NULL */
+    size_t nprops;   /* number of pairs */
 };
 
 /* Parse a `kafka:` map: `bootstrap.servers` plus any librdkafka property (passed through,
@@ -30,8 +30,8 @@ int gdx_kafka_conf_parse(const struct gdx_node *map, struct gdx_kafka_conf *kc, 
 void gdx_kafka_conf_release(struct gdx_kafka_conf *kc);
 
 /* Apply bootstrap + props to an rd_kafka_conf_t; errors name the property. */
-int gdx_kafka_conf_apply(const struct gdx_kafka_conf *kc, rd_kafka_conf_t *conf,
-                         char *errstr, size_t errstr_size);
+int gdx_kafka_conf_apply(const struct gdx_kafka_conf *kc, rd_kafka_conf_t *conf, char *errstr,
+                         size_t errstr_size);
 int gdx_kafka_set(rd_kafka_conf_t *conf, const char *name, const char *value, char *errstr,
                   size_t errstr_size);
 
@@ -39,13 +39,20 @@ int gdx_kafka_set(rd_kafka_conf_t *conf, const char *name, const char *value, ch
 rd_kafka_t *gdx_kafka_consumer_new(const struct gdx_kafka_conf *kc, const char *client_id,
                                    char *errstr, size_t errstr_size);
 
+/*
+ * Classify an error of librdkafka's transactional API and log it: GDX_ERR_RETRY (call
+ * again), GDX_ERR_FAIL (abort the transaction) or GDX_ERR_FATAL (recreate the producer).
+ * Destroys @p error.
+ */
+int gdx_kafka_txn_error(const char *what, rd_kafka_error_t *error);
+
 /* Java-compatible murmur2 partition of a key: (murmur2(key) & 0x7fffffff) % n */
 int32_t gdx_murmur2_partition(const void *key, size_t len, int32_t partition_cnt);
 
 /* Partition count of a topic, GDX_ERR_NOENT if it does not exist, GDX_ERR_RETRY if the
  * cluster cannot be reached in @p timeout_ms. */
-int gdx_kafka_partition_count(rd_kafka_t *rk, const char *topic, int timeout_ms,
-                              int32_t *cnt, char *errstr, size_t errstr_size);
+int gdx_kafka_partition_count(rd_kafka_t *rk, const char *topic, int timeout_ms, int32_t *cnt,
+                              char *errstr, size_t errstr_size);
 
 /*
  * Read the newest value of @p key in compacted topic @p topic as a read_committed consumer
@@ -54,8 +61,7 @@ int gdx_kafka_partition_count(rd_kafka_t *rk, const char *topic, int timeout_ms,
  * unreachable. @p partition_out (may be NULL) receives the key's partition and
  * @p offset_out the record's offset (-1 if none).
  */
-int gdx_kafka_read_last(rd_kafka_t *consumer, const char *topic, const char *key,
-                        int timeout_ms, char **value, int64_t *offset_out, char *errstr,
-                        size_t errstr_size);
+int gdx_kafka_read_last(rd_kafka_t *consumer, const char *topic, const char *key, int timeout_ms,
+                        char **value, int64_t *offset_out, char *errstr, size_t errstr_size);
 
 #endif

@@ -46,6 +46,7 @@
 #include "gdx_crypto.h"
 #include "gdx_fault.h"
 #include "gdx_kafka.h"
+#include "gdx_lock.h"
 #include "gdx_log.h"
 #include "gdx_policy.h"
 #include "gdx_registry.h"
@@ -145,7 +146,6 @@ struct gdx_runtime {
     int reposition;
     const volatile int *stop;
     int lock_fd;
-    char lock_path[PATH_MAX];
     uint64_t batch_seq;
     char batch_prefix[24];
 
@@ -849,46 +849,9 @@ void gdx_runtime_destroy(struct gdx_runtime *rt)
 
 static int lock_take(struct gdx_runtime *rt, char *errstr, size_t errstr_size)
 {
-    struct flock fl;
-    char pidbuf[32];
-    int fd;
-
-    if (mkdir(rt->state_dir, 0750) && errno != EEXIST) {
-        return gdx_seterr(errstr, errstr_size, GDX_ERR_IO, "cannot create state dir '%s': %s",
-                          rt->state_dir, strerror(errno));
-    }
-    snprintf(rt->lock_path, sizeof(rt->lock_path), "%s/%s.lock", rt->state_dir, rt->id);
-    fd = open(rt->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
-    if (fd < 0) {
-        return gdx_seterr(errstr, errstr_size, GDX_ERR_IO, "cannot open lock '%s': %s",
-                          rt->lock_path, strerror(errno));
-    }
-    memset(&fl, 0, sizeof(fl));
-    fl.l_type = F_WRLCK;
-    fl.l_whence = SEEK_SET;
-    if (fcntl(fd, F_SETLK, &fl) < 0) {
-        long pid = 0;
-        struct flock q = fl;
-        if (fcntl(fd, F_GETLK, &q) == 0 && q.l_type != F_UNLCK) {
-            pid = q.l_pid;
-        } else {
-            ssize_t n = pread(fd, pidbuf, sizeof(pidbuf) - 1, 0);
-            pidbuf[n > 0 ? n : 0] = '\0';
-            pid = strtol(pidbuf, NULL, 10);
-        }
-        close(fd);
-        rt->lock_path[0] = '\0';
-        return gdx_seterr(
-            errstr, errstr_size, GDX_ERR_LOCKED,
-            "connector '%s' is already running on this host (pid %ld, lock '%s/%s.lock')", rt->id,
-            pid, rt->state_dir, rt->id);
-    }
-    int n = snprintf(pidbuf, sizeof(pidbuf), "%ld\n", (long)getpid());
-    if (ftruncate(fd, 0) == 0 && pwrite(fd, pidbuf, (size_t)n, 0) < 0) {
-        /* the lock itself is what matters; the pid is informational */
-    }
-    rt->lock_fd = fd;
-    return GDX_OK;
+    char what[300];
+    snprintf(what, sizeof(what), "connector '%s'", rt->id);
+    return gdx_lock_take(rt->state_dir, rt->id, what, &rt->lock_fd, errstr, errstr_size);
 }
 
 /* ---------------------------------------------------------------------------------------
@@ -1226,29 +1189,10 @@ static int kafka_open(struct gdx_runtime *rt, char *errstr, size_t errstr_size)
     return GDX_OK;
 }
 
-/* Classify a transactional API error: returns GDX_ERR_RETRY (call again), GDX_ERR_FAIL
- * (abort the transaction) or GDX_ERR_FATAL (recreate the producer). Destroys @p error. */
 static int txn_error(struct gdx_runtime *rt, const char *what, rd_kafka_error_t *error)
 {
-    int ret;
-    if (rd_kafka_error_is_fatal(error)) {
-        ret = GDX_ERR_FATAL;
-    } else if (rd_kafka_error_txn_requires_abort(error)) {
-        ret = GDX_ERR_FAIL;
-    } else if (rd_kafka_error_is_retriable(error)) {
-        ret = GDX_ERR_RETRY;
-    } else {
-        ret = GDX_ERR_FAIL;
-    }
-    gdx_log(ret == GDX_ERR_RETRY ? GDX_LOG_WARN : GDX_LOG_ERROR, what,
-            " error=%s reason=\"%s\" action=%s", rd_kafka_error_name(error),
-            rd_kafka_error_string(error),
-            ret == GDX_ERR_RETRY   ? "retry"
-            : ret == GDX_ERR_FATAL ? "recreate-producer"
-                                   : "abort");
-    rd_kafka_error_destroy(error);
     (void)rt;
-    return ret;
+    return gdx_kafka_txn_error(what, error);
 }
 
 /* Bring a producer up: create it and, exactly once, init transactions; retries with

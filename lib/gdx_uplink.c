@@ -53,6 +53,7 @@
 #include "gdx_conf.h"
 #include "gdx_fault.h"
 #include "gdx_kafka.h"
+#include "gdx_lock.h"
 #include "gdx_log.h"
 #include "gdx_policy.h"
 #include "gdx_protect.h"
@@ -173,7 +174,6 @@ struct gdx_uplink {
     rd_kafka_topic_t *rkt_off, *rkt_dlq;
     char tid[300];
     int lock_fd;
-    char lock_path[PATH_MAX];
     const volatile int *stop;
 
     /* attempt */
@@ -1200,8 +1200,7 @@ void gdx_uplink_destroy(struct gdx_uplink *up)
     gdx_registry_destroy(up->dst_reg);
     gdx_schema_set_destroy(up->set);
     if (up->lock_fd >= 0) {
-        unlink(up->lock_path);
-        close(up->lock_fd);
+        close(up->lock_fd); /* never unlinked (gdx_lock.h) */
     }
     gdx_kafka_conf_release(&up->src_kc);
     gdx_kafka_conf_release(&up->dst_kc);
@@ -1269,42 +1268,11 @@ char *gdx_uplink_dest_topic(const struct gdx_uplink *up, const char *city_topic)
 
 static int lock_take(struct gdx_uplink *up, char *errstr, size_t errstr_size)
 {
-    struct flock fl;
-    char pidbuf[32];
-    int fd;
-
-    if (mkdir(up->state_dir, 0750) && errno != EEXIST) {
-        return gdx_seterr(errstr, errstr_size, GDX_ERR_IO, "cannot create state dir '%s': %s",
-                          up->state_dir, strerror(errno));
-    }
-    snprintf(up->lock_path, sizeof(up->lock_path), "%s/uplink-%s-%s-%" PRId64 ".lock",
-             up->state_dir, up->city, up->destination, up->instance);
-    fd = open(up->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
-    if (fd < 0) {
-        return gdx_seterr(errstr, errstr_size, GDX_ERR_IO, "cannot open lock '%s': %s",
-                          up->lock_path, strerror(errno));
-    }
-    memset(&fl, 0, sizeof(fl));
-    fl.l_type = F_WRLCK;
-    fl.l_whence = SEEK_SET;
-    if (fcntl(fd, F_SETLK, &fl) < 0) {
-        long pid = 0;
-        struct flock q = fl;
-        if (fcntl(fd, F_GETLK, &q) == 0 && q.l_type != F_UNLCK) {
-            pid = q.l_pid;
-        }
-        close(fd);
-        return gdx_seterr(errstr, errstr_size, GDX_ERR_LOCKED,
-                          "uplink instance %" PRId64 " of '%s' to '%s' is already running on "
-                          "this host (pid %ld, lock '%s')",
-                          up->instance, up->city, up->destination, pid, up->lock_path);
-    }
-    int n = snprintf(pidbuf, sizeof(pidbuf), "%ld\n", (long)getpid());
-    if (ftruncate(fd, 0) == 0 && pwrite(fd, pidbuf, (size_t)n, 0) < 0) {
-        /* the lock itself is what matters; the pid is informational */
-    }
-    up->lock_fd = fd;
-    return GDX_OK;
+    char what[300], name[300];
+    snprintf(what, sizeof(what), "uplink instance %" PRId64 " of '%s' to '%s'", up->instance,
+             up->city, up->destination);
+    snprintf(name, sizeof(name), "uplink-%s-%s-%" PRId64, up->city, up->destination, up->instance);
+    return gdx_lock_take(up->state_dir, name, what, &up->lock_fd, errstr, errstr_size);
 }
 
 /* ---------------------------------------------------------------------------------------
@@ -1509,24 +1477,7 @@ static int dest_open(struct gdx_uplink *up, char *errstr, size_t errstr_size)
 
 static int txn_error(const char *what, rd_kafka_error_t *error)
 {
-    int ret;
-    if (rd_kafka_error_is_fatal(error)) {
-        ret = GDX_ERR_FATAL;
-    } else if (rd_kafka_error_txn_requires_abort(error)) {
-        ret = GDX_ERR_FAIL;
-    } else if (rd_kafka_error_is_retriable(error)) {
-        ret = GDX_ERR_RETRY;
-    } else {
-        ret = GDX_ERR_FAIL;
-    }
-    gdx_log(ret == GDX_ERR_RETRY ? GDX_LOG_WARN : GDX_LOG_ERROR, what,
-            " error=%s reason=\"%s\" action=%s", rd_kafka_error_name(error),
-            rd_kafka_error_string(error),
-            ret == GDX_ERR_RETRY   ? "retry"
-            : ret == GDX_ERR_FATAL ? "recreate-producer"
-                                   : "abort");
-    rd_kafka_error_destroy(error);
-    return ret;
+    return gdx_kafka_txn_error(what, error);
 }
 
 /* Bring the provincial producer up (init transactions), pausing while the link is down. */
