@@ -1,4 +1,6 @@
 #!/bin/bash
+# In `make test-long`: one run of this test under ASan lost 72 of 200,000 records (see the
+# closing note of the uplink issue); it stays here, failing loudly, until that is understood.
 # Exactly once from city to province through faults: 200,000 work orders on the city cluster;
 # the uplink is killed with SIGKILL at random points and restarted, the provincial cluster
 # injects produce and transaction errors and goes away entirely for a while (the uplink
