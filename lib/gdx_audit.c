@@ -37,6 +37,7 @@
 #include "gdx_avro.h"
 #include "gdx_crypto.h"
 #include "gdx_fault.h"
+#include "gdx_util.h"
 
 #define CST_OFFSET_MS (8LL * 3600 * 1000) /* China Standard Time, no daylight saving */
 
@@ -390,26 +391,6 @@ static int64_t now_ms(const struct gdx_audit *audit)
     return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 }
 
-static char *xstrdup(const char *s)
-{
-    char *d = strdup(s);
-    if (!d) {
-        abort();
-    }
-    return d;
-}
-
-static char *path_join(const char *dir, const char *name)
-{
-    size_t n = strlen(dir) + strlen(name) + 2;
-    char *p = malloc(n);
-    if (!p) {
-        abort();
-    }
-    snprintf(p, n, "%s/%s", dir, name);
-    return p;
-}
-
 static void file_name(const struct gdx_audit *audit, int day, int seg, char *out, size_t cap)
 {
     if (seg) {
@@ -569,7 +550,7 @@ static int open_new_file(struct gdx_audit *audit, int day, char *errstr, size_t 
         char *path;
         int fd;
         file_name(audit, day, seg, name, sizeof(name));
-        path = path_join(audit->dir, name);
+        path = gdx_path_join(audit->dir, name);
         {
             /* an archived (gzipped) file of the same name also counts as taken */
             struct stat st;
@@ -624,7 +605,7 @@ static int maybe_rotate(struct gdx_audit *audit, char *errstr, size_t errstr_siz
     if (err) {
         return err;
     }
-    prev_name = xstrdup(strrchr(audit->path, '/') + 1);
+    prev_name = gdx_xstrdup(strrchr(audit->path, '/') + 1);
     last = audit->seq;
     err = open_new_file(audit, today, errstr, errstr_size);
     if (!err) {
@@ -652,7 +633,7 @@ struct tail_state {
 static int scan_file(struct gdx_audit *audit, const char *name, struct tail_state *ts, int *lines,
                      char *errstr, size_t errstr_size)
 {
-    char *path = path_join(audit->dir, name), *buf = NULL, *p, *end;
+    char *path = gdx_path_join(audit->dir, name), *buf = NULL, *p, *end;
     size_t len;
     int err = gdx_audit_read_file(path, &buf, &len, errstr, errstr_size);
     free(path);
@@ -732,7 +713,7 @@ static int scan_newest(struct gdx_audit *audit, struct tail_state *ts, char *err
         if (!gdx_audit_name_parse(de->d_name, &n) || strcmp(n.actor, audit->actor)) {
             continue;
         }
-        path = path_join(audit->dir, de->d_name);
+        path = gdx_path_join(audit->dir, de->d_name);
         if (stat(path, &st) == 0 && st.st_size == 0) {
             free(path);
             continue;
@@ -796,7 +777,7 @@ static int lock_actor(struct gdx_audit *audit, char *errstr, size_t errstr_size)
     char name[AUDIT_ACTOR_MAX + 16];
     char *path;
     snprintf(name, sizeof(name), ".%s.lock", audit->actor);
-    path = path_join(audit->dir, name);
+    path = gdx_path_join(audit->dir, name);
     audit->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
     if (audit->lock_fd < 0) {
         int e = errno;
@@ -868,8 +849,8 @@ int gdx_audit_new(struct gdx_audit **out, const char *dir, const char *actor,
         abort();
     }
     audit->fd = audit->lock_fd = -1;
-    audit->dir = xstrdup(dir);
-    audit->actor = xstrdup(actor);
+    audit->dir = gdx_xstrdup(dir);
+    audit->actor = gdx_xstrdup(actor);
     audit->key = key;
     audit->cp_lines = opts->checkpoint_lines ? opts->checkpoint_lines : GDX_AUDIT_CHECKPOINT_LINES;
     audit->cp_secs = opts->checkpoint_secs ? opts->checkpoint_secs : GDX_AUDIT_CHECKPOINT_SECS;
@@ -907,7 +888,7 @@ int gdx_audit_new(struct gdx_audit **out, const char *dir, const char *actor,
     }
     if (ts.found && !ts.gz && !ts.torn_len && ts.day >= today) {
         /* continue today's file */
-        audit->path = path_join(dir, ts.name);
+        audit->path = gdx_path_join(dir, ts.name);
         audit->fd = open(audit->path, O_WRONLY | O_APPEND | O_CLOEXEC);
         audit->day = ts.day;
         audit->seg = ts.seg;
@@ -1119,7 +1100,7 @@ int gdx_audit_ranges_add(struct gdx_audit_ranges *ranges, const char *topic, int
         if (!r->sm3) {
             return GDX_ERR_CRYPTO;
         }
-        r->topic = xstrdup(topic);
+        r->topic = gdx_xstrdup(topic);
         r->partition = partition;
         r->first = offset;
         ranges->n++;
@@ -1287,20 +1268,6 @@ int gdx_audit_uplink_batch(struct gdx_audit *audit, const char *connector, const
  * The `audit:` config section, shared by connectors and the uplink
  */
 
-static char *audit_path_join(const char *dir, const char *p)
-{
-    char *out;
-    if (p[0] == '/' || !dir) {
-        out = strdup(p);
-    } else if (asprintf(&out, "%s/%s", dir, p) < 0) {
-        out = NULL;
-    }
-    if (!out) {
-        abort();
-    }
-    return out;
-}
-
 int gdx_audit_conf_parse(const struct gdx_node *node, const char *base_dir,
                          struct gdx_audit_conf *ac, char *errstr, size_t errstr_size)
 {
@@ -1338,11 +1305,11 @@ int gdx_audit_conf_parse(const struct gdx_node *node, const char *base_dir,
     if ((err = gdx_conf_scalar(gdx_conf_get(node, "dir"), &s, errstr, errstr_size))) {
         goto fail;
     }
-    ac->dir = audit_path_join(base_dir, s);
+    ac->dir = gdx_path_join(base_dir, s);
     if ((err = gdx_conf_scalar(gdx_conf_get(node, "key.file"), &s, errstr, errstr_size))) {
         goto fail;
     }
-    ac->key_file = audit_path_join(base_dir, s);
+    ac->key_file = gdx_path_join(base_dir, s);
     if ((v = gdx_conf_get(node, "key.id"))) {
         if ((err = gdx_conf_scalar(v, &s, errstr, errstr_size))) {
             goto fail;

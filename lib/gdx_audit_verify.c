@@ -28,6 +28,7 @@
 #include "gdx_audit_int.h"
 #include "gdx_crypto.h"
 #include "gdx_kafka.h"
+#include "gdx_util.h"
 
 #define KAFKA_TIMEOUT_MS 15000
 
@@ -51,15 +52,6 @@ static void *xrealloc(void *p, size_t n)
     return p;
 }
 
-static char *xstrdup(const char *s)
-{
-    char *d = strdup(s);
-    if (!d) {
-        abort();
-    }
-    return d;
-}
-
 static void set_add(struct file_set *fs, const char *path, const struct audit_name *n)
 {
     struct afile *f;
@@ -68,7 +60,7 @@ static void set_add(struct file_set *fs, const char *path, const struct audit_na
         fs->v = xrealloc(fs->v, fs->cap * sizeof(*fs->v));
     }
     f = &fs->v[fs->n++];
-    f->path = xstrdup(path);
+    f->path = gdx_xstrdup(path);
     f->base = strrchr(f->path, '/') ? strrchr(f->path, '/') + 1 : f->path;
     f->name = *n;
 }
@@ -183,7 +175,7 @@ static int trust_load(const char *path, struct trust *t, char *errstr, size_t er
     if (err) {
         return err;
     }
-    dir = xstrdup(path);
+    dir = gdx_xstrdup(path);
     if (strrchr(dir, '/')) {
         *strrchr(dir, '/') = '\0';
     } else {
@@ -211,7 +203,7 @@ static int trust_load(const char *path, struct trust *t, char *errstr, size_t er
         }
         t->ids = xrealloc(t->ids, (t->n + 1) * sizeof(*t->ids));
         t->keys = xrealloc(t->keys, (t->n + 1) * sizeof(*t->keys));
-        t->ids[t->n] = xstrdup(id);
+        t->ids[t->n] = gdx_xstrdup(id);
         t->keys[t->n] = key;
         t->n++;
     }
@@ -1103,10 +1095,10 @@ static int recon_cb(json_t *ev, const struct afile *f, long lineno, void *opaque
         rc->v = xrealloc(rc->v, (rc->n + 1) * sizeof(*rc->v));
         x = &rc->v[rc->n++];
         memset(x, 0, sizeof(*x));
-        x->topic = xstrdup(topic);
-        x->batch = xstrdup(jstr(ev, "batch"));
-        x->sm3 = xstrdup(sm3);
-        x->where = xstrdup(where);
+        x->topic = gdx_xstrdup(topic);
+        x->batch = gdx_xstrdup(jstr(ev, "batch"));
+        x->sm3 = gdx_xstrdup(sm3);
+        x->where = gdx_xstrdup(where);
         x->partition = (int32_t)json_integer_value(json_object_get(r, "partition"));
         x->first = json_integer_value(json_object_get(r, "first"));
         x->last = json_integer_value(json_object_get(r, "last"));

@@ -36,6 +36,7 @@
 
 #include "gdx_avro.h"
 #include "gdx_err.h"
+#include "gdx_util.h"
 
 #define SCHEMA_MAX_BYTES   (4 << 20)
 #define DECIMAL_MAX_DIGITS 128 /* precision cap: 10^128 fits in DEC_BUF bytes */
@@ -56,32 +57,6 @@ static void *xmalloc(size_t n)
     return p;
 }
 
-static void *xcalloc(size_t n, size_t sz)
-{
-    void *p = calloc(n ? n : 1, sz ? sz : 1);
-    if (!p) {
-        abort();
-    }
-    return p;
-}
-
-static void *xrealloc(void *p, size_t n)
-{
-    p = realloc(p, n ? n : 1);
-    if (!p) {
-        abort();
-    }
-    return p;
-}
-
-static char *xstrdup(const char *s)
-{
-    size_t n = strlen(s);
-    char *d = xmalloc(n + 1);
-    memcpy(d, s, n + 1);
-    return d;
-}
-
 struct sbuf {
     char *p;
     size_t len, cap;
@@ -94,7 +69,7 @@ static void sb_grow(struct sbuf *sb, size_t add)
         while (cap < sb->len + add + 1) {
             cap *= 2;
         }
-        sb->p = xrealloc(sb->p, cap);
+        sb->p = gdx_xrealloc(sb->p, cap);
         sb->cap = cap;
     }
 }
@@ -240,7 +215,7 @@ static void named_fullname(json_t *obj, const char *name, const char *ns, char *
     const char *dot = strrchr(name, '.');
     json_t *jns = json_object_get(obj, "namespace");
     if (dot) {
-        *full_out = xstrdup(name);
+        *full_out = gdx_xstrdup(name);
         *ns_out = xmalloc((size_t)(dot - name) + 1);
         memcpy(*ns_out, name, (size_t)(dot - name));
         (*ns_out)[dot - name] = '\0';
@@ -253,10 +228,10 @@ static void named_fullname(json_t *obj, const char *name, const char *ns, char *
         size_t n = strlen(ns) + strlen(name) + 2;
         *full_out = xmalloc(n);
         snprintf(*full_out, n, "%s.%s", ns, name);
-        *ns_out = xstrdup(ns);
+        *ns_out = gdx_xstrdup(ns);
     } else {
-        *full_out = xstrdup(name);
-        *ns_out = xstrdup("");
+        *full_out = gdx_xstrdup(name);
+        *ns_out = gdx_xstrdup("");
     }
 }
 
@@ -283,10 +258,10 @@ static void names_add(struct namelist *nl, const char *full, void *val)
 {
     if (nl->n == nl->cap) {
         nl->cap = nl->cap ? nl->cap * 2 : 8;
-        nl->names = xrealloc(nl->names, nl->cap * sizeof(*nl->names));
-        nl->vals = xrealloc(nl->vals, nl->cap * sizeof(*nl->vals));
+        nl->names = gdx_xrealloc(nl->names, nl->cap * sizeof(*nl->names));
+        nl->vals = gdx_xrealloc(nl->vals, nl->cap * sizeof(*nl->vals));
     }
-    nl->names[nl->n] = xstrdup(full);
+    nl->names[nl->n] = gdx_xstrdup(full);
     nl->vals[nl->n] = val;
     nl->n++;
 }
@@ -313,7 +288,7 @@ static char *resolve_ref(const struct namelist *nl, const char *name, const char
         }
         free(full);
     }
-    return xstrdup(name);
+    return gdx_xstrdup(name);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -553,11 +528,11 @@ static const struct schema_priv *cpriv(const struct gdx_schema *schema)
 
 static struct atype *type_new(struct schema_priv *sp, avro_type_t kind)
 {
-    struct atype *t = xcalloc(1, sizeof(*t));
+    struct atype *t = gdx_xcalloc(1, sizeof(*t));
     t->kind = kind;
     if (sp->nall == sp->capall) {
         sp->capall = sp->capall ? sp->capall * 2 : 16;
-        sp->all = xrealloc(sp->all, sp->capall * sizeof(*sp->all));
+        sp->all = gdx_xrealloc(sp->all, sp->capall * sizeof(*sp->all));
     }
     sp->all[sp->nall++] = t;
     return t;
@@ -688,14 +663,14 @@ static int compile_named(struct compile_ctx *cc, json_t *j, const char *type, co
         json_t *fields = json_object_get(j, "fields"), *f;
         size_t i;
         t = type_new(cc->sp, AVRO_RECORD);
-        t->fullname = xstrdup(full);
+        t->fullname = gdx_xstrdup(full);
         names_add(&cc->names, full, t);
         if (!json_is_array(fields)) {
             rc = gdx_seterr(cc->errstr, cc->errstr_size, GDX_ERR_SCHEMA,
                             "schema '%s': record '%s' without fields", cc->what, full);
             goto out;
         }
-        t->fields = xcalloc(json_array_size(fields), sizeof(*t->fields));
+        t->fields = gdx_xcalloc(json_array_size(fields), sizeof(*t->fields));
         json_array_foreach(fields, i, f)
         {
             json_t *fname = json_object_get(f, "name");
@@ -715,7 +690,7 @@ static int compile_named(struct compile_ctx *cc, json_t *j, const char *type, co
                     goto out;
                 }
             }
-            t->fields[i].name = xstrdup(fn);
+            t->fields[i].name = gdx_xstrdup(fn);
             t->fields[i].def = json_object_get(f, "default");
             t->nfields = i + 1;
             rc = compile(cc, json_object_get(f, "type"), newns, &t->fields[i].type, depth + 1);
@@ -727,14 +702,14 @@ static int compile_named(struct compile_ctx *cc, json_t *j, const char *type, co
         json_t *syms = json_object_get(j, "symbols"), *s;
         size_t i;
         t = type_new(cc->sp, AVRO_ENUM);
-        t->fullname = xstrdup(full);
+        t->fullname = gdx_xstrdup(full);
         names_add(&cc->names, full, t);
         if (!json_is_array(syms) || json_array_size(syms) == 0) {
             rc = gdx_seterr(cc->errstr, cc->errstr_size, GDX_ERR_SCHEMA,
                             "schema '%s': enum '%s' without symbols", cc->what, full);
             goto out;
         }
-        t->symbols = xcalloc(json_array_size(syms), sizeof(char *));
+        t->symbols = gdx_xcalloc(json_array_size(syms), sizeof(char *));
         json_array_foreach(syms, i, s)
         {
             if (!json_is_string(s) || !*json_string_value(s)) {
@@ -743,13 +718,13 @@ static int compile_named(struct compile_ctx *cc, json_t *j, const char *type, co
                                 i);
                 goto out;
             }
-            t->symbols[i] = xstrdup(json_string_value(s));
+            t->symbols[i] = gdx_xstrdup(json_string_value(s));
             t->nsymbols = i + 1;
         }
     } else {
         json_t *size = json_object_get(j, "size");
         t = type_new(cc->sp, AVRO_FIXED);
-        t->fullname = xstrdup(full);
+        t->fullname = gdx_xstrdup(full);
         names_add(&cc->names, full, t);
         if (!json_is_integer(size) || json_integer_value(size) < 1 ||
             json_integer_value(size) > FIXED_MAX_SIZE) {
@@ -801,7 +776,7 @@ static int compile(struct compile_ctx *cc, json_t *j, const char *ns, struct aty
             return gdx_seterr(cc->errstr, cc->errstr_size, GDX_ERR_SCHEMA,
                               "schema '%s': empty union", cc->what);
         }
-        t->branches = xcalloc(json_array_size(j), sizeof(*t->branches));
+        t->branches = gdx_xcalloc(json_array_size(j), sizeof(*t->branches));
         json_array_foreach(j, i, b)
         {
             int rc;
@@ -928,7 +903,7 @@ static int label_pi(const char *s, enum gdx_pi *out)
 static char *opt_string(json_t *obj, const char *key)
 {
     json_t *v = json_object_get(obj, key);
-    return json_is_string(v) ? xstrdup(json_string_value(v)) : NULL;
+    return json_is_string(v) ? gdx_xstrdup(json_string_value(v)) : NULL;
 }
 
 static int fill_fields(struct schema_priv *sp, const char *what, char *errstr, size_t errstr_size)
@@ -937,14 +912,14 @@ static int fill_fields(struct schema_priv *sp, const char *what, char *errstr, s
     json_t *jfields = json_object_get(sp->root, "fields");
     struct atype *rec = sp->rec;
     s->nfields = rec->nfields;
-    s->fields = xcalloc(rec->nfields, sizeof(*s->fields));
-    sp->ftypes = xcalloc(rec->nfields, sizeof(*sp->ftypes));
+    s->fields = gdx_xcalloc(rec->nfields, sizeof(*s->fields));
+    sp->ftypes = gdx_xcalloc(rec->nfields, sizeof(*sp->ftypes));
     for (size_t i = 0; i < rec->nfields; i++) {
         struct gdx_field *f = &s->fields[i];
         json_t *jf = json_array_get(jfields, i);
         struct atype *t = rec->fields[i].type;
         json_t *lv = json_object_get(jf, "gdx.level"), *lp = json_object_get(jf, "gdx.pi");
-        f->name = xstrdup(rec->fields[i].name);
+        f->name = gdx_xstrdup(rec->fields[i].name);
         f->index = (int)i;
         f->null_branch = -1;
         f->value_branch = -1;
@@ -989,7 +964,7 @@ static int fill_fields(struct schema_priv *sp, const char *what, char *errstr, s
 struct gdx_schema *gdx_schema_parse(const char *text, size_t len, const char *name, char *errstr,
                                     size_t errstr_size)
 {
-    struct schema_priv *sp = xcalloc(1, sizeof(*sp));
+    struct schema_priv *sp = gdx_xcalloc(1, sizeof(*sp));
     struct gdx_schema *s = &sp->pub;
     struct compile_ctx cc = {0};
     json_error_t jerr;
@@ -1037,7 +1012,7 @@ struct gdx_schema *gdx_schema_parse(const char *text, size_t len, const char *na
         goto fail;
     }
     s->fingerprint = gdx_avro_crc64(s->canonical, strlen(s->canonical));
-    s->fullname = xstrdup(sp->rec->fullname);
+    s->fullname = gdx_xstrdup(sp->rec->fullname);
     s->owner = opt_string(sp->root, "gdx.owner");
     s->share = opt_string(sp->root, "gdx.share");
     s->doc = opt_string(sp->root, "doc");
@@ -1079,7 +1054,7 @@ struct gdx_schema *gdx_schema_load(const char *path, char *errstr, size_t errstr
     }
     s = gdx_schema_parse(buf, n, path, errstr, errstr_size);
     if (s) {
-        s->path = xstrdup(path);
+        s->path = gdx_xstrdup(path);
     }
 out:
     free(buf);
@@ -1718,7 +1693,7 @@ static char *scratch_reserve(struct gdx_encoder *enc, size_t len)
         while (cap < len + 1) {
             cap *= 2;
         }
-        enc->scratch = xrealloc(enc->scratch, cap);
+        enc->scratch = gdx_xrealloc(enc->scratch, cap);
         enc->scratch_cap = cap;
     }
     return enc->scratch;
@@ -1736,7 +1711,7 @@ static char *scratch_copy(struct gdx_encoder *enc, const char *s, size_t len)
 struct gdx_encoder *gdx_encoder_new(const struct gdx_schema *schema, char *errstr,
                                     size_t errstr_size)
 {
-    struct gdx_encoder *enc = xcalloc(1, sizeof(*enc));
+    struct gdx_encoder *enc = gdx_xcalloc(1, sizeof(*enc));
     enc->schema = schema;
     enc->iface = avro_generic_class_from_schema(schema->avro);
     if (!enc->iface) {
@@ -1752,7 +1727,7 @@ struct gdx_encoder *gdx_encoder_new(const struct gdx_schema *schema, char *errst
         free(enc);
         return NULL;
     }
-    enc->isset = xcalloc(schema->nfields, 1);
+    enc->isset = gdx_xcalloc(schema->nfields, 1);
     return enc;
 }
 
@@ -2323,7 +2298,7 @@ int gdx_encoder_finish(struct gdx_encoder *enc, size_t max_bytes, const void **o
         while (cap < size) {
             cap *= 2;
         }
-        enc->buf = xrealloc(enc->buf, cap);
+        enc->buf = gdx_xrealloc(enc->buf, cap);
         enc->cap = cap;
     }
     if (size > 0) {
@@ -2754,7 +2729,7 @@ void gdx_schema_set_add(struct gdx_schema_set *set, struct gdx_schema *schema)
 {
     if (set->n == set->cap) {
         set->cap = set->cap ? set->cap * 2 : 16;
-        set->v = xrealloc(set->v, set->cap * sizeof(*set->v));
+        set->v = gdx_xrealloc(set->v, set->cap * sizeof(*set->v));
     }
     set->v[set->n++] = schema;
 }
@@ -2808,9 +2783,9 @@ static int set_walk(struct gdx_schema_set *set, const char *dir, int depth, char
         }
         if (n == cap) {
             cap = cap ? cap * 2 : 16;
-            names = xrealloc(names, cap * sizeof(*names));
+            names = gdx_xrealloc(names, cap * sizeof(*names));
         }
-        names[n++] = xstrdup(de->d_name);
+        names[n++] = gdx_xstrdup(de->d_name);
     }
     closedir(d);
     if (n) {
@@ -2844,7 +2819,7 @@ static int set_walk(struct gdx_schema_set *set, const char *dir, int depth, char
 
 struct gdx_schema_set *gdx_schema_set_load(const char *dir, char *errstr, size_t errstr_size)
 {
-    struct gdx_schema_set *set = xcalloc(1, sizeof(*set));
+    struct gdx_schema_set *set = gdx_xcalloc(1, sizeof(*set));
     if (dir && set_walk(set, dir, 0, errstr, errstr_size)) {
         gdx_schema_set_destroy(set);
         return NULL;

@@ -25,6 +25,7 @@
 #include "gdx_compat.h"
 #include "gdx_err.h"
 #include "gdx_lint.h"
+#include "gdx_util.h"
 
 enum ckind {
     CK_NULL,
@@ -87,30 +88,12 @@ struct cschema {
     struct cnode *root;
 };
 
-static void *xcalloc(size_t n, size_t size)
-{
-    void *p = calloc(n ? n : 1, size ? size : 1);
-    if (!p) {
-        abort();
-    }
-    return p;
-}
-
-static void *xrealloc(void *p, size_t size)
-{
-    void *q = realloc(p, size ? size : 1);
-    if (!q) {
-        abort();
-    }
-    return q;
-}
-
 static void *cs_alloc(struct cschema *cs, size_t n, size_t size)
 {
-    void *p = xcalloc(n, size);
+    void *p = gdx_xcalloc(n, size);
     if (cs->nallocs == cs->capallocs) {
         cs->capallocs = cs->capallocs ? cs->capallocs * 2 : 32;
-        cs->allocs = xrealloc(cs->allocs, cs->capallocs * sizeof(*cs->allocs));
+        cs->allocs = gdx_xrealloc(cs->allocs, cs->capallocs * sizeof(*cs->allocs));
     }
     cs->allocs[cs->nallocs++] = p;
     return p;
@@ -237,7 +220,7 @@ static struct cnode *define_named(struct cschema *cs, json_t *j, enum ckind kind
     }
     if (cs->nnamed == cs->capnamed) {
         cs->capnamed = cs->capnamed ? cs->capnamed * 2 : 16;
-        cs->named = xrealloc(cs->named, cs->capnamed * sizeof(*cs->named));
+        cs->named = gdx_xrealloc(cs->named, cs->capnamed * sizeof(*cs->named));
     }
     cs->named[cs->nnamed++] = n;
     /* the namespace of a name with dots is the part before the last dot */
@@ -453,7 +436,7 @@ static void first_problem(void *opaque, const char *msg)
 static struct cschema *cs_parse(const char *text, char *errstr, size_t errstr_size)
 {
     json_error_t jerr;
-    struct cschema *cs = xcalloc(1, sizeof(*cs));
+    struct cschema *cs = gdx_xcalloc(1, sizeof(*cs));
     if (!text) {
         gdx_seterr(errstr, errstr_size, GDX_ERR_PARSE, "no schema text");
         goto fail;
@@ -720,7 +703,7 @@ static int resolve(struct resolver *rs, const struct cnode *r, const struct cnod
     }
     if (rs->n == rs->cap) {
         rs->cap = rs->cap ? rs->cap * 2 : 32;
-        rs->stack = xrealloc(rs->stack, rs->cap * sizeof(*rs->stack));
+        rs->stack = gdx_xrealloc(rs->stack, rs->cap * sizeof(*rs->stack));
     }
     rs->stack[rs->n].r = r;
     rs->stack[rs->n].w = w;
@@ -802,7 +785,7 @@ int gdx_compat_check(const char *new_text, const char *const *old_texts, size_t 
     if (!news) {
         return gdx_seterr(errstr, errstr_size, GDX_ERR_PARSE, "new schema: %s", sub);
     }
-    olds = xcalloc(nold, sizeof(*olds));
+    olds = gdx_xcalloc(nold, sizeof(*olds));
     for (size_t i = 0; i < nold; i++) {
         olds[i] = cs_parse(old_texts[i], sub, sizeof(sub));
         if (!olds[i]) {

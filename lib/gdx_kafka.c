@@ -19,6 +19,7 @@
 #include "gdx_err.h"
 #include "gdx_kafka.h"
 #include "gdx_log.h"
+#include "gdx_util.h"
 
 int gdx_kafka_set(rd_kafka_conf_t *conf, const char *name, const char *value, char *errstr,
                   size_t errstr_size)
@@ -248,13 +249,6 @@ int gdx_kafka_partition_count(rd_kafka_t *rk, const char *topic, int timeout_ms,
     return ret;
 }
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int gdx_kafka_read_last(rd_kafka_t *consumer, const char *topic, const char *key, int timeout_ms,
                         char **value, int64_t *offset_out, char *errstr, size_t errstr_size)
 {
@@ -292,11 +286,11 @@ int gdx_kafka_read_last(rd_kafka_t *consumer, const char *topic, const char *key
                           part, rd_kafka_err2str(rerr));
     }
 
-    int64_t deadline = mono_ms() + (timeout_ms > 0 ? timeout_ms : 10000);
+    int64_t deadline = gdx_mono_ms() + (timeout_ms > 0 ? timeout_ms : 10000);
     for (;;) {
         rd_kafka_message_t *msg = rd_kafka_consumer_poll(consumer, 100);
         if (!msg) {
-            if (mono_ms() > deadline) {
+            if (gdx_mono_ms() > deadline) {
                 ret = gdx_seterr(errstr, errstr_size, GDX_ERR_RETRY,
                                  "timed out reading '%s' [%d] up to offset %" PRId64, topic, part,
                                  hi);

@@ -15,6 +15,7 @@
 #include "gdx_crypto.h"
 #include "gdx_err.h"
 #include "gdx_policy.h"
+#include "gdx_util.h"
 
 struct policy_rule {
     struct gdx_protect_rule rule;
@@ -30,29 +31,6 @@ struct gdx_policy {
     char *header;
     int seal;
 };
-
-static void *xcalloc(size_t n, size_t size)
-{
-    void *p = calloc(n ? n : 1, size ? size : 1);
-    if (!p) {
-        abort();
-    }
-    return p;
-}
-
-static char *path_join(const char *dir, const char *p)
-{
-    char *out;
-    if (p[0] == '/' || !dir) {
-        out = strdup(p);
-    } else if (asprintf(&out, "%s/%s", dir, p) < 0) {
-        out = NULL;
-    }
-    if (!out) {
-        abort();
-    }
-    return out;
-}
 
 /* The mask format a field's name suggests; the config can always say otherwise. */
 static enum gdx_mask_format format_from_name(const char *name)
@@ -91,7 +69,7 @@ static int load_key(const struct gdx_node *keys, const char *file_key, const cha
         if ((err = gdx_conf_scalar(f, &v, errstr, errstr_size))) {
             return err;
         }
-        char *path = path_join(base_dir, v);
+        char *path = gdx_path_join(base_dir, v);
         err = gdx_key_load_file(path, NULL, &key, kerr, sizeof(kerr));
         free(path);
     } else if (e) {
@@ -149,7 +127,7 @@ static int load_keys(struct gdx_policy *p, const struct gdx_node *keys, const ch
             if ((err = gdx_conf_scalar(old->kids[i], &v, errstr, errstr_size))) {
                 return err;
             }
-            char *path = path_join(base_dir, v);
+            char *path = gdx_path_join(base_dir, v);
             err = gdx_key_load_file(path, NULL, &key, kerr, sizeof(kerr));
             free(path);
             if (err || (err = gdx_keyring_add(p->enc, key, 0, kerr, sizeof(kerr)))) {
@@ -280,13 +258,13 @@ int gdx_policy_new(struct gdx_policy **out, const struct gdx_schema *schema,
                    const struct gdx_node *protect, const struct gdx_node *keys,
                    const char *base_dir, int require_spi, char *errstr, size_t errstr_size)
 {
-    struct gdx_policy *p = xcalloc(1, sizeof(*p));
+    struct gdx_policy *p = gdx_xcalloc(1, sizeof(*p));
     char where[256];
     int err;
 
     *out = NULL;
     p->nfields = schema->nfields;
-    p->rules = xcalloc(schema->nfields, sizeof(*p->rules));
+    p->rules = gdx_xcalloc(schema->nfields, sizeof(*p->rules));
     p->token = gdx_keyring_new();
     p->enc = gdx_keyring_new();
     p->keys.token = p->token;
@@ -344,7 +322,7 @@ int gdx_policy_new(struct gdx_policy **out, const struct gdx_schema *schema,
                 cap += strlen(p->rules[i].rule.field) + 16;
             }
         }
-        p->header = xcalloc(cap, 1);
+        p->header = gdx_xcalloc(cap, 1);
         for (size_t i = 0; i < p->nfields; i++) {
             if (p->rules[i].has_rule && p->rules[i].rule.action != GDX_PROTECT_KEEP) {
                 len += (size_t)snprintf(p->header + len, cap - len, "%s%s=%s", len ? "," : "",

@@ -51,6 +51,7 @@
 #include "gdx_policy.h"
 #include "gdx_registry.h"
 #include "gdx_runtime.h"
+#include "gdx_util.h"
 
 #define RT_OFFSETS_TOPIC  "_gdx.offsets"
 #define RT_BACKOFF_MAX_MS 30000
@@ -169,31 +170,6 @@ struct gdx_runtime {
     char conn_header[200];
 };
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void *xcalloc(size_t n, size_t size)
-{
-    void *p = calloc(n ? n : 1, size ? size : 1);
-    if (!p) {
-        abort();
-    }
-    return p;
-}
-
-static char *xstrdup(const char *s)
-{
-    char *p = s ? strdup(s) : NULL;
-    if (s && !p) {
-        abort();
-    }
-    return p;
-}
-
 static int stopping(const struct gdx_runtime *rt)
 {
     return rt->stop && *rt->stop;
@@ -202,9 +178,9 @@ static int stopping(const struct gdx_runtime *rt)
 /* Sleep up to @p ms, waking early on a stop request. */
 static void nap(struct gdx_runtime *rt, int64_t ms)
 {
-    int64_t end = mono_ms() + ms;
-    while (!stopping(rt) && mono_ms() < end) {
-        int64_t left = end - mono_ms();
+    int64_t end = gdx_mono_ms() + ms;
+    while (!stopping(rt) && gdx_mono_ms() < end) {
+        int64_t left = end - gdx_mono_ms();
         if (rt->rk) {
             rd_kafka_poll(rt->rk, (int)(left < 100 ? left : 100));
         } else {
@@ -247,7 +223,7 @@ int gdx_ctx_stopping(const struct gdx_ctx *ctx)
 void gdx_ctx_progress(struct gdx_ctx *ctx, const char *what, uint64_t done, uint64_t total)
 {
     static int64_t last;
-    int64_t now = mono_ms();
+    int64_t now = gdx_mono_ms();
     if (now - last < 5000 && done < total) {
         return;
     }
@@ -410,20 +386,8 @@ static int conf_str(const struct gdx_node *root, const char *key, int required, 
                           gdx_conf_where(n, where, sizeof(where)), key);
     }
     free(*out);
-    *out = xstrdup(v);
+    *out = gdx_xstrdup(v);
     return GDX_OK;
-}
-
-static char *path_join(const char *dir, const char *p)
-{
-    char *out;
-    if (p[0] == '/' || !dir) {
-        return xstrdup(p);
-    }
-    if (asprintf(&out, "%s/%s", dir, p) < 0) {
-        abort();
-    }
-    return out;
 }
 
 static int parse_fields(struct gdx_runtime *rt, char *errstr, size_t errstr_size)
@@ -431,7 +395,7 @@ static int parse_fields(struct gdx_runtime *rt, char *errstr, size_t errstr_size
     const struct gdx_node *fields = gdx_conf_get(rt->root, "fields");
     char where[256];
 
-    rt->maps = xcalloc(rt->schema->nfields, sizeof(*rt->maps));
+    rt->maps = gdx_xcalloc(rt->schema->nfields, sizeof(*rt->maps));
     rt->nmaps = rt->schema->nfields;
     for (size_t i = 0; i < rt->schema->nfields; i++) {
         rt->maps[i].field = &rt->schema->fields[i];
@@ -453,7 +417,7 @@ static int parse_fields(struct gdx_runtime *rt, char *errstr, size_t errstr_size
             }
             m = &rt->maps[f->index];
             if (n->type == GDX_NODE_SCALAR) {
-                m->column = xstrdup(n->value);
+                m->column = gdx_xstrdup(n->value);
                 continue;
             }
             if (n->type != GDX_NODE_MAP) {
@@ -473,10 +437,10 @@ static int parse_fields(struct gdx_runtime *rt, char *errstr, size_t errstr_size
     }
     for (size_t i = 0; i < rt->nmaps; i++) {
         if (!rt->maps[i].column) {
-            rt->maps[i].column = xstrdup(rt->maps[i].field->name);
+            rt->maps[i].column = gdx_xstrdup(rt->maps[i].field->name);
         }
     }
-    rt->cache_idx = xcalloc(rt->nmaps, sizeof(int));
+    rt->cache_idx = gdx_xcalloc(rt->nmaps, sizeof(int));
     return GDX_OK;
 }
 
@@ -514,7 +478,7 @@ static int parse_config(struct gdx_runtime *rt, char *errstr, size_t errstr_size
         rt->unit = strndup(rt->id, (size_t)(strchr(rt->id, '.') - rt->id));
     }
     if (!rt->system) {
-        rt->system = xstrdup(strchr(rt->id, '.') + 1);
+        rt->system = gdx_xstrdup(strchr(rt->id, '.') + 1);
     }
     rt->conn = gdx_connector_find(rt->kind);
     if (!rt->conn) {
@@ -617,20 +581,20 @@ static int parse_config(struct gdx_runtime *rt, char *errstr, size_t errstr_size
         abort();
     }
     if (!rt->offsets_topic) {
-        rt->offsets_topic = xstrdup(RT_OFFSETS_TOPIC);
+        rt->offsets_topic = gdx_xstrdup(RT_OFFSETS_TOPIC);
     }
     if (!rt->state_dir) {
         const char *e = getenv("GDX_STATE_DIR");
-        rt->state_dir = xstrdup(e && *e ? e : "/var/lib/gdx");
+        rt->state_dir = gdx_xstrdup(e && *e ? e : "/var/lib/gdx");
     } else {
-        char *p = path_join(rt->dir, rt->state_dir);
+        char *p = gdx_path_join(rt->dir, rt->state_dir);
         free(rt->state_dir);
         rt->state_dir = p;
     }
 
     /* schema and mapping */
     {
-        char *sp = path_join(rt->dir, rt->schema_path);
+        char *sp = gdx_path_join(rt->dir, rt->schema_path);
         char serr[512];
         rt->schema = gdx_schema_load(sp, serr, sizeof(serr));
         free(sp);
@@ -657,7 +621,7 @@ static int parse_config(struct gdx_runtime *rt, char *errstr, size_t errstr_size
     }
 
     /* the connector's own section */
-    rt->inst = xcalloc(1, rt->conn->inst_size);
+    rt->inst = gdx_xcalloc(1, rt->conn->inst_size);
     n = gdx_conf_get(root, "source");
     if (n && n->type != GDX_NODE_MAP) {
         err = gdx_seterr(errstr, errstr_size, GDX_ERR_CONFIG, "%s: 'source' must be a map",
@@ -681,7 +645,7 @@ static int parse_config(struct gdx_runtime *rt, char *errstr, size_t errstr_size
         gdx_log_add_secret(rt->registry_auth);
     }
     if (!rt->wire_format) {
-        rt->wire_format = xstrdup(rt->registry_url ? "confluent" : "single-object");
+        rt->wire_format = gdx_xstrdup(rt->registry_url ? "confluent" : "single-object");
     }
     if (strcmp(rt->wire_format, "confluent") && strcmp(rt->wire_format, "single-object")) {
         err = gdx_seterr(errstr, errstr_size, GDX_ERR_CONFIG,
@@ -723,21 +687,21 @@ out:
 
 int gdx_runtime_new(struct gdx_runtime **rtp, const char *path, char *errstr, size_t errstr_size)
 {
-    struct gdx_runtime *rt = xcalloc(1, sizeof(*rt));
+    struct gdx_runtime *rt = gdx_xcalloc(1, sizeof(*rt));
     char *slash;
     int err;
 
     *rtp = NULL;
     rt->lock_fd = -1;
     rt->ctx.rt = rt;
-    rt->path = xstrdup(path);
-    rt->dir = xstrdup(path);
+    rt->path = gdx_xstrdup(path);
+    rt->dir = gdx_xstrdup(path);
     slash = strrchr(rt->dir, '/');
     if (slash) {
         *slash = '\0';
     } else {
         free(rt->dir);
-        rt->dir = xstrdup(".");
+        rt->dir = gdx_xstrdup(".");
     }
     rt->root = gdx_conf_load(path, errstr, errstr_size);
     if (!rt->root) {
@@ -1098,7 +1062,7 @@ static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
         err == RD_KAFKA_RESP_ERR__RESOLVE) {
         if (!rt->kafka_down) {
             rt->kafka_down = 1;
-            rt->kafka_down_since = mono_ms();
+            rt->kafka_down_since = gdx_mono_ms();
             gdx_log(GDX_LOG_WARN, "kafka unreachable, holding the batch and retrying", " error=%s",
                     rd_kafka_err2name(err));
             audit_outage(rt, "start");
@@ -1113,7 +1077,7 @@ static void kafka_up(struct gdx_runtime *rt)
 {
     if (rt->kafka_down) {
         gdx_log(GDX_LOG_INFO, "kafka reachable again", " outage_ms=%" PRId64,
-                mono_ms() - rt->kafka_down_since);
+                gdx_mono_ms() - rt->kafka_down_since);
         rt->kafka_down = 0;
         audit_outage(rt, "end");
     }
@@ -1210,11 +1174,11 @@ static int producer_up(struct gdx_runtime *rt, char *errstr, size_t errstr_size)
         }
         /* one second at a time so that a stop request is seen; a timed-out call is
          * resumed by calling again */
-        int64_t give_up = mono_ms() + RT_KAFKA_TIMEOUT;
+        int64_t give_up = gdx_mono_ms() + RT_KAFKA_TIMEOUT;
         rd_kafka_error_t *error;
         while ((error = rd_kafka_init_transactions(rt->rk, 1000)) &&
                rd_kafka_error_code(error) == RD_KAFKA_RESP_ERR__TIMED_OUT &&
-               rd_kafka_error_is_retriable(error) && !stopping(rt) && mono_ms() < give_up) {
+               rd_kafka_error_is_retriable(error) && !stopping(rt) && gdx_mono_ms() < give_up) {
             rd_kafka_error_destroy(error);
         }
         if (!error) {
@@ -1276,7 +1240,7 @@ static int position_read(struct gdx_runtime *rt, char *errstr, size_t errstr_siz
                 free(rt->committed_batch);
                 rt->committed_batch =
                     json_is_string(json_object_get(doc, "batch"))
-                        ? xstrdup(json_string_value(json_object_get(doc, "batch")))
+                        ? gdx_xstrdup(json_string_value(json_object_get(doc, "batch")))
                         : NULL;
                 json_decref(rt->committed_doc);
                 rt->committed_doc = doc;
@@ -1297,7 +1261,7 @@ static int position_read(struct gdx_runtime *rt, char *errstr, size_t errstr_siz
         }
         if (!rt->kafka_down) {
             rt->kafka_down = 1;
-            rt->kafka_down_since = mono_ms();
+            rt->kafka_down_since = gdx_mono_ms();
             gdx_log(GDX_LOG_WARN, "cannot read the committed position, retrying", " reason=\"%s\"",
                     errstr);
             audit_outage(rt, "start");
@@ -1353,7 +1317,7 @@ static void batch_reset(struct gdx_runtime *rt)
     free(b->offset);
     memset(b, 0, sizeof(*b));
     b->rt = rt;
-    b->started_ms = mono_ms();
+    b->started_ms = gdx_mono_ms();
     rt->gen++;
     rt->dr_ok = rt->dr_failed = 0;
     rt->dr_err = 0;
@@ -1488,7 +1452,7 @@ static int batch_full(struct gdx_runtime *rt)
     struct gdx_batch *b = &rt->batch;
     if (b->records + b->dead >= (uint64_t)rt->batch_max_records ||
         b->bytes >= (uint64_t)rt->batch_max_bytes ||
-        mono_ms() - b->started_ms >= rt->batch_max_ms || stopping(rt)) {
+        gdx_mono_ms() - b->started_ms >= rt->batch_max_ms || stopping(rt)) {
         b->full = 1;
     }
     return b->full;
@@ -1647,7 +1611,7 @@ int gdx_batch_add(struct gdx_batch *batch, const struct gdx_row *row, const char
 static void grace_start(struct gdx_runtime *rt, int64_t *deadline)
 {
     if (!*deadline && stopping(rt)) {
-        *deadline = mono_ms() + rt->grace_ms;
+        *deadline = gdx_mono_ms() + rt->grace_ms;
     }
 }
 
@@ -1664,7 +1628,7 @@ static int wait_delivered(struct gdx_runtime *rt, int64_t *deadline)
             return GDX_ERR_FAIL;
         }
         grace_start(rt, deadline);
-        if (*deadline && mono_ms() > *deadline) {
+        if (*deadline && gdx_mono_ms() > *deadline) {
             return GDX_ERR_STOPPED;
         }
     }
@@ -1754,7 +1718,7 @@ static void batch_abort(struct gdx_runtime *rt, const char *why)
 static int batch_commit(struct gdx_runtime *rt, char *errstr, size_t errstr_size)
 {
     struct gdx_batch *b = &rt->batch;
-    int64_t deadline = stopping(rt) ? mono_ms() + rt->grace_ms : 0;
+    int64_t deadline = stopping(rt) ? gdx_mono_ms() + rt->grace_ms : 0;
     char *value;
     int err;
 
@@ -1792,7 +1756,7 @@ static int batch_commit(struct gdx_runtime *rt, char *errstr, size_t errstr_size
         return gdx_seterr(errstr, errstr_size, err, "cannot produce the offset record");
     }
     if (rt->exactly_once) {
-        int64_t quiet_until = mono_ms() + RT_KAFKA_TIMEOUT * 6;
+        int64_t quiet_until = gdx_mono_ms() + RT_KAFKA_TIMEOUT * 6;
         for (;;) {
             /* one second at a time: librdkafka cannot be interrupted, and a timed-out
              * commit is resumed by calling it again */
@@ -1803,25 +1767,25 @@ static int batch_commit(struct gdx_runtime *rt, char *errstr, size_t errstr_size
             grace_start(rt, &deadline);
             if (rd_kafka_error_code(error) == RD_KAFKA_RESP_ERR__TIMED_OUT &&
                 !rd_kafka_error_is_fatal(error) && !rd_kafka_error_txn_requires_abort(error) &&
-                (deadline ? mono_ms() <= deadline : mono_ms() < quiet_until)) {
+                (deadline ? gdx_mono_ms() <= deadline : gdx_mono_ms() < quiet_until)) {
                 rd_kafka_error_destroy(error);
                 continue;
             }
-            quiet_until = mono_ms() + RT_KAFKA_TIMEOUT * 6;
+            quiet_until = gdx_mono_ms() + RT_KAFKA_TIMEOUT * 6;
             err = txn_error(rt, "cannot commit transaction", error);
-            if (err != GDX_ERR_RETRY || (deadline && mono_ms() > deadline)) {
+            if (err != GDX_ERR_RETRY || (deadline && gdx_mono_ms() > deadline)) {
                 return gdx_seterr(errstr, errstr_size, err, "commit failed");
             }
             nap(rt, 500);
             if (stopping(rt) && !deadline) {
-                deadline = mono_ms() + rt->grace_ms;
+                deadline = gdx_mono_ms() + rt->grace_ms;
             }
         }
         /* serve the delivery reports of the batch (audit ranges) before it counts */
-        int64_t until = mono_ms() + RT_KAFKA_TIMEOUT;
+        int64_t until = gdx_mono_ms() + RT_KAFKA_TIMEOUT;
         do {
             rd_kafka_poll(rt->rk, 0); /* outq_len counts reports not yet served */
-        } while (rd_kafka_outq_len(rt->rk) > 0 && mono_ms() < until);
+        } while (rd_kafka_outq_len(rt->rk) > 0 && gdx_mono_ms() < until);
     } else {
         err = wait_delivered(rt, &deadline);
         if (err) {
@@ -1855,7 +1819,7 @@ static int notify_committed(struct gdx_runtime *rt, char *errstr, size_t errstr_
 
 static void progress(struct gdx_runtime *rt, int force)
 {
-    int64_t now = mono_ms();
+    int64_t now = gdx_mono_ms();
     if (!force && now - rt->last_progress_ms < RT_PROGRESS_MS) {
         return;
     }
@@ -2068,7 +2032,7 @@ int gdx_runtime_run(struct gdx_runtime *rt, int once, const volatile int *stop, 
             }
         }
     }
-    rt->started_ms = rt->last_progress_ms = mono_ms();
+    rt->started_ms = rt->last_progress_ms = gdx_mono_ms();
 
     while (!stopping(rt)) {
         struct gdx_offset from = {rt->committed};
@@ -2111,7 +2075,7 @@ int gdx_runtime_run(struct gdx_runtime *rt, int once, const volatile int *stop, 
             rt->committed = rt->batch.offset;
             rt->batch.offset = NULL;
             free(rt->committed_batch);
-            rt->committed_batch = xstrdup(rt->batch.id);
+            rt->committed_batch = gdx_xstrdup(rt->batch.id);
             rt->total_records += rt->batch.records;
             rt->total_dead += rt->batch.dead;
             rt->total_batches++;
@@ -2156,7 +2120,7 @@ out:
             " records=%" PRIu64 " dead=%" PRIu64 " batches=%" PRIu64 " aborts=%" PRIu64
             " elapsed_ms=%" PRId64,
             rt->total_records, rt->total_dead, rt->total_batches, rt->total_aborts,
-            mono_ms() - rt->started_ms);
+            gdx_mono_ms() - rt->started_ms);
     return err;
 }
 

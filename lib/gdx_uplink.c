@@ -59,6 +59,7 @@
 #include "gdx_protect.h"
 #include "gdx_registry.h"
 #include "gdx_uplink.h"
+#include "gdx_util.h"
 
 #define UP_OFFSETS_TOPIC  "_gdx.uplink.offsets"
 #define UP_KAFKA_TIMEOUT  10000
@@ -213,40 +214,6 @@ struct gdx_uplink {
  * Small helpers
  */
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void *xcalloc(size_t n, size_t size)
-{
-    void *p = calloc(n ? n : 1, size ? size : 1);
-    if (!p) {
-        abort();
-    }
-    return p;
-}
-
-static void *xrealloc(void *p, size_t n)
-{
-    p = realloc(p, n ? n : 1);
-    if (!p) {
-        abort();
-    }
-    return p;
-}
-
-static char *xstrdup(const char *s)
-{
-    char *p = s ? strdup(s) : NULL;
-    if (s && !p) {
-        abort();
-    }
-    return p;
-}
-
 static char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static char *xasprintf(const char *fmt, ...)
 {
@@ -267,9 +234,9 @@ static int stopping(const struct gdx_uplink *up)
 
 static void nap(struct gdx_uplink *up, int64_t ms)
 {
-    int64_t end = mono_ms() + ms;
-    while (!stopping(up) && mono_ms() < end) {
-        int64_t left = end - mono_ms();
+    int64_t end = gdx_mono_ms() + ms;
+    while (!stopping(up) && gdx_mono_ms() < end) {
+        int64_t left = end - gdx_mono_ms();
         int t = (int)(left < 100 ? left : 100);
         if (up->rk) {
             rd_kafka_poll(up->rk, t);
@@ -286,14 +253,6 @@ static void nap(struct gdx_uplink *up, int64_t ms)
 static int64_t backoff_next(int64_t b)
 {
     return b * 2 > UP_BACKOFF_MAX_MS ? UP_BACKOFF_MAX_MS : b * 2;
-}
-
-static char *path_join(const char *dir, const char *p)
-{
-    if (p[0] == '/' || !dir) {
-        return xstrdup(p);
-    }
-    return xasprintf("%s/%s", dir, p);
 }
 
 /* ---------------------------------------------------------------------------------------
@@ -424,12 +383,12 @@ static int skip_value(avro_schema_t s, const unsigned char **p, const unsigned c
 int gdx_recoder_new(struct gdx_recoder **out, const struct gdx_schema *schema,
                     const struct gdx_policy *policy, char *errstr, size_t errstr_size)
 {
-    struct gdx_recoder *rc = xcalloc(1, sizeof(*rc));
+    struct gdx_recoder *rc = gdx_xcalloc(1, sizeof(*rc));
     rc->schema = schema;
     rc->policy = policy;
-    rc->idx = xcalloc(schema->nfields, sizeof(int));
-    rc->rules = xcalloc(schema->nfields, sizeof(*rc->rules));
-    rc->start = xcalloc(schema->nfields + 1, sizeof(*rc->start));
+    rc->idx = gdx_xcalloc(schema->nfields, sizeof(int));
+    rc->rules = gdx_xcalloc(schema->nfields, sizeof(*rc->rules));
+    rc->start = gdx_xcalloc(schema->nfields + 1, sizeof(*rc->start));
     for (size_t i = 0; policy && i < schema->nfields; i++) {
         const struct gdx_protect_rule *r = gdx_policy_rule(policy, (int)i);
         const struct gdx_field *f = &schema->fields[i];
@@ -478,7 +437,7 @@ static void out_reserve(struct gdx_recoder *rc, size_t add)
         while (cap < rc->len + add) {
             cap *= 2;
         }
-        rc->buf = xrealloc(rc->buf, cap);
+        rc->buf = gdx_xrealloc(rc->buf, cap);
         rc->cap = cap;
     }
 }
@@ -665,7 +624,7 @@ static int conf_str(const struct gdx_node *map, const char *key, int required, c
         return conf_err(errstr, errstr_size, n, "'%s' must not be empty", key);
     }
     free(*out);
-    *out = xstrdup(v);
+    *out = gdx_xstrdup(v);
     return GDX_OK;
 }
 
@@ -697,7 +656,7 @@ static int kafka_section(const struct gdx_uplink *up, const struct gdx_node *map
     const struct gdx_node *sasl_node = NULL, *ssl_node = NULL, *proto_node = NULL;
 
     memset(kc, 0, sizeof(*kc));
-    kc->props = xcalloc(2 * map->nkids + 1, sizeof(char *));
+    kc->props = gdx_xcalloc(2 * map->nkids + 1, sizeof(char *));
     for (size_t i = 0; i < map->nkids; i++) {
         const struct gdx_node *kid = map->kids[i];
         const char *k = kid->key, *v;
@@ -726,7 +685,7 @@ static int kafka_section(const struct gdx_uplink *up, const struct gdx_node *map
         }
         if (!strcmp(k, "bootstrap.servers")) {
             free(kc->bootstrap);
-            kc->bootstrap = xstrdup(v);
+            kc->bootstrap = gdx_xstrdup(v);
             continue;
         }
         if (!strcmp(k, "security.protocol")) {
@@ -765,7 +724,7 @@ static int kafka_section(const struct gdx_uplink *up, const struct gdx_node *map
         size_t kl = strlen(k);
         if (kl > 9 && !strcmp(k + kl - 9, ".location") && strcmp(v, "probe")) {
             struct stat sb;
-            val = path_join(up->dir, v);
+            val = gdx_path_join(up->dir, v);
             if (stat(val, &sb) || access(val, R_OK)) {
                 int e = errno;
                 conf_err(errstr, errstr_size, kid, "%s: cannot read '%s': %s", k, val, strerror(e));
@@ -791,8 +750,8 @@ static int kafka_section(const struct gdx_uplink *up, const struct gdx_node *map
             free(val);
             return conf_key_err(errstr, errstr_size, kid, "kafka property '%s': %s", k, rderr);
         }
-        kc->props[2 * kc->nprops] = xstrdup(k);
-        kc->props[2 * kc->nprops + 1] = val ? val : xstrdup(v);
+        kc->props[2 * kc->nprops] = gdx_xstrdup(k);
+        kc->props[2 * kc->nprops + 1] = val ? val : gdx_xstrdup(v);
         kc->nprops++;
     }
     if (!kc->bootstrap) {
@@ -891,7 +850,7 @@ static int parse_config(struct gdx_uplink *up, char *errstr, size_t errstr_size)
         if (n->type != GDX_NODE_SEQ) {
             return conf_err(errstr, errstr_size, n, "'topics' must be a list of topic names");
         }
-        up->topics = xcalloc(n->nkids + 1, sizeof(char *));
+        up->topics = gdx_xcalloc(n->nkids + 1, sizeof(char *));
         for (size_t i = 0; i < n->nkids; i++) {
             const char *v;
             if ((err = gdx_conf_scalar(n->kids[i], &v, errstr, errstr_size))) {
@@ -900,7 +859,7 @@ static int parse_config(struct gdx_uplink *up, char *errstr, size_t errstr_size)
             if (!name_ok(v, 1)) {
                 return conf_err(errstr, errstr_size, n->kids[i], "invalid topic name '%s'", v);
             }
-            up->topics[up->ntopics_conf++] = xstrdup(v);
+            up->topics[up->ntopics_conf++] = gdx_xstrdup(v);
         }
     }
     if (up->pattern) {
@@ -919,7 +878,7 @@ static int parse_config(struct gdx_uplink *up, char *errstr, size_t errstr_size)
                         "'source' needs 'topics' (a list) or 'topics.pattern' (a regex)");
     }
     if (up->schemas_dir) {
-        char *p = path_join(up->dir, up->schemas_dir);
+        char *p = gdx_path_join(up->dir, up->schemas_dir);
         free(up->schemas_dir);
         up->schemas_dir = p;
     } else if (!up->src_reg_url) {
@@ -1064,9 +1023,9 @@ static int parse_config(struct gdx_uplink *up, char *errstr, size_t errstr_size)
     }
     if (!up->state_dir) {
         const char *e = getenv("GDX_STATE_DIR");
-        up->state_dir = xstrdup(e && *e ? e : "/var/lib/gdx");
+        up->state_dir = gdx_xstrdup(e && *e ? e : "/var/lib/gdx");
     } else {
-        char *p = path_join(up->dir, up->state_dir);
+        char *p = gdx_path_join(up->dir, up->state_dir);
         free(up->state_dir);
         up->state_dir = p;
     }
@@ -1092,15 +1051,15 @@ static int parse_config(struct gdx_uplink *up, char *errstr, size_t errstr_size)
 
 int gdx_uplink_new(struct gdx_uplink **out, const char *path, char *errstr, size_t errstr_size)
 {
-    struct gdx_uplink *up = xcalloc(1, sizeof(*up));
+    struct gdx_uplink *up = gdx_xcalloc(1, sizeof(*up));
     int err;
     const char *slash;
 
     *out = NULL;
     up->lock_fd = -1;
-    up->path = xstrdup(path);
+    up->path = gdx_xstrdup(path);
     slash = strrchr(path, '/');
-    up->dir = slash ? strndup(path, (size_t)(slash - path)) : xstrdup(".");
+    up->dir = slash ? strndup(path, (size_t)(slash - path)) : gdx_xstrdup(".");
     up->root = gdx_conf_load(path, errstr, errstr_size);
     if (!up->root) {
         gdx_uplink_destroy(up);
@@ -1240,8 +1199,8 @@ int gdx_uplink_accept_gap(struct gdx_uplink *up, const char *tp, char *errstr, s
         return gdx_seterr(errstr, errstr_size, GDX_ERR_USAGE,
                           "--accept-gap wants TOPIC/PARTITION, not '%s'", tp);
     }
-    up->accepted = xrealloc(up->accepted, (up->naccepted + 1) * sizeof(char *));
-    up->accepted[up->naccepted++] = xstrdup(tp);
+    up->accepted = gdx_xrealloc(up->accepted, (up->naccepted + 1) * sizeof(char *));
+    up->accepted[up->naccepted++] = gdx_xstrdup(tp);
     return GDX_OK;
 }
 
@@ -1254,7 +1213,7 @@ char *gdx_uplink_dest_topic(const struct gdx_uplink *up, const char *city_topic)
 {
     const struct gdx_node *m = up->topic_map ? gdx_conf_get(up->topic_map, city_topic) : NULL;
     if (m && m->value) {
-        return xstrdup(m->value);
+        return gdx_xstrdup(m->value);
     }
     if (up->topic_prefix && *up->topic_prefix) {
         return xasprintf("%s.%s.%s", up->topic_prefix, up->city, city_topic);
@@ -1315,7 +1274,7 @@ static void uplink_audit_outage(struct gdx_uplink *up, const char *state)
 /* The provincial link is down: pause and alarm (once, then every minute). */
 static void dest_alarm(struct gdx_uplink *up, const char *why)
 {
-    int64_t now = mono_ms();
+    int64_t now = gdx_mono_ms();
     if (!up->down) {
         up->down = 1;
         up->down_since = up->down_alarm = now;
@@ -1334,7 +1293,8 @@ static void dest_ok(struct gdx_uplink *up)
 {
     if (up->down) {
         gdx_log(GDX_LOG_INFO, "provincial cluster reachable again, forwarding resumed",
-                " destination=%s outage_ms=%" PRId64, up->destination, mono_ms() - up->down_since);
+                " destination=%s outage_ms=%" PRId64, up->destination,
+                gdx_mono_ms() - up->down_since);
         up->down = 0;
         uplink_audit_outage(up, "end");
     }
@@ -1347,7 +1307,7 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opaque)
     if ((uint64_t)(uintptr_t)msg->_private != up->gen) {
         return;
     }
-    up->last_dr_ms = mono_ms();
+    up->last_dr_ms = gdx_mono_ms();
     if (msg->err) {
         up->dr_failed++;
         if (!up->dr_err) {
@@ -1577,7 +1537,7 @@ static int schema_of(struct gdx_uplink *up, const void *val, size_t len, struct 
             }
             s = (struct gdx_schema *)(uintptr_t)cs;
         }
-        e = xcalloc(1, sizeof(*e));
+        e = gdx_xcalloc(1, sizeof(*e));
         e->confluent = confluent;
         e->fp = fp;
         e->src_id = id;
@@ -1592,7 +1552,7 @@ static int schema_of(struct gdx_uplink *up, const void *val, size_t len, struct 
         memset(&fm, 0, sizeof(fm));
         if (up->protect) {
             fm = *up->protect;
-            kids = xcalloc(up->protect->nkids, sizeof(*kids));
+            kids = gdx_xcalloc(up->protect->nkids, sizeof(*kids));
             fm.kids = kids;
             fm.nkids = 0;
             for (size_t i = 0; i < up->protect->nkids; i++) {
@@ -1608,9 +1568,9 @@ static int schema_of(struct gdx_uplink *up, const void *val, size_t len, struct 
             err = gdx_recoder_new(&e->rc, s, e->policy, perr, sizeof(perr));
         }
         if (err) {
-            e->policy_err = xstrdup(perr);
+            e->policy_err = gdx_xstrdup(perr);
         } else {
-            e->protect_hdr = xstrdup(gdx_policy_header(e->policy));
+            e->protect_hdr = gdx_xstrdup(gdx_policy_header(e->policy));
         }
         e->next = up->schemas;
         up->schemas = e;
@@ -1639,8 +1599,8 @@ static int dest_id(struct gdx_uplink *up, struct up_schema *e, const char *dest,
     }
     gdx_log(GDX_LOG_INFO, "schema registered in the provincial registry",
             " subject=%s id=%d schema=%s", subject, *id, e->schema->fullname);
-    e->ids = xrealloc(e->ids, (e->nids + 1) * sizeof(*e->ids));
-    e->ids[e->nids].topic = xstrdup(dest);
+    e->ids = gdx_xrealloc(e->ids, (e->nids + 1) * sizeof(*e->ids));
+    e->ids[e->nids].topic = gdx_xstrdup(dest);
     e->ids[e->nids].id = *id;
     e->nids++;
     return GDX_OK;
@@ -1695,7 +1655,7 @@ static int topics_resolve(struct gdx_uplink *up, char *errstr, size_t errstr_siz
         have_re = 1;
     }
     topics_free(up);
-    up->tv = xcalloc((size_t)md->topic_cnt + up->ntopics_conf, sizeof(*up->tv));
+    up->tv = gdx_xcalloc((size_t)md->topic_cnt + up->ntopics_conf, sizeof(*up->tv));
     for (int i = 0; i < md->topic_cnt; i++) {
         const rd_kafka_metadata_topic_t *mt = &md->topics[i];
         if (mt->err || mt->partition_cnt <= 0 ||
@@ -1703,10 +1663,10 @@ static int topics_resolve(struct gdx_uplink *up, char *errstr, size_t errstr_siz
             continue;
         }
         struct up_topic *t = &up->tv[up->nt++];
-        t->name = xstrdup(mt->topic);
+        t->name = gdx_xstrdup(mt->topic);
         t->dest = gdx_uplink_dest_topic(up, t->name);
         t->npart = mt->partition_cnt;
-        t->byp = xcalloc((size_t)t->npart, sizeof(*t->byp));
+        t->byp = gdx_xcalloc((size_t)t->npart, sizeof(*t->byp));
         const struct gdx_node *a = up->approvals ? gdx_conf_get(up->approvals, t->name) : NULL;
         t->approval = a ? a->value : NULL;
     }
@@ -1747,9 +1707,9 @@ static int topic_probe(struct gdx_uplink *up, struct up_topic *t, struct up_sche
         rd_kafka_topic_partition_list_add(l, t->name, p)->offset = hi - 1;
         rd_kafka_assign(up->consumer, l);
         rd_kafka_topic_partition_list_destroy(l);
-        int64_t deadline = mono_ms() + UP_KAFKA_TIMEOUT;
+        int64_t deadline = gdx_mono_ms() + UP_KAFKA_TIMEOUT;
         int ret = 0;
-        while (mono_ms() < deadline) {
+        while (gdx_mono_ms() < deadline) {
             rd_kafka_message_t *m = rd_kafka_consumer_poll(up->consumer, 100);
             if (!m) {
                 continue;
@@ -1826,7 +1786,7 @@ static int topics_subscribe(struct gdx_uplink *up, char *errstr, size_t errstr_s
             if (p % up->instances != up->instance) {
                 continue;
             }
-            struct up_part *part = xcalloc(1, sizeof(*part));
+            struct up_part *part = gdx_xcalloc(1, sizeof(*part));
             part->topic = t;
             part->partition = p;
             part->key = xasprintf("%s/%s/%d", up->city, t->name, p);
@@ -1837,7 +1797,7 @@ static int topics_subscribe(struct gdx_uplink *up, char *errstr, size_t errstr_s
                 part->accept_gap |= !strcmp(up->accepted[a], tp);
             }
             t->byp[p] = part;
-            up->parts = xrealloc(up->parts, (up->nparts + 1) * sizeof(*up->parts));
+            up->parts = gdx_xrealloc(up->parts, (up->nparts + 1) * sizeof(*up->parts));
             up->parts[up->nparts++] = part;
         }
     }
@@ -1872,8 +1832,8 @@ static int positions_scan(struct gdx_uplink *up, char *errstr, size_t errstr_siz
     if (err) {
         return err;
     }
-    hi = xcalloc((size_t)cnt, sizeof(*hi));
-    done = xcalloc((size_t)cnt, sizeof(*done));
+    hi = gdx_xcalloc((size_t)cnt, sizeof(*hi));
+    done = gdx_xcalloc((size_t)cnt, sizeof(*done));
     l = rd_kafka_topic_partition_list_new(cnt);
     for (int32_t p = 0; p < cnt; p++) {
         int64_t lo = 0;
@@ -1903,11 +1863,11 @@ static int positions_scan(struct gdx_uplink *up, char *errstr, size_t errstr_siz
             gdx_seterr(errstr, errstr_size, GDX_ERR_RETRY, "cannot assign '%s'", UP_OFFSETS_TOPIC);
         goto out;
     }
-    int64_t deadline = mono_ms() + 6 * UP_KAFKA_TIMEOUT;
+    int64_t deadline = gdx_mono_ms() + 6 * UP_KAFKA_TIMEOUT;
     while (left > 0) {
         rd_kafka_message_t *m = rd_kafka_consumer_poll(up->off_consumer, 100);
         if (!m) {
-            if (mono_ms() > deadline || stopping(up)) {
+            if (gdx_mono_ms() > deadline || stopping(up)) {
                 err = gdx_seterr(errstr, errstr_size, GDX_ERR_RETRY, "timed out reading '%s'",
                                  UP_OFFSETS_TOPIC);
                 break;
@@ -2085,7 +2045,7 @@ static void batch_new(struct gdx_uplink *up)
     up->dr_failed = up->dlq_failed = 0;
     up->dr_err = up->dlq_err = 0;
     up->b_records = up->b_dead = up->b_bytes = 0;
-    up->b_started = up->last_dr_ms = mono_ms();
+    up->b_started = up->last_dr_ms = gdx_mono_ms();
     up->error = 0;
     if (up->dranges) {
         gdx_audit_ranges_reset(up->dranges);
@@ -2266,7 +2226,7 @@ static int forward(struct gdx_uplink *up, rd_kafka_message_t *m, struct up_part 
     if (need > up->valcap) {
         up->valcap = need * 2;
         free(up->valbuf);
-        up->valbuf = xcalloc(1, up->valcap);
+        up->valbuf = gdx_xcalloc(1, up->valcap);
     }
     if (m->payload) {
         memcpy(up->valbuf, hdr, hdrlen);
@@ -2307,7 +2267,7 @@ static int forward(struct gdx_uplink *up, rd_kafka_message_t *m, struct up_part 
         }
         if (rerr == RD_KAFKA_RESP_ERR__QUEUE_FULL && !up->fatal) {
             rd_kafka_poll(up->rk, 50);
-            if (mono_ms() - up->last_dr_ms > UP_STALL_MS) {
+            if (gdx_mono_ms() - up->last_dr_ms > UP_STALL_MS) {
                 rd_kafka_headers_destroy(h);
                 dest_alarm(up, "producer queue full, no delivery report");
                 return gdx_seterr(errstr, errstr_size, GDX_ERR_RETRY,
@@ -2333,13 +2293,13 @@ static int forward(struct gdx_uplink *up, rd_kafka_message_t *m, struct up_part 
  * that is down with no progress for UP_STALL_MS gives the attempt up. */
 static int wait_delivered(struct gdx_uplink *up, int64_t deadline, char *errstr, size_t errstr_size)
 {
-    up->last_dr_ms = mono_ms();
+    up->last_dr_ms = gdx_mono_ms();
     while (rd_kafka_outq_len(up->dlq) > 0) {
         rd_kafka_poll(up->dlq, 100);
         if (up->dlq_failed) {
             break;
         }
-        if (deadline && mono_ms() > deadline) {
+        if (deadline && gdx_mono_ms() > deadline) {
             return gdx_seterr(errstr, errstr_size, GDX_ERR_STOPPED,
                               "dead letters not delivered within the grace period");
         }
@@ -2358,11 +2318,11 @@ static int wait_delivered(struct gdx_uplink *up, int64_t deadline, char *errstr,
         if (up->dr_failed) {
             break;
         }
-        if (deadline && mono_ms() > deadline) {
+        if (deadline && gdx_mono_ms() > deadline) {
             return gdx_seterr(errstr, errstr_size, GDX_ERR_STOPPED,
                               "records not delivered within the grace period");
         }
-        if (mono_ms() - up->last_dr_ms > UP_STALL_MS) {
+        if (gdx_mono_ms() - up->last_dr_ms > UP_STALL_MS) {
             /* the link may hang rather than fail: no delivery report for this long is an
              * outage either way */
             dest_alarm(up, "no delivery report");
@@ -2412,7 +2372,7 @@ static char *offset_value(struct gdx_uplink *up, const struct up_part *part)
 /* Deliver, write the positions read, commit. GDX_OK when committed. */
 static int batch_commit(struct gdx_uplink *up, char *errstr, size_t errstr_size)
 {
-    int64_t deadline = stopping(up) ? mono_ms() + up->grace_ms : 0;
+    int64_t deadline = stopping(up) ? gdx_mono_ms() + up->grace_ms : 0;
     int err;
 
     if (!up->open) {
@@ -2421,12 +2381,12 @@ static int batch_commit(struct gdx_uplink *up, char *errstr, size_t errstr_size)
     if (up->error) {
         return gdx_seterr(errstr, errstr_size, GDX_ERR_FAIL, "a record could not be produced");
     }
-    int64_t t0 = mono_ms();
+    int64_t t0 = gdx_mono_ms();
     if ((err = wait_delivered(up, deadline, errstr, errstr_size))) {
         return err;
     }
-    up->t_deliver = mono_ms() - t0;
-    t0 = mono_ms();
+    up->t_deliver = gdx_mono_ms() - t0;
+    t0 = gdx_mono_ms();
     if (GDX_FAULT("uplink.fatal")) {
         rd_kafka_test_fatal_error(up->rk, RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER,
                                   "injected by GDX_FAULTS=uplink.fatal");
@@ -2452,19 +2412,19 @@ static int batch_commit(struct gdx_uplink *up, char *errstr, size_t errstr_size)
                               rd_kafka_err2str(rerr));
         }
     }
-    int64_t commit_start = mono_ms();
+    int64_t commit_start = gdx_mono_ms();
     for (;;) {
-        int64_t left = deadline ? deadline - mono_ms() : UP_STALL_MS;
+        int64_t left = deadline ? deadline - gdx_mono_ms() : UP_STALL_MS;
         rd_kafka_error_t *error =
             rd_kafka_commit_transaction(up->rk, (int)(left > 1000 ? left : 1000));
         if (!error) {
             break;
         }
         err = txn_error("cannot commit transaction", error);
-        if (err != GDX_ERR_RETRY || (deadline && mono_ms() > deadline)) {
+        if (err != GDX_ERR_RETRY || (deadline && gdx_mono_ms() > deadline)) {
             return gdx_seterr(errstr, errstr_size, err, "commit failed");
         }
-        if (mono_ms() - commit_start > UP_STALL_MS) {
+        if (gdx_mono_ms() - commit_start > UP_STALL_MS) {
             dest_alarm(up, "commit does not complete");
             return gdx_seterr(errstr, errstr_size, GDX_ERR_RETRY,
                               "commit failed: provincial cluster unreachable for %d s",
@@ -2472,11 +2432,11 @@ static int batch_commit(struct gdx_uplink *up, char *errstr, size_t errstr_size)
         }
         nap(up, 500);
         if (stopping(up) && !deadline) {
-            deadline = mono_ms() + up->grace_ms;
+            deadline = gdx_mono_ms() + up->grace_ms;
         }
     }
     up->open = 0;
-    up->t_commit = mono_ms() - t0;
+    up->t_commit = gdx_mono_ms() - t0;
     dest_ok(up);
     return GDX_OK;
 }
@@ -2528,7 +2488,7 @@ static int recover(struct gdx_uplink *up, const char *why, char *errstr, size_t 
 
 static void progress(struct gdx_uplink *up, int force)
 {
-    int64_t now = mono_ms();
+    int64_t now = gdx_mono_ms();
     if (!force && now - up->last_progress_ms < UP_PROGRESS_MS) {
         return;
     }
@@ -2565,8 +2525,8 @@ static void lag_check(struct gdx_uplink *up, struct up_part *part, const rd_kafk
     }
     now = gdx_now_ms();
     if (now - ts > up->retention_ms * 8 / 10 &&
-        (!part->lag_warned_ms || mono_ms() - part->lag_warned_ms > UP_ALARM_EVERY_MS)) {
-        part->lag_warned_ms = mono_ms();
+        (!part->lag_warned_ms || gdx_mono_ms() - part->lag_warned_ms > UP_ALARM_EVERY_MS)) {
+        part->lag_warned_ms = gdx_mono_ms();
         gdx_log(GDX_LOG_WARN,
                 "uplink lag approaches the source retention: records may be lost to a gap",
                 " topic=%s partition=%d offset=%" PRId64 " lag_ms=%" PRId64
@@ -2589,13 +2549,13 @@ static int all_done(const struct gdx_uplink *up)
 /* Fill one batch from the city consumer. GDX_OK, or an error that fails the attempt. */
 static int batch_fill(struct gdx_uplink *up, int once, char *errstr, size_t errstr_size)
 {
-    int64_t end = up->b_started + up->batch_max_ms, now = mono_ms();
+    int64_t end = up->b_started + up->batch_max_ms, now = gdx_mono_ms();
     uint64_t iter = 0;
     int idle = 1;
     while (!stopping(up)) {
         /* the clock and the producer's callbacks every 32 records, or when idle */
         if (idle || (++iter & 31) == 0) {
-            now = mono_ms();
+            now = gdx_mono_ms();
             rd_kafka_poll(up->rk, 0);
         }
         if (now >= end || up->b_records + up->b_dead >= (uint64_t)up->batch_max_records ||
@@ -2751,12 +2711,12 @@ int gdx_uplink_run(struct gdx_uplink *up, int once, const volatile int *stop, ch
         return err == GDX_ERR_STOPPED ? GDX_OK : err;
     }
     dest_ok(up);
-    up->started_ms = up->last_progress_ms = mono_ms();
+    up->started_ms = up->last_progress_ms = gdx_mono_ms();
 
     while (!stopping(up)) {
         batch_new(up);
         err = batch_fill(up, once, berr, sizeof(berr));
-        up->t_fill = mono_ms() - up->b_started;
+        up->t_fill = gdx_mono_ms() - up->b_started;
         if (!err && up->open && !up->fatal) {
             err = batch_commit(up, berr, sizeof(berr));
         } else if (!err && up->fatal) {
@@ -2861,7 +2821,7 @@ out:
             " records=%" PRIu64 " dead=%" PRIu64 " batches=%" PRIu64 " aborts=%" PRIu64
             " gaps=%" PRIu64 " elapsed_ms=%" PRId64,
             up->st.records, up->st.dead, up->st.batches, up->st.aborts, up->st.gaps,
-            mono_ms() - up->started_ms);
+            gdx_mono_ms() - up->started_ms);
     if (!err && once) {
         size_t stopped = 0;
         char first[600] = "";
