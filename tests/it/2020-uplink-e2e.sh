@@ -20,25 +20,6 @@ SEQ=gdx.test.seq
 [ -x "$GDX" ] || skip_all "no gdx binary"
 "$GDX" registry --help >/dev/null 2>&1 || skip_all "gdx registry not built"
 
-# start_cluster NAME ARGS...: a `gdx broker` of its own; sets <NAME>_BS and <NAME>_CTL
-start_cluster() {
-    local name=$1; shift
-    "$GDX" broker --no-topics --bootstrap-file "$T/$name.bootstrap" --control "$T/$name.sock" \
-        "$@" >"$T/$name-broker.log" 2>&1 &
-    PIDS+=($!)
-    wait_for 20 test -s "$T/$name.bootstrap" || { sed 's/^/#   /' "$T/$name-broker.log"; return 1; }
-    eval "${name}_BS=\$(cat \"\$T/$name.bootstrap\")"
-    eval "${name}_CTL=\$T/$name.sock"
-}
-# start_registry NAME BOOTSTRAP: sets <NAME>_REG
-start_registry() {
-    "$GDX" registry --listen 127.0.0.1:0 --url-file "$T/$1.url" --bootstrap "$2" \
-        >"$T/$1-registry.log" 2>&1 &
-    PIDS+=($!)
-    wait_for 20 test -s "$T/$1.url" || { sed 's/^/#   /' "$T/$1-registry.log"; return 1; }
-    eval "${1}_REG=\$(sed 's/^url=//' \"\$T/$1.url\")"
-}
-
 start_cluster city --topic $W:16 --topic $WCF:4 --topic $SEQ:2 --topic _gdx.offsets:1 \
     --topic _schemas:1 --topic _gdx.dlq.uplink.province:1 || { fail "city cluster"; done_testing; }
 start_cluster prov --topic _gdx.uplink.offsets:16 --topic _schemas:1 \

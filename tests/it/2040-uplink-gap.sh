@@ -10,14 +10,6 @@ PY=/usr/bin/python3
 TOPIC=gdx.test.gap
 CITY_ID=411025
 
-start_cluster() {
-    local name=$1; shift
-    "$GDX" broker --no-topics --bootstrap-file "$T/$name.bootstrap" --control "$T/$name.sock" \
-        "$@" >"$T/$name-broker.log" 2>&1 &
-    PIDS+=($!)
-    wait_for 20 test -s "$T/$name.bootstrap" || { sed 's/^/#   /' "$T/$name-broker.log"; return 1; }
-    eval "${name}_BS=\$(cat \"\$T/$name.bootstrap\")"
-}
 start_cluster city --topic $TOPIC:1 --topic _gdx.offsets:1 || { fail "city"; done_testing; }
 start_cluster prov --topic _gdx.uplink.offsets:4 --topic henan.$CITY_ID.$TOPIC:2 ||
     { fail "province"; done_testing; }
