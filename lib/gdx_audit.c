@@ -672,7 +672,7 @@ static int scan_file(struct gdx_audit *audit, const char *name, struct tail_stat
         if (type && !strcmp(type, "checkpoint")) {
             ts->sealed = ts->seq;
         }
-        if (type && !strcmp(type, "batch_committed")) {
+        if (type && (!strcmp(type, "batch_committed") || !strcmp(type, "uplink_batch"))) {
             const char *bid = json_string_value(json_object_get(j, "batch"));
             snprintf(ts->last_batch, sizeof(ts->last_batch), "%s", bid ? bid : "");
         }
@@ -1254,14 +1254,20 @@ int gdx_audit_outage(struct gdx_audit *audit, const char *what, const char *stat
 }
 
 int gdx_audit_uplink_batch(struct gdx_audit *audit, const char *connector, const char *batch,
-                           uint64_t records, json_t *source, json_t *dest, char *errstr,
-                           size_t errstr_size)
+                           uint64_t records, json_t *source, json_t *dest, int recovered,
+                           char *errstr, size_t errstr_size)
 {
-    return gdx_audit_event(audit, "uplink_batch",
-                           json_pack("{s:s,s:s,s:I,s:O?,s:O?}", "connector", connector, "batch",
-                                     batch, "records", (json_int_t)records, "source", source,
-                                     "dest", dest),
-                           errstr, errstr_size);
+    json_t *f = json_pack("{s:s,s:s,s:I,s:O?,s:O?}", "connector", connector, "batch", batch,
+                          "records", (json_int_t)records, "source", source, "dest", dest);
+    int err;
+    if (recovered) {
+        json_object_set_new(f, "recovered", json_true());
+    }
+    err = gdx_audit_event(audit, "uplink_batch", f, errstr, errstr_size);
+    if (!err) {
+        snprintf(audit->last_batch, sizeof(audit->last_batch), "%s", batch);
+    }
+    return err;
 }
 
 /* ---------------------------------------------------------------------------------------

@@ -79,10 +79,10 @@ void gdx_audit_set_mirror(struct gdx_audit *audit, gdx_audit_mirror_cb cb, void 
 uint64_t gdx_audit_seq(const struct gdx_audit *audit);
 const char *gdx_audit_path(const struct gdx_audit *audit);
 /*
- * @brief Batch id of the newest batch_committed event (written, or found on open in the
- * newest few files; NULL if none). At start, compare it with the batch of the last offset
- * record in `_gdx.offsets`: if they differ, the process died between commit and event:
- * write that batch's event with recovered = 1.
+ * @brief Batch id of the newest batch_committed or uplink_batch event (written, or found on
+ * open in the newest few files; NULL if none). At start, compare it with the batch of the
+ * last offset record (`_gdx.offsets`, `_gdx.uplink.offsets`): if they differ, the process
+ * died between commit and event: write that batch's event with recovered = 1.
  */
 const char *gdx_audit_last_batch(const struct gdx_audit *audit);
 /*
@@ -98,7 +98,7 @@ void gdx_audit_destroy(struct gdx_audit *audit);
  *   audit: {dir, key.file, key.id, checkpoint.lines, checkpoint.secs, retention.days, topic}
  */
 struct gdx_audit_conf {
-    char *dir;              /* NULL: no audit section */
+    char *dir; /* NULL: no audit section */
     char *key_file, *key_id, *topic;
     long checkpoint_lines, checkpoint_secs, retention_days;
     struct gdx_sm2_key *key;
@@ -166,10 +166,12 @@ int gdx_audit_error(struct gdx_audit *audit, const char *component, const char *
 /* outage: @p what ("kafka", "source"), @p state "start" or "end" */
 int gdx_audit_outage(struct gdx_audit *audit, const char *what, const char *state, int64_t since_ms,
                      char *errstr, size_t errstr_size);
-/* uplink_batch: @p source and @p dest are range arrays as from gdx_audit_ranges_json */
+/* uplink_batch: @p source and @p dest are range arrays as from gdx_audit_ranges_json;
+ * @p recovered: written at the next start after a crash between the provincial commit and
+ * this event (dest ranges are then unknown: an empty array) */
 int gdx_audit_uplink_batch(struct gdx_audit *audit, const char *connector, const char *batch,
-                           uint64_t records, json_t *source, json_t *dest, char *errstr,
-                           size_t errstr_size);
+                           uint64_t records, json_t *source, json_t *dest, int recovered,
+                           char *errstr, size_t errstr_size);
 
 /* ---- the auditor's tools (lib/gdx_audit_verify.c) ---- */
 

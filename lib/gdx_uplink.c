@@ -34,6 +34,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <regex.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,6 +91,10 @@ struct up_part {
     uint64_t records, dead; /* of this attempt */
     int64_t lag_warned_ms;
     int64_t first, last; /* offsets read in this attempt */
+    /* the newest offset record as read at start: its batch, commit time and counts */
+    char *cbatch, *cat;
+    int64_t cfirst, clast;
+    uint64_t crecords;
 };
 
 struct up_topic {
@@ -1109,6 +1114,8 @@ static void topics_free(struct gdx_uplink *up)
 {
     for (size_t i = 0; i < up->nparts; i++) {
         free(up->parts[i]->key);
+        free(up->parts[i]->cbatch);
+        free(up->parts[i]->cat);
         json_decref(up->parts[i]->gap);
         free(up->parts[i]);
     }
@@ -1887,8 +1894,19 @@ static int positions_scan(struct gdx_uplink *up, char *errstr, size_t errstr_siz
             if (part) {
                 json_t *doc = m->payload ? json_loadb(m->payload, m->len, 0, NULL) : NULL;
                 json_t *nx = doc ? json_object_get(doc, "next") : NULL;
+                free(part->cbatch);
+                free(part->cat);
+                part->cbatch = part->cat = NULL;
                 if (json_is_integer(nx)) {
+                    const char *b = json_string_value(json_object_get(doc, "batch"));
+                    const char *at = json_string_value(json_object_get(doc, "committed.at"));
+                    json_t *first = json_object_get(doc, "first");
                     part->next = json_integer_value(nx);
+                    part->cbatch = b && at ? gdx_xstrdup(b) : NULL;
+                    part->cat = b && at ? gdx_xstrdup(at) : NULL;
+                    part->cfirst = json_is_integer(first) ? json_integer_value(first) : -1;
+                    part->clast = json_integer_value(json_object_get(doc, "last"));
+                    part->crecords = (uint64_t)json_integer_value(json_object_get(doc, "records"));
                 } else if (!m->payload) {
                     part->next = -1; /* tombstone: operator reset */
                 } else {
@@ -2667,6 +2685,58 @@ static int clients_up(struct gdx_uplink *up, char *errstr, size_t errstr_size)
     return GDX_OK;
 }
 
+/* A crash between a provincial commit and its audit event: the newest batch in the offset
+ * records read at start has no event in the trail. Write it now, marked recovered, with the
+ * source ranges its offset records name (destination offsets are not known any more). */
+static int audit_recover(struct gdx_uplink *up, char *errstr, size_t errstr_size)
+{
+    const struct up_part *newest = NULL;
+    const char *last;
+    char aerr[512];
+    uint64_t records = 0;
+    json_t *src, *dst;
+    int err;
+
+    if (!up->audit) {
+        return GDX_OK;
+    }
+    for (size_t i = 0; i < up->nparts; i++) {
+        const struct up_part *p = up->parts[i];
+        if (p->cbatch && (!newest || strcmp(p->cat, newest->cat) > 0)) {
+            newest = p;
+        }
+    }
+    last = gdx_audit_last_batch(up->audit);
+    if (!newest || (last && !strcmp(last, newest->cbatch))) {
+        return GDX_OK;
+    }
+    src = json_array();
+    for (size_t i = 0; i < up->nparts; i++) {
+        const struct up_part *p = up->parts[i];
+        if (p->cbatch && !strcmp(p->cbatch, newest->cbatch) && p->cfirst >= 0) {
+            json_array_append_new(src,
+                                  json_pack("{s:s,s:i,s:I,s:I,s:I}", "topic", p->topic->name,
+                                            "partition", (int)p->partition, "first",
+                                            (json_int_t)p->cfirst, "last", (json_int_t)p->clast,
+                                            "count", (json_int_t)(p->clast - p->cfirst + 1)));
+            records += p->crecords;
+        }
+    }
+    gdx_log(GDX_LOG_WARN, "the last committed uplink batch has no audit event: writing it now",
+            " batch=%s records=%" PRIu64, newest->cbatch, records);
+    dst = json_array();
+    err = gdx_audit_uplink_batch(up->audit, up->actor, newest->cbatch, records, src, dst, 1, aerr,
+                                 sizeof(aerr));
+    json_decref(src);
+    json_decref(dst);
+    if (err) {
+        return gdx_seterr(errstr, errstr_size, GDX_ERR_IO,
+                          "cannot write the audit trail in '%s': %s; stopping", up->auditc.dir,
+                          aerr);
+    }
+    return GDX_OK;
+}
+
 int gdx_uplink_run(struct gdx_uplink *up, int once, const volatile int *stop, char *errstr,
                    size_t errstr_size)
 {
@@ -2715,6 +2785,9 @@ int gdx_uplink_run(struct gdx_uplink *up, int once, const volatile int *stop, ch
         (err = positions_apply(up, errstr, errstr_size))) {
         return err == GDX_ERR_STOPPED ? GDX_OK : err;
     }
+    if ((err = audit_recover(up, errstr, errstr_size))) {
+        goto out;
+    }
     dest_ok(up);
     up->started_ms = up->last_progress_ms = gdx_mono_ms();
 
@@ -2745,6 +2818,9 @@ int gdx_uplink_run(struct gdx_uplink *up, int once, const volatile int *stop, ch
             continue;
         }
         fail_backoff = 0;
+        if (GDX_FAULT("uplink.crash.after.commit")) {
+            raise(SIGKILL); /* a crash between the provincial commit and its audit event */
+        }
         if (up->audit) {
             /* the evidence of the forwarded batch, before the positions count as done */
             json_t *src = json_array(), *dst = gdx_audit_ranges_json(up->dranges);
@@ -2763,7 +2839,7 @@ int gdx_uplink_run(struct gdx_uplink *up, int once, const volatile int *stop, ch
                 }
             }
             if (any && gdx_audit_uplink_batch(up->audit, up->actor, up->batch, up->b_records, src,
-                                              dst, aerr, sizeof(aerr))) {
+                                              dst, 0, aerr, sizeof(aerr))) {
                 json_decref(src);
                 json_decref(dst);
                 err = gdx_seterr(errstr, errstr_size, GDX_ERR_IO,
