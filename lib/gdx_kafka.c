@@ -249,6 +249,37 @@ int gdx_kafka_partition_count(rd_kafka_t *rk, const char *topic, int timeout_ms,
     return ret;
 }
 
+int gdx_kafka_watermarks(rd_kafka_t *rk, const rd_kafka_topic_partition_list_t *parts,
+                         int timeout_ms, int64_t *lo, int64_t *hi, char *errstr, size_t errstr_size)
+{
+    for (int end = 0; end < 2; end++) {
+        rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_copy(parts);
+        rd_kafka_resp_err_t err;
+        for (int i = 0; i < l->cnt; i++) {
+            l->elems[i].offset = end ? RD_KAFKA_OFFSET_END : RD_KAFKA_OFFSET_BEGINNING;
+        }
+        err = rd_kafka_offsets_for_times(rk, l, timeout_ms);
+        for (int i = 0; !err && i < l->cnt; i++) {
+            if (l->elems[i].err || l->elems[i].offset < 0) {
+                gdx_seterr(errstr, errstr_size, GDX_ERR_RETRY,
+                           "cannot read the %s offset of '%s' [%d]: %s", end ? "end" : "start",
+                           l->elems[i].topic, l->elems[i].partition,
+                           rd_kafka_err2str(l->elems[i].err));
+                rd_kafka_topic_partition_list_destroy(l);
+                return GDX_ERR_RETRY;
+            }
+            (end ? hi : lo)[i] = l->elems[i].offset;
+        }
+        rd_kafka_topic_partition_list_destroy(l);
+        if (err) {
+            return gdx_seterr(errstr, errstr_size, GDX_ERR_RETRY,
+                              "cannot read the %s offsets of %d partitions: %s",
+                              end ? "end" : "start", parts->cnt, rd_kafka_err2str(err));
+        }
+    }
+    return GDX_OK;
+}
+
 int gdx_kafka_read_last(rd_kafka_t *consumer, const char *topic, const char *key, int timeout_ms,
                         char **value, int64_t *offset_out, char *errstr, size_t errstr_size)
 {

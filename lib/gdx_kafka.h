@@ -55,6 +55,16 @@ int gdx_kafka_partition_count(rd_kafka_t *rk, const char *topic, int timeout_ms,
                               char *errstr, size_t errstr_size);
 
 /*
+ * Low and high watermarks of every partition in @p parts (their offsets are ignored), in one
+ * ListOffsets request per broker for each end instead of two round trips per partition:
+ * lo[i] and hi[i] follow the list's order (hi is the last stable offset for a read_committed
+ * consumer). GDX_ERR_RETRY, naming the first partition not answered, otherwise.
+ */
+int gdx_kafka_watermarks(rd_kafka_t *rk, const rd_kafka_topic_partition_list_t *parts,
+                         int timeout_ms, int64_t *lo, int64_t *hi, char *errstr,
+                         size_t errstr_size);
+
+/*
  * Read the newest value of @p key in compacted topic @p topic as a read_committed consumer
  * sees it: consumes the key's partition up to its high watermark. *value is malloc'd and
  * NUL-terminated, NULL when the key has no record. GDX_ERR_RETRY when the cluster is

@@ -1830,7 +1830,7 @@ static int positions_scan(struct gdx_uplink *up, char *errstr, size_t errstr_siz
     int32_t cnt = 0;
     int err;
     rd_kafka_topic_partition_list_t *l;
-    int64_t *hi;
+    int64_t *hi, *lo;
     int *done, left = 0;
     size_t plen = strlen(up->city);
 
@@ -1840,20 +1840,21 @@ static int positions_scan(struct gdx_uplink *up, char *errstr, size_t errstr_siz
         return err;
     }
     hi = gdx_xcalloc((size_t)cnt, sizeof(*hi));
+    lo = gdx_xcalloc((size_t)cnt, sizeof(*lo));
     done = gdx_xcalloc((size_t)cnt, sizeof(*done));
     l = rd_kafka_topic_partition_list_new(cnt);
     for (int32_t p = 0; p < cnt; p++) {
-        int64_t lo = 0;
-        rd_kafka_resp_err_t rerr = rd_kafka_query_watermark_offsets(
-            up->off_consumer, UP_OFFSETS_TOPIC, p, &lo, &hi[p], UP_KAFKA_TIMEOUT);
-        if (rerr) {
-            err = gdx_seterr(errstr, errstr_size, GDX_ERR_RETRY,
-                             "cannot read watermarks of '%s' [%d]: %s", UP_OFFSETS_TOPIC, p,
-                             rd_kafka_err2str(rerr));
-            goto out;
-        }
-        if (hi[p] > lo) {
-            rd_kafka_topic_partition_list_add(l, UP_OFFSETS_TOPIC, p)->offset = lo;
+        rd_kafka_topic_partition_list_add(l, UP_OFFSETS_TOPIC, p);
+    }
+    if ((err = gdx_kafka_watermarks(up->off_consumer, l, UP_KAFKA_TIMEOUT, lo, hi, errstr,
+                                    errstr_size))) {
+        goto out;
+    }
+    rd_kafka_topic_partition_list_destroy(l);
+    l = rd_kafka_topic_partition_list_new(cnt);
+    for (int32_t p = 0; p < cnt; p++) {
+        if (hi[p] > lo[p]) {
+            rd_kafka_topic_partition_list_add(l, UP_OFFSETS_TOPIC, p)->offset = lo[p];
             left++;
         } else {
             done[p] = 1;
@@ -1927,6 +1928,7 @@ static int positions_scan(struct gdx_uplink *up, char *errstr, size_t errstr_siz
 out:
     rd_kafka_topic_partition_list_destroy(l);
     free(hi);
+    free(lo);
     free(done);
     return err;
 }
@@ -1986,30 +1988,36 @@ static int positions_apply(struct gdx_uplink *up, char *errstr, size_t errstr_si
         nap(up, backoff);
         backoff = backoff_next(backoff);
     }
-    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new((int)up->nparts);
+    /* the city watermarks of every partition forwarded, in one request per broker */
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new((int)up->nparts + 1);
+    int64_t *los = gdx_xcalloc(up->nparts + 1, sizeof(*los));
+    int64_t *his = gdx_xcalloc(up->nparts + 1, sizeof(*his));
+    for (size_t i = 0; i < up->nparts; i++) {
+        rd_kafka_topic_partition_list_add(l, up->parts[i]->topic->name, up->parts[i]->partition);
+    }
+    backoff = 500;
+    while (l->cnt &&
+           gdx_kafka_watermarks(up->consumer, l, UP_KAFKA_TIMEOUT, los, his, errstr, errstr_size)) {
+        gdx_log(GDX_LOG_WARN, "cannot read city watermarks, retrying", " reason=\"%s\"", errstr);
+        if (stopping(up)) {
+            rd_kafka_topic_partition_list_destroy(l);
+            free(los);
+            free(his);
+            return GDX_ERR_STOPPED;
+        }
+        nap(up, backoff);
+        backoff = backoff_next(backoff);
+    }
+    rd_kafka_topic_partition_list_destroy(l);
+    l = rd_kafka_topic_partition_list_new((int)up->nparts + 1);
     for (size_t i = 0; i < up->nparts; i++) {
         struct up_part *part = up->parts[i];
-        int64_t lo = 0, hi = 0;
-        rd_kafka_resp_err_t rerr;
+        int64_t lo = los[i], hi = his[i];
         part->eof = 0;
         part->touched = 0;
         part->records = part->dead = 0;
         if (part->stopped) {
             continue;
-        }
-        backoff = 500;
-        while ((rerr = rd_kafka_query_watermark_offsets(up->consumer, part->topic->name,
-                                                        part->partition, &lo, &hi,
-                                                        UP_KAFKA_TIMEOUT))) {
-            gdx_log(GDX_LOG_WARN, "cannot read city watermarks, retrying",
-                    " topic=%s partition=%d error=%s", part->topic->name, part->partition,
-                    rd_kafka_err2name(rerr));
-            if (stopping(up)) {
-                rd_kafka_topic_partition_list_destroy(l);
-                return GDX_ERR_STOPPED;
-            }
-            nap(up, backoff);
-            backoff = backoff_next(backoff);
         }
         if (part->next < 0) {
             part->pos = lo;
@@ -2034,6 +2042,8 @@ static int positions_apply(struct gdx_uplink *up, char *errstr, size_t errstr_si
         rd_kafka_topic_partition_list_add(l, part->topic->name, part->partition)->offset =
             part->pos;
     }
+    free(los);
+    free(his);
     rd_kafka_assign(up->consumer, NULL);
     rd_kafka_resp_err_t rerr = rd_kafka_assign(up->consumer, l);
     rd_kafka_topic_partition_list_destroy(l);
