@@ -685,8 +685,13 @@ int gdx_scrub(const char *text, size_t len, char **out, size_t *count, char *err
         size_t run, end;
         char tmp[19];
         if (!is_digit(v.cp[i]) || (i > 0 && is_digit(v.cp[i - 1]))) {
-            put_raw(buf, &o, text, off, i, i + 1);
-            i++;
+            /* copy up to the next digit in one piece */
+            size_t j = i + 1;
+            while (j < n && !is_digit(v.cp[j])) {
+                j++;
+            }
+            put_raw(buf, &o, text, off, i, j);
+            i = j;
             continue;
         }
         run = digit_run(&v, i);
