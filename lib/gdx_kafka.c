@@ -280,6 +280,66 @@ int gdx_kafka_watermarks(rd_kafka_t *rk, const rd_kafka_topic_partition_list_t *
     return GDX_OK;
 }
 
+void gdx_kafka_retention_ask(rd_kafka_t *rk, const char *const *topics, size_t n, int timeout_ms,
+                             rd_kafka_queue_t *q)
+{
+    rd_kafka_ConfigResource_t **res = gdx_xcalloc(n + 1, sizeof(*res));
+    rd_kafka_AdminOptions_t *opt = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS);
+    char rderr[256];
+
+    for (size_t i = 0; i < n; i++) {
+        res[i] = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topics[i]);
+    }
+    rd_kafka_AdminOptions_set_request_timeout(opt, timeout_ms, rderr, sizeof(rderr));
+    rd_kafka_DescribeConfigs(rk, res, n, opt, q);
+    rd_kafka_AdminOptions_destroy(opt);
+    rd_kafka_ConfigResource_destroy_array(res, n);
+    free(res);
+}
+
+int gdx_kafka_retention_read(rd_kafka_event_t *ev, void (*cb)(void *, const char *, int64_t),
+                             void *opaque, char *errstr, size_t errstr_size)
+{
+    const rd_kafka_DescribeConfigs_result_t *r = rd_kafka_event_DescribeConfigs_result(ev);
+    const rd_kafka_ConfigResource_t **rv;
+    size_t nres = 0;
+    int ret = GDX_OK;
+
+    if (!r || rd_kafka_event_error(ev)) {
+        ret = gdx_seterr(errstr, errstr_size, GDX_ERR_NOENT, "DescribeConfigs: %s",
+                         r ? rd_kafka_event_error_string(ev) : "unexpected event");
+        rd_kafka_event_destroy(ev);
+        return ret;
+    }
+    rv = rd_kafka_DescribeConfigs_result_resources(r, &nres);
+    for (size_t i = 0; i < nres; i++) {
+        const rd_kafka_ConfigEntry_t **ents;
+        size_t nent = 0;
+        if (rd_kafka_ConfigResource_error(rv[i])) {
+            ret = gdx_seterr(errstr, errstr_size, GDX_ERR_NOENT, "DescribeConfigs '%s': %s",
+                             rd_kafka_ConfigResource_name(rv[i]),
+                             rd_kafka_ConfigResource_error_string(rv[i]));
+            continue;
+        }
+        ents = rd_kafka_ConfigResource_configs(rv[i], &nent);
+        for (size_t k = 0; k < nent; k++) {
+            const char *v = rd_kafka_ConfigEntry_value(ents[k]);
+            char *end = NULL;
+            long long x;
+            if (strcmp(rd_kafka_ConfigEntry_name(ents[k]), "retention.ms") || !v) {
+                continue;
+            }
+            x = strtoll(v, &end, 10);
+            if (end != v && !*end) {
+                cb(opaque, rd_kafka_ConfigResource_name(rv[i]), x < 0 ? -1 : (int64_t)x);
+            }
+            break;
+        }
+    }
+    rd_kafka_event_destroy(ev);
+    return ret;
+}
+
 int gdx_kafka_read_last(rd_kafka_t *consumer, const char *topic, const char *key, int timeout_ms,
                         char **value, int64_t *offset_out, char *errstr, size_t errstr_size)
 {

@@ -65,6 +65,20 @@ int gdx_kafka_watermarks(rd_kafka_t *rk, const rd_kafka_topic_partition_list_t *
                          size_t errstr_size);
 
 /*
+ * Ask the cluster for retention.ms of @p n topics (Admin API, DescribeConfigs), without
+ * waiting: the answer arrives on @p q as one event for gdx_kafka_retention_read().
+ */
+void gdx_kafka_retention_ask(rd_kafka_t *rk, const char *const *topics, size_t n, int timeout_ms,
+                             rd_kafka_queue_t *q);
+/*
+ * Read that answer: @p cb(opaque, topic, ms) for each topic the cluster gave retention.ms of
+ * (-1: unlimited). GDX_ERR_NOENT with the reason when it did not answer (no Admin API or no
+ * DescribeConfigs permission); destroys @p ev.
+ */
+int gdx_kafka_retention_read(rd_kafka_event_t *ev, void (*cb)(void *, const char *, int64_t),
+                             void *opaque, char *errstr, size_t errstr_size);
+
+/*
  * Read the newest value of @p key in compacted topic @p topic as a read_committed consumer
  * sees it: consumes the key's partition up to its high watermark. *value is malloc'd and
  * NUL-terminated, NULL when the key has no record. GDX_ERR_RETRY when the cluster is

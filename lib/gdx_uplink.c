@@ -102,6 +102,7 @@ struct up_topic {
     char *dest; /* provincial topic */
     int32_t npart;
     int skip;              /* not shared: never read */
+    int64_t retention_ms;  /* from the cluster, else source.retention.ms; 0 unknown, -1 none */
     const char *approval;  /* approval id (borrowed from config) or NULL */
     rd_kafka_topic_t *rkt; /* provincial topic handle */
     struct up_part **byp;  /* owned partitions by number (NULL: not ours) */
@@ -173,10 +174,11 @@ struct gdx_uplink {
     size_t nt;
     struct up_part **parts;
     size_t nparts;
-    rd_kafka_t *consumer;     /* city, read_committed, assign only */
-    rd_kafka_t *off_consumer; /* provincial, reads _gdx.uplink.offsets */
-    rd_kafka_t *rk;           /* provincial transactional producer */
-    rd_kafka_t *dlq;          /* city producer for dead letters */
+    rd_kafka_t *consumer;      /* city, read_committed, assign only */
+    rd_kafka_t *off_consumer;  /* provincial, reads _gdx.uplink.offsets */
+    rd_kafka_t *rk;            /* provincial transactional producer */
+    rd_kafka_t *dlq;           /* city producer for dead letters */
+    rd_kafka_queue_t *admin_q; /* the city cluster's answer about retention, until read */
     rd_kafka_topic_t *rkt_off, *rkt_dlq;
     char tid[300];
     int lock_fd;
@@ -1149,6 +1151,10 @@ void gdx_uplink_destroy(struct gdx_uplink *up)
         if (up->rkt_dlq) {
             rd_kafka_topic_destroy(up->rkt_dlq);
         }
+        if (up->admin_q) {
+            rd_kafka_queue_destroy(up->admin_q);
+            up->admin_q = NULL;
+        }
         rd_kafka_flush(up->dlq, 5000);
         rd_kafka_destroy(up->dlq);
     }
@@ -1691,6 +1697,57 @@ static int topics_resolve(struct gdx_uplink *up, char *errstr, size_t errstr_siz
         }
     }
     return GDX_OK;
+}
+
+/* The source retention the lag is measured against: source.retention.ms from the config
+ * until the city cluster's Admin API says otherwise. The question is asked once at start
+ * and its answer read between records (retention_poll), so a cluster without the Admin API
+ * (or without DescribeConfigs permission) never delays forwarding. */
+static void retention_ask(struct gdx_uplink *up)
+{
+    const char **names = gdx_xcalloc(up->nt + 1, sizeof(*names));
+    size_t n = 0;
+    for (size_t i = 0; i < up->nt; i++) {
+        up->tv[i].retention_ms = up->retention_ms;
+        if (!up->tv[i].skip) {
+            names[n++] = up->tv[i].name;
+        }
+    }
+    if (n && up->dlq && !up->admin_q) {
+        up->admin_q = rd_kafka_queue_new(up->dlq);
+        gdx_kafka_retention_ask(up->dlq, names, n, UP_KAFKA_TIMEOUT, up->admin_q);
+    }
+    free(names);
+}
+
+static void retention_set(void *opaque, const char *topic, int64_t ms)
+{
+    struct gdx_uplink *up = opaque;
+    for (size_t i = 0; i < up->nt; i++) {
+        if (!strcmp(up->tv[i].name, topic)) {
+            up->tv[i].retention_ms = ms;
+            gdx_log(GDX_LOG_INFO, "source retention read from the city cluster",
+                    " topic=%s retention_ms=%" PRId64, topic, ms);
+        }
+    }
+}
+
+static void retention_poll(struct gdx_uplink *up)
+{
+    char why[512];
+    rd_kafka_event_t *ev;
+    if (!up->admin_q || !(ev = rd_kafka_queue_poll(up->admin_q, 0))) {
+        return;
+    }
+    if (gdx_kafka_retention_read(ev, retention_set, up, why, sizeof(why))) {
+        gdx_log(up->retention_ms ? GDX_LOG_INFO : GDX_LOG_WARN,
+                up->retention_ms ? "source retention from the config: the city cluster did not say"
+                                 : "source retention unknown: the city cluster did not say and "
+                                   "source.retention.ms is not set, so lag is not checked",
+                " retention_ms=%" PRId64 " reason=\"%s\"", up->retention_ms, why);
+    }
+    rd_kafka_queue_destroy(up->admin_q);
+    up->admin_q = NULL;
 }
 
 /* Read one record of the topic (the newest of the first non-empty partition) to learn its
@@ -2557,14 +2614,14 @@ static void lag_check(struct gdx_uplink *up, struct up_part *part, const rd_kafk
         return;
     }
     now = gdx_now_ms();
-    if (now - ts > up->retention_ms * 8 / 10 &&
+    if (now - ts > part->topic->retention_ms * 8 / 10 &&
         (!part->lag_warned_ms || gdx_mono_ms() - part->lag_warned_ms > UP_ALARM_EVERY_MS)) {
         part->lag_warned_ms = gdx_mono_ms();
         gdx_log(GDX_LOG_WARN,
                 "uplink lag approaches the source retention: records may be lost to a gap",
                 " topic=%s partition=%d offset=%" PRId64 " lag_ms=%" PRId64
                 " retention_ms=%" PRId64,
-                part->topic->name, part->partition, m->offset, now - ts, up->retention_ms);
+                part->topic->name, part->partition, m->offset, now - ts, part->topic->retention_ms);
     }
 }
 
@@ -2590,6 +2647,7 @@ static int batch_fill(struct gdx_uplink *up, int once, char *errstr, size_t errs
         if (idle || (++iter & 31) == 0) {
             now = gdx_mono_ms();
             rd_kafka_poll(up->rk, 0);
+            retention_poll(up);
         }
         if (now >= end || up->b_records + up->b_dead >= (uint64_t)up->batch_max_records ||
             up->b_bytes >= (uint64_t)up->batch_max_bytes || (up->down && up->open) || up->fatal) {
@@ -2629,7 +2687,7 @@ static int batch_fill(struct gdx_uplink *up, int once, char *errstr, size_t errs
             rd_kafka_message_destroy(m);
             return gdx_seterr(errstr, errstr_size, err, "cannot begin a transaction");
         }
-        if (up->retention_ms > 0) {
+        if (part->topic->retention_ms > 0) {
             lag_check(up, part, m);
         }
         err = forward(up, m, part, errstr, errstr_size);
@@ -2785,6 +2843,7 @@ int gdx_uplink_run(struct gdx_uplink *up, int once, const volatile int *stop, ch
         nap(up, backoff);
         backoff = backoff_next(backoff);
     }
+    retention_ask(up);
     if (!up->nparts) {
         gdx_log(GDX_LOG_WARN,
                 "no partition to forward (no shared topic, or none owned by this "
