@@ -13,12 +13,9 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* accept4 */
 #endif
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,7 +34,7 @@
 #define DEFAULT_TOPICS  "broker-config/topics.yaml"
 #define DEFAULT_BROKERS 3
 #define MAX_CLIENTS     16
-#define TICK_MS         50
+#define TICK_MS         200
 #define CTL_TIMEOUT_MS  10000
 #define REPLY_MAX       2048
 
@@ -337,38 +334,6 @@ static void control_accept(int lfd, struct client *clients)
     close(fd);
 }
 
-/*
- * librdkafka 2.0.2's mock cluster leaves Nagle's algorithm on for the connections it accepts
- * (Kafka's own broker turns it off), so a response sent while the previous one is still
- * unacknowledged waits for the client's delayed ACK: ~40 ms stalls at every flush and
- * commit (docs/performance.md). The mock has no hook for its sockets, so every tick sets
- * TCP_NODELAY on the process's TCP sockets that lack it. A connection's first tick (at most
- * TICK_MS) still runs with Nagle; an fd closed and reused meanwhile only gets the option.
- */
-static void sockets_nodelay(void)
-{
-    DIR *d = opendir("/proc/self/fd");
-    struct dirent *de;
-    if (!d) {
-        return;
-    }
-    while ((de = readdir(d))) {
-        struct stat st;
-        int fd = atoi(de->d_name), dom = 0, on = 0, one = 1;
-        socklen_t len = sizeof(dom);
-        if (fd <= 2 || fd == dirfd(d) || fstat(fd, &st) || !S_ISSOCK(st.st_mode) ||
-            getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &dom, &len) ||
-            (dom != AF_INET && dom != AF_INET6)) {
-            continue;
-        }
-        len = sizeof(on);
-        if (getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, &len) == 0 && !on) {
-            (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-        }
-    }
-    closedir(d);
-}
-
 /* Serve until a signal or `stop`. Without a control socket, just wait for the signal. */
 static void serve(struct gdx_broker *broker, int lfd)
 {
@@ -395,9 +360,7 @@ static void serve(struct gdx_broker *broker, int lfd)
                 map[n++] = i;
             }
         }
-        int ready = poll(pfd, n, TICK_MS);
-        sockets_nodelay();
-        if (ready <= 0) {
+        if (poll(pfd, n, TICK_MS) <= 0) {
             continue;
         }
         for (nfds_t i = 0; i < n && !stop; i++) {
