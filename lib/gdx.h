@@ -94,6 +94,10 @@ const char *gdx_ctx_connector_id(const struct gdx_ctx *ctx);
 const char *gdx_ctx_config_dir(const struct gdx_ctx *ctx);
 /* Non-zero once the process was asked to stop (SIGTERM/SIGINT). */
 int gdx_ctx_stopping(const struct gdx_ctx *ctx);
+/* How far behind its source the connector is, in seconds (the age of the oldest data not yet
+ * read: files waiting in the folder, rows newer than the cursor, pages not yet fetched), or
+ * -1 when unknown. Reported with the connector's metrics; call it whenever it changes. */
+void gdx_ctx_set_lag(struct gdx_ctx *ctx, double seconds);
 /* Report progress of long work (snapshots): shown on a terminal and logged periodically. */
 void gdx_ctx_progress(struct gdx_ctx *ctx, const char *what, uint64_t done, uint64_t total);
 

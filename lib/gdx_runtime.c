@@ -163,6 +163,7 @@ struct gdx_runtime {
 
     /* counters */
     uint64_t total_records, total_dead, total_batches, total_aborts;
+    double source_lag_s; /* gdx_ctx_set_lag(); -1 unknown */
     int64_t started_ms, last_progress_ms;
     uint64_t progress_records;
     char extracted_at[32];
@@ -218,6 +219,11 @@ const char *gdx_ctx_config_dir(const struct gdx_ctx *ctx)
 int gdx_ctx_stopping(const struct gdx_ctx *ctx)
 {
     return stopping(ctx->rt);
+}
+
+void gdx_ctx_set_lag(struct gdx_ctx *ctx, double seconds)
+{
+    ctx->rt->source_lag_s = seconds;
 }
 
 void gdx_ctx_progress(struct gdx_ctx *ctx, const char *what, uint64_t done, uint64_t total)
@@ -688,6 +694,7 @@ out:
 int gdx_runtime_new(struct gdx_runtime **rtp, const char *path, char *errstr, size_t errstr_size)
 {
     struct gdx_runtime *rt = gdx_xcalloc(1, sizeof(*rt));
+    rt->source_lag_s = -1;
     char *slash;
     int err;
 

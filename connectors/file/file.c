@@ -48,6 +48,7 @@
 #include "gdx.h"
 #include "gdx_crypto.h"
 #include "gdx_fault.h"
+#include "gdx_jrow.h"
 #include "gdx_log.h"
 #include "gdx_text.h"
 
@@ -121,12 +122,7 @@ struct file_inst {
     int64_t next_scan_ms; /* monotonic: do not list the folder again before this */
     int last_incomplete;  /* the last listing found an incomplete file */
 
-    /* per-row scratch */
-    const char **rnames, **rvals;
-    size_t *rlens;
-    size_t rcap;
-    char **tofree;
-    size_t ntofree, freecap;
+    struct gdx_jrow *jrow; /* JSON Lines rows */
     char *offbuf, *posbuf;
     size_t offcap, poscap;
 };
@@ -701,34 +697,6 @@ static const char *file_pos(struct file_inst *fi, uint64_t line)
     return fi->posbuf;
 }
 
-static void file_row_reserve(struct file_inst *fi, size_t n)
-{
-    if (n <= fi->rcap) {
-        return;
-    }
-    fi->rcap = n * 2;
-    fi->rnames = file_xrealloc(fi->rnames, fi->rcap * sizeof(*fi->rnames));
-    fi->rvals = file_xrealloc(fi->rvals, fi->rcap * sizeof(*fi->rvals));
-    fi->rlens = file_xrealloc(fi->rlens, fi->rcap * sizeof(*fi->rlens));
-}
-
-static void file_scratch_keep(struct file_inst *fi, char *p)
-{
-    if (fi->ntofree == fi->freecap) {
-        fi->freecap = fi->freecap ? fi->freecap * 2 : 16;
-        fi->tofree = file_xrealloc(fi->tofree, fi->freecap * sizeof(*fi->tofree));
-    }
-    fi->tofree[fi->ntofree++] = p;
-}
-
-static void file_scratch_free(struct file_inst *fi)
-{
-    for (size_t i = 0; i < fi->ntofree; i++) {
-        free(fi->tofree[i]);
-    }
-    fi->ntofree = 0;
-}
-
 /* Hand a row to the batch; *full set when the batch is full. */
 static int file_add(struct file_inst *fi, struct gdx_batch *batch, struct gdx_row *row, int *full,
                     char *errstr, size_t errstr_size)
@@ -736,7 +704,6 @@ static int file_add(struct file_inst *fi, struct gdx_batch *batch, struct gdx_ro
     int rc = gdx_batch_add(batch, row, file_offset_json(fi));
 
     fi->cur.reported = fi->cur.byte;
-    file_scratch_free(fi);
     if (rc == GDX_ERR_FULL) {
         *full = 1;
         return GDX_OK;
@@ -866,105 +833,23 @@ static int file_csv_rows(struct file_inst *fi, struct gdx_batch *batch, int *ful
 /* ------------------------------------------------------------------------------------- */
 /* JSON Lines */
 
-static size_t file_json_ws(const char *s, size_t i, size_t n)
-{
-    while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n')) {
-        i++;
-    }
-    return i;
-}
-
-static size_t file_json_skip_str(const char *s, size_t i, size_t n)
-{
-    for (i++; i < n; i++) {
-        if (s[i] == '\\') {
-            i++;
-        } else if (s[i] == '"') {
-            return i + 1;
-        }
-    }
-    return n;
-}
-
-static size_t file_json_skip_value(const char *s, size_t i, size_t n)
-{
-    int depth = 0;
-
-    if (i < n && s[i] == '"') {
-        return file_json_skip_str(s, i, n);
-    }
-    if (i < n && (s[i] == '{' || s[i] == '[')) {
-        while (i < n) {
-            if (s[i] == '"') {
-                i = file_json_skip_str(s, i, n);
-                continue;
-            }
-            if (s[i] == '{' || s[i] == '[') {
-                depth++;
-            } else if (s[i] == '}' || s[i] == ']') {
-                if (--depth == 0) {
-                    return i + 1;
-                }
-            }
-            i++;
-        }
-        return n;
-    }
-    while (i < n && !strchr(",}] \t\r\n", s[i])) {
-        i++;
-    }
-    return i;
-}
-
-/*
- * Spans of the top-level member values of an object jansson already accepted, in text
- * order: numbers are passed on exactly as written. Returns the member count found.
- */
-static size_t file_json_spans(const char *s, size_t n, size_t *start, size_t *len, size_t max)
-{
-    size_t i = file_json_ws(s, 0, n), k = 0;
-
-    if (i >= n || s[i] != '{') {
-        return 0;
-    }
-    i = file_json_ws(s, i + 1, n);
-    while (i < n && s[i] == '"' && k < max) {
-        i = file_json_skip_str(s, i, n);
-        i = file_json_ws(s, i, n);
-        if (i >= n || s[i] != ':') {
-            break;
-        }
-        i = file_json_ws(s, i + 1, n);
-        start[k] = i;
-        i = file_json_skip_value(s, i, n);
-        len[k] = i - start[k];
-        k++;
-        i = file_json_ws(s, i, n);
-        if (i >= n || s[i] != ',') {
-            break;
-        }
-        i = file_json_ws(s, i + 1, n);
-    }
-    return k;
-}
-
 static int file_jsonl_line(struct file_inst *fi, struct gdx_batch *batch, const char *data,
                            size_t n, uint64_t line, int oversized, int *full, char *errstr,
                            size_t errstr_size)
 {
     struct gdx_row row;
-    char err[320];
+    char err[320], jerr[256];
     const char *text = data;
-    size_t tlen = n, bad = 0, i, nm;
-    json_error_t jerr;
-    json_t *obj = NULL;
-    int rc;
+    size_t tlen = n, bad = 0, i = 0;
 
     while (n > 0 && data[n - 1] == '\r') {
         n--;
     }
     tlen = n;
-    if (!oversized && file_json_ws(data, 0, n) == n) {
+    while (i < n && (data[i] == ' ' || data[i] == '\t')) {
+        i++;
+    }
+    if (!oversized && i == n) {
         return GDX_OK; /* blank line */
     }
     memset(&row, 0, sizeof(row));
@@ -987,86 +872,13 @@ static int file_jsonl_line(struct file_inst *fi, struct gdx_batch *batch, const 
         text += 3; /* a byte order mark (GB18030's decodes to U+FEFF too) */
         tlen -= 3;
     }
-    obj = json_loadb(text, tlen, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
-    if (!obj) {
-        snprintf(err, sizeof(err), "line %llu col %d: %s", (unsigned long long)line, jerr.column,
-                 jerr.text);
+    if (gdx_jrow_parse(fi->jrow, text, tlen, &row, jerr, sizeof(jerr)) != GDX_OK) {
+        snprintf(err, sizeof(err), "line %llu %s", (unsigned long long)line, jerr);
         row.error = err;
+        row.nfields = 0;
         return file_add(fi, batch, &row, full, errstr, errstr_size);
     }
-    if (!json_is_object(obj)) {
-        snprintf(err, sizeof(err), "line %llu: expected a JSON object", (unsigned long long)line);
-        row.error = err;
-        json_decref(obj);
-        return file_add(fi, batch, &row, full, errstr, errstr_size);
-    }
-
-    nm = json_object_size(obj);
-    file_row_reserve(fi, nm + 1);
-    /* spans into rlens (as starts) and a second array: reuse rvals storage afterwards */
-    size_t *spstart = file_xrealloc(NULL, (nm + 1) * sizeof(size_t));
-    size_t nspans = file_json_spans(text, tlen, spstart, fi->rlens, nm);
-    const char *key;
-    json_t *v;
-    i = 0;
-    json_object_foreach(obj, key, v)
-    {
-        size_t sstart = i < nspans ? spstart[i] : 0, slen = i < nspans ? fi->rlens[i] : 0;
-        fi->rnames[i] = key;
-        switch (json_typeof(v)) {
-        case JSON_STRING:
-            fi->rvals[i] = json_string_value(v);
-            fi->rlens[i] = json_string_length(v);
-            break;
-        case JSON_INTEGER:
-        case JSON_REAL: {
-            char *t;
-            if (nspans == nm) {
-                t = strndup(text + sstart, slen);
-            } else {
-                t = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
-            }
-            if (!t) {
-                abort();
-            }
-            file_scratch_keep(fi, t);
-            fi->rvals[i] = t;
-            fi->rlens[i] = strlen(t);
-            break;
-        }
-        case JSON_TRUE:
-            fi->rvals[i] = "true";
-            fi->rlens[i] = 4;
-            break;
-        case JSON_FALSE:
-            fi->rvals[i] = "false";
-            fi->rlens[i] = 5;
-            break;
-        case JSON_NULL:
-            fi->rvals[i] = NULL;
-            fi->rlens[i] = 0;
-            break;
-        default: { /* object or array: compact JSON text */
-            char *t = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
-            if (!t) {
-                abort();
-            }
-            file_scratch_keep(fi, t);
-            fi->rvals[i] = t;
-            fi->rlens[i] = strlen(t);
-            break;
-        }
-        }
-        i++;
-    }
-    free(spstart);
-    row.nfields = i;
-    row.names = fi->rnames;
-    row.values = fi->rvals;
-    row.lens = fi->rlens;
-    rc = file_add(fi, batch, &row, full, errstr, errstr_size);
-    json_decref(obj);
-    return rc;
+    return file_add(fi, batch, &row, full, errstr, errstr_size);
 }
 
 static int file_jsonl_rows(struct file_inst *fi, struct gdx_batch *batch, int *full, char *errstr,
@@ -1476,6 +1288,7 @@ static int file_init(struct gdx_ctx *ctx, void *inst, char *errstr, size_t errst
     if (!fi->dec) {
         return GDX_ERR_CONFIG;
     }
+    fi->jrow = gdx_jrow_new(GDX_JROW_FLATTEN, 0);
     fi->buf_cap = (size_t)fi->read_buffer_bytes;
     fi->buf = file_xrealloc(NULL, fi->buf_cap);
     return GDX_OK;
@@ -1709,12 +1522,8 @@ static void file_fini(struct gdx_ctx *ctx, void *inst)
     free(fi->buf);
     csv_parser_destroy(fi->csv);
     gdx_decoder_destroy(fi->dec);
+    gdx_jrow_destroy(fi->jrow);
     free(fi->waiting);
-    free(fi->rnames);
-    free(fi->rvals);
-    free(fi->rlens);
-    file_scratch_free(fi);
-    free(fi->tofree);
     free(fi->offbuf);
     free(fi->posbuf);
 }
