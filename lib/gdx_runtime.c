@@ -694,9 +694,10 @@ out:
 int gdx_runtime_new(struct gdx_runtime **rtp, const char *path, char *errstr, size_t errstr_size)
 {
     struct gdx_runtime *rt = gdx_xcalloc(1, sizeof(*rt));
-    rt->source_lag_s = -1;
     char *slash;
     int err;
+
+    rt->source_lag_s = -1;
 
     *rtp = NULL;
     rt->lock_fd = -1;
