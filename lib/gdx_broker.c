@@ -13,6 +13,13 @@
  *
  * Topics files are read through gdx_conf (strict YAML); the `config:` map of a topic is
  * checked for shape only: the mock has no topic configs, production templates use them.
+ *
+ * The mock accepts its connections without TCP_NODELAY (Kafka's own broker sets it), so a
+ * response sent while the previous one is unacknowledged waits for the client's delayed ACK:
+ * ~40 ms at every flush, delivery wait and commit. The mock has no hook for its sockets;
+ * this module therefore defines accept() for the gdx program, which the mock's thread calls
+ * through the dynamic linker (the way an LD_PRELOAD shim would), and sets TCP_NODELAY on
+ * every connection before the mock sees it.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -22,6 +29,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
@@ -36,6 +49,25 @@ struct gdx_broker {
     int nbrokers;
     char *bootstraps;
 };
+
+/* ---------------------------------------------------------------------------------------
+ * Sockets */
+
+/*
+ * accept() of the whole gdx program: librdkafka's mock cluster is its caller (the control
+ * socket and the HTTP servers use accept4). A TCP connection gets TCP_NODELAY, as a Kafka
+ * broker's would; on a UNIX socket setsockopt fails harmlessly. The system call is made
+ * directly, since libc's accept is the symbol this one replaces.
+ */
+int accept(int fd, __SOCKADDR_ARG addr, socklen_t *__restrict addrlen)
+{
+    int cfd = (int)syscall(SYS_accept4, fd, addr.__sockaddr__, addrlen, 0);
+    if (cfd >= 0) {
+        int one = 1;
+        (void)setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    }
+    return cfd;
+}
 
 /* ---------------------------------------------------------------------------------------
  * Names */

@@ -1,8 +1,11 @@
 #!/bin/bash
 # An attempt given up with records in flight is re-sent in full. The provincial link goes
-# down while a large batch is in flight (a 200 ms round trip keeps produce requests
-# outstanding), stays down past the uplink's stall limit so that the attempt is given up,
-# and comes back before the abort times out. librdkafka then bumps the producer epoch and
+# down while a large batch is in flight, stays down past the uplink's stall limit so that the
+# attempt is given up, and comes back before the abort times out. "In flight" does not rest
+# on the mock's speed: brokers 1 and 2 answer every request 3 s late (the mock appends records
+# at once and delays the response), and the link goes down as soon as broker 3, which answers
+# at once, holds records of the attempt: the records sent to brokers 1 and 2 together with
+# them are then written but unacknowledged for seconds. librdkafka then bumps the producer epoch and
 # restarts its sequence numbers; the mock cluster keeps sequences per producer id, so the
 # same producer would have its re-sent records acknowledged as duplicates and not written.
 # The uplink starts a new producer after every aborted attempt: nothing is lost.
@@ -23,12 +26,18 @@ city_workorders "$N" 21
 # one attempt holds everything, so the outage falls inside it
 uplink_conf "$N" 120000
 
-prov_ctl rtt all 200
+META=$GDX_BUILD/tools/kafka-meta
+B3=$("$META" -b "$prov_BS" -B | awk '$1 == "broker" && $2 == 3 { print $3 }')
+[ -n "$B3" ] || { fail "broker 3 of the province"; done_testing; }
+prov_ctl rtt 1 3000
+prov_ctl rtt 2 3000
 "$GDX" uplink -c "$T/uplink.yaml" 2>"$T/run.log" &
 pid=$!
 PIDS+=($pid)
-wait_for 30 grep -q 'schema registered' "$T/run.log"
-sleep 1
+# landed() succeeds once broker 3's partitions of the provincial topic hold a record
+landed() { "$META" -b "$B3" -T 2000 -t "henan.$CITY_ID.$W" -L 3 | grep -q 'high=[1-9]'; }
+wait_for 120 landed
+ok "the attempt's first records landed on the province" landed
 prov_ctl down all
 # past the 10 s stall limit, within the abort's 10 s
 wait_for 30 grep -q 'batch aborted' "$T/run.log"

@@ -8,6 +8,10 @@
  * -B adds `broker <id> <host>:<port>` lines first. Exits 0 when the metadata arrived, 1 when
  * it did not within the timeout or a named topic has an error, 2 on usage. librdkafka's own
  * log lines (connection refused and the like) are shown only with -v.
+ *
+ * -L ID prints instead, per named topic, `TOPIC high=N`: the sum of the high watermarks of
+ * the partitions whose leader is broker ID, asked of that leader only. A test that slows the
+ * other brokers down (`gdx broker ctl rtt`) can so see records land without waiting for them.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,10 +44,44 @@ static int cmp_broker(const void *a, const void *b)
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: kafka-meta -b BOOTSTRAP [-t TOPIC]... [-T TIMEOUT_MS] [-B] [-v]\n");
+    fprintf(
+        out,
+        "usage: kafka-meta -b BOOTSTRAP [-t TOPIC]... [-T TIMEOUT_MS] [-B] [-L BROKER_ID] [-v]\n");
 }
 
 /* Print the topics of @p md (sorted); @returns the number of topics with an error. */
+static int print_topics(const rd_kafka_metadata_t *md);
+
+/* -L: the summed high watermarks of the partitions of @p md's topic led by @p leader. */
+static int print_led(rd_kafka_t *rk, const rd_kafka_metadata_t *md, int leader, int timeout_ms)
+{
+    for (int i = 0; i < md->topic_cnt; i++) {
+        const rd_kafka_metadata_topic_t *t = &md->topics[i];
+        int64_t sum = 0;
+        if (t->err) {
+            fprintf(stderr, "kafka-meta: topic '%s': %s\n", t->topic, rd_kafka_err2name(t->err));
+            return 1;
+        }
+        for (int p = 0; p < t->partition_cnt; p++) {
+            int64_t lo, hi;
+            rd_kafka_resp_err_t err;
+            if (t->partitions[p].leader != leader) {
+                continue;
+            }
+            err = rd_kafka_query_watermark_offsets(rk, t->topic, t->partitions[p].id, &lo, &hi,
+                                                   timeout_ms);
+            if (err) {
+                fprintf(stderr, "kafka-meta: watermarks of '%s' [%d]: %s\n", t->topic,
+                        (int)t->partitions[p].id, rd_kafka_err2str(err));
+                return 1;
+            }
+            sum += hi;
+        }
+        printf("%s high=%lld\n", t->topic, (long long)sum);
+    }
+    return 0;
+}
+
 static int print_topics(const rd_kafka_metadata_t *md)
 {
     rd_kafka_metadata_topic_t *topics;
@@ -75,7 +113,7 @@ int main(int argc, char **argv)
 {
     const char *bootstrap = NULL;
     const char **names = NULL;
-    int nnames = 0, timeout_ms = 5000, brokers = 0, opt, ret = 1;
+    int nnames = 0, timeout_ms = 5000, brokers = 0, leader = -1, opt, ret = 1;
     rd_kafka_conf_t *conf;
     rd_kafka_t *rk = NULL;
     const rd_kafka_metadata_t *md = NULL;
@@ -86,7 +124,7 @@ int main(int argc, char **argv)
     if (!names) {
         abort();
     }
-    while ((opt = getopt(argc, argv, "b:t:T:Bvh")) != -1) {
+    while ((opt = getopt(argc, argv, "b:t:T:BL:vh")) != -1) {
         switch (opt) {
         case 'b':
             bootstrap = optarg;
@@ -99,6 +137,9 @@ int main(int argc, char **argv)
             break;
         case 'B':
             brokers = 1;
+            break;
+        case 'L':
+            leader = atoi(optarg);
             break;
         case 'v':
             verbose = 1;
@@ -178,7 +219,7 @@ int main(int argc, char **argv)
             ret = 1;
             continue;
         }
-        if (print_topics(md)) {
+        if (leader >= 0 ? print_led(rk, md, leader, timeout_ms) : print_topics(md)) {
             ret = 1;
         }
         rd_kafka_metadata_destroy(md);
