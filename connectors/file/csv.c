@@ -65,8 +65,6 @@ struct csv_parser {
 
     char *ob; /* decoded fields (non-UTF-8 input) */
     size_t ob_len, ob_cap;
-    char *jb; /* the record's raw fields joined by NUL, for one conversion */
-    size_t jb_cap;
     const char **vals;
     size_t *lens;
     size_t vcap;
@@ -144,7 +142,6 @@ void csv_parser_destroy(struct csv_parser *p)
     free(p->fstart);
     free(p->flen);
     free(p->ob);
-    free(p->jb);
     free(p->vals);
     free(p->lens);
     free(p);
@@ -242,49 +239,6 @@ static int csv_error(struct csv_parser *p, size_t col, const char *fmt, ...)
     return CSV_RECORD;
 }
 
-/*
- * Decode the whole record with one conversion: the fields joined by NUL, which GB18030 maps
- * to NUL and never uses inside a character, then split again. One iconv call a record instead
- * of one a field (measured: decoding was a quarter of the connector's time on GB18030 files).
- * Returns -1 when the per-field path must run instead: an invalid sequence (it names the
- * field) or a field that itself holds a NUL.
- */
-static int csv_decode_joined(struct csv_parser *p)
-{
-    size_t total = 0, bad = 0, out_len, nul = 0;
-    const char *out;
-
-    for (size_t i = 0; i < p->nf; i++) {
-        total += p->flen[i] + 1;
-    }
-    csv_grow(&p->jb, &p->jb_cap, total + 1);
-    total = 0;
-    for (size_t i = 0; i < p->nf; i++) {
-        memcpy(p->jb + total, p->fb + p->fstart[i], p->flen[i]);
-        total += p->flen[i];
-        p->jb[total++] = '\0';
-    }
-    if (gdx_decoder_convert(p->dec, p->jb, total, &out, &out_len, &bad) != GDX_OK) {
-        return -1;
-    }
-    for (size_t k = 0; k < out_len; k++) {
-        nul += out[k] == '\0';
-    }
-    if (nul != p->nf || (out_len && out[out_len - 1] != '\0')) {
-        return -1;
-    }
-    csv_grow(&p->ob, &p->ob_cap, out_len + 1);
-    memcpy(p->ob, out, out_len);
-    p->ob_len = out_len;
-    for (size_t i = 0, start = 0; i < p->nf; i++) {
-        size_t len = strlen(p->ob + start);
-        p->vals[i] = p->ob + start;
-        p->lens[i] = len;
-        start += len + 1;
-    }
-    return 0;
-}
-
 /* Decode every field to UTF-8 and point the record at the results. */
 static int csv_decode(struct csv_parser *p)
 {
@@ -301,9 +255,8 @@ static int csv_decode(struct csv_parser *p)
             p->vals[i] = v;
             p->lens[i] = p->flen[i];
         }
-    } else if (csv_decode_joined(p) == 0) {
-        /* one conversion for the whole record */
     } else {
+        /* one table-driven conversion per field (gdx_text.c): no iconv call per field */
         size_t *offs = p->lens; /* output offsets first, pointers once ob stops moving */
         p->ob_len = 0;
         for (size_t i = 0; i < p->nf; i++) {

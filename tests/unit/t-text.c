@@ -1,6 +1,9 @@
 /*
  * t-text.c - text decoding (GB18030/GBK to UTF-8), the strict UTF-8 validator, gdx_quote.
  */
+#include <iconv.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "gdx_err.h"
@@ -200,10 +203,89 @@ static void test_quote(void)
            "truncation does not split an escape");
 }
 
+/* The decoder's table agrees with glibc's iconv on every two-byte code and on a run of
+ * four-byte ones, all in one buffer (the table path and the per-sequence iconv path). */
+static void test_gb18030_table(void)
+{
+    char errstr[256];
+    struct gdx_decoder *dec = gdx_decoder_new("gb18030", errstr, sizeof(errstr));
+    iconv_t cd = iconv_open("UTF-8", "GB18030");
+    size_t cap = 200000, n = 0, valid = 0, mismatches = 0;
+    char *in = malloc(cap), *ref = malloc(cap * 2);
+    ok(dec && cd != (iconv_t)-1 && in && ref, "decoder and iconv");
+    if (!dec || cd == (iconv_t)-1 || !in || !ref) {
+        return;
+    }
+    for (int l = 0x81; l <= 0xfe; l++) {
+        for (int t = 0x40; t <= 0xfe; t++) {
+            char one[2] = {(char)l, (char)t}, o[8], *src = one, *dst = o;
+            size_t il = 2, ol = sizeof(o);
+            const char *out;
+            size_t out_len, bad;
+            if (t == 0x7f) {
+                continue;
+            }
+            iconv(cd, NULL, NULL, NULL, NULL);
+            int ref_ok = iconv(cd, &src, &il, &dst, &ol) != (size_t)-1 && il == 0;
+            int dec_ok = gdx_decoder_convert(dec, one, 2, &out, &out_len, &bad) == GDX_OK;
+            if (ref_ok != dec_ok ||
+                (ref_ok && (out_len != (size_t)(dst - o) || memcmp(out, o, out_len)))) {
+                mismatches++;
+            }
+            if (ref_ok) {
+                memcpy(in + n, one, 2);
+                n += 2;
+                valid++;
+            }
+        }
+    }
+    is_int((long)mismatches, 0, "every two-byte code decodes as iconv does");
+    ok(valid > 21000, "over 21,000 valid two-byte codes (%zu)", valid);
+    /* four-byte codes: 0x81 0x30 0x81 0x30 onwards, mixed with ASCII */
+    for (int b2 = 0x30; b2 <= 0x39; b2++) {
+        for (int b3 = 0x81; b3 <= 0x90; b3++) {
+            in[n++] = (char)0x81;
+            in[n++] = (char)b2;
+            in[n++] = (char)b3;
+            in[n++] = (char)0x35;
+            in[n++] = 'a';
+        }
+    }
+    {
+        char *src = in, *dst = ref;
+        size_t il = n, ol = cap * 2;
+        const char *out;
+        size_t out_len, bad;
+        iconv(cd, NULL, NULL, NULL, NULL);
+        ok(iconv(cd, &src, &il, &dst, &ol) != (size_t)-1, "iconv converts the whole buffer");
+        ok(gdx_decoder_convert(dec, in, n, &out, &out_len, &bad) == GDX_OK,
+           "the decoder converts the whole buffer");
+        ok(out_len == (size_t)(dst - ref) && !memcmp(out, ref, out_len),
+           "and both give the same UTF-8 (%zu bytes)", out_len);
+        ok(gdx_utf8_valid(out, out_len, NULL), "which is valid UTF-8");
+    }
+    {
+        const char *out;
+        size_t out_len, bad = 99;
+        ok(gdx_decoder_convert(dec, "ab\x81\x30\x81", 5, &out, &out_len, &bad) == GDX_ERR_PARSE &&
+               bad == 2,
+           "a four-byte code cut short is an error at its first byte");
+        bad = 99;
+        ok(gdx_decoder_convert(dec, "x\xb0\x7f", 3, &out, &out_len, &bad) == GDX_ERR_PARSE &&
+               bad == 1,
+           "a bad trail byte is an error at the lead byte");
+    }
+    iconv_close(cd);
+    free(in);
+    free(ref);
+    gdx_decoder_destroy(dec);
+}
+
 int main(void)
 {
     test_utf8_decoder();
     test_gb18030();
+    test_gb18030_table();
     test_utf8_valid();
     test_quote();
     return done_testing();
