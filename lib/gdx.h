@@ -124,7 +124,23 @@ struct gdx_connector {
      */
     int (*poll)(struct gdx_ctx *ctx, void *inst, const struct gdx_offset *from,
                 struct gdx_batch *batch, int timeout_ms, char *errstr, size_t errstr_size);
-    /* The batch ending at @p upto is committed in Kafka: acknowledge, move files, ... */
+    /*
+     * The batch ending at @p upto is committed in Kafka: acknowledge, move files, ...
+     *
+     * Order of calls (the runtime pipelines its batches): poll() for the next batch may run
+     * before committed() of the batch before it, while that batch is being committed, and its
+     * rows are taken (and encoded) meanwhile. So committed(upto) acknowledges exactly the
+     * rows up to and including position @p upto, never "everything read so far": rows added
+     * after it belong to a batch not yet committed (a push source answers those clients at a
+     * later committed()). committed() is never called from within poll(), always in batch
+     * order, and only after the batch's transaction committed. After a failed commit the
+     * runtime calls poll() with @p from set to the committed position read back from
+     * `_gdx.offsets`: every row after it is read again, including rows taken by a poll()
+     * that ran during the failed commit. A connector that cannot read ahead returns
+     * GDX_POLL_IDLE from poll() until it hears committed() (as the file connector does at
+     * the end of a file): the runtime then polls again right after the commit, without
+     * sleeping poll.interval.ms.
+     */
     int (*committed)(struct gdx_ctx *ctx, void *inst, const struct gdx_offset *upto,
                      char *errstr, size_t errstr_size);
     void (*fini)(struct gdx_ctx *ctx, void *inst); /* also after a failed init */

@@ -2290,11 +2290,15 @@ int gdx_runtime_run(struct gdx_runtime *rt, int once, const volatile int *stop, 
         /* auto: librdkafka's mock cluster names itself mockCluster<hex>; unknown is safe */
         char *cid = rd_kafka_clusterid(rt->rk, RT_KAFKA_TIMEOUT);
         rt->offsets_after_delivery = !cid || !strncmp(cid, "mockCluster", 11);
-        gdx_log(GDX_LOG_INFO, "offset record placement", " offsets.after.delivery=%s cluster=%s",
+        gdx_log(GDX_LOG_INFO, "offset record placement",
+                " offsets.after.delivery=%s cluster=%s (auto)",
                 rt->offsets_after_delivery ? "true" : "false", cid ? cid : "unknown");
         if (cid) {
             rd_kafka_mem_free(rt->rk, cid);
         }
+    } else if (rt->exactly_once) {
+        gdx_log(GDX_LOG_INFO, "offset record placement", " offsets.after.delivery=%s",
+                rt->offsets_after_delivery ? "true" : "false");
     }
     {
         int32_t cnt = 0;

@@ -12,7 +12,7 @@
 # rules (records checked by the bounded walk and passed through). Goal: >= 80% of (b).
 #
 # Environment: BENCH_UPLINK_ROWS (default 200000), BENCH_UPLINK_BATCH (default 5000),
-# BENCH_KEEP=1 keeps the work directory, BENCH_PROFILE=1 records the uplink runs with perf, BENCH_NODELAY=0 runs the mock without TCP_NODELAY.
+# BENCH_KEEP=1 keeps the work directory, BENCH_PROFILE=1 records the uplink runs with perf.
 # Output: a Markdown table on stdout (and build/bench/uplink.md) plus machine lines
 # `bench: NAME=VALUE baseline=... ratio=... goal=... met=yes|no`.
 set -u
@@ -45,15 +45,9 @@ done
 rm -rf "$W"
 mkdir -p "$W/drop" "$W/state" "$W/keys"
 
-PRELOAD=
-if [ "${BENCH_NODELAY:-1}" != 0 ]; then
-    cc -std=gnu11 -O2 -Wall -Wextra -shared -fPIC -o "$OUT/nodelay.so" \
-        "$ROOT/tests/bench/nodelay.c" -ldl || die "cannot build tests/bench/nodelay.c"
-    PRELOAD=$OUT/nodelay.so
-fi
 cluster() {
     local name=$1; shift
-    LD_PRELOAD=$PRELOAD "$GDX" broker --no-topics --bootstrap-file "$W/$name.bootstrap" \
+    "$GDX" broker --no-topics --bootstrap-file "$W/$name.bootstrap" \
         --log-level warn "$@" >"$W/$name.log" 2>&1 &
     PIDS+=($!)
     for _ in $(seq 200); do [ -s "$W/$name.bootstrap" ] && break; sleep 0.1; done
@@ -189,8 +183,7 @@ R1=$(field "$U1" rate); R2=$(field "$U2" rate)
     echo "| gdx uplink, policy: mask, drop, scrub (re-encoded) | $R1 | $(field "$U1" mbps) | $(ratio "$R1" "$RA") | $(ratio "$R1" "$RB") |"
     echo "| gdx uplink, no field rules (checked, passed through) | $R2 | $(field "$U2" mbps) | $(ratio "$R2" "$RA") | $(ratio "$R2" "$RB") |"
     echo
-    echo "Both clusters are \`gdx broker\` on this machine (TCP_NODELAY preloaded unless" \
-        "BENCH_NODELAY=0); the uplink's time runs from its first position read to its exit" \
+    echo "Both clusters are \`gdx broker\` on this machine; the uplink's time runs from its first position read to its exit" \
         "(the first fetch and the --once end detection included); exactly once, with schema" \
         "ids looked up in the provincial registry (registered before the clock starts, as" \
         "the baselines send a warm-up record)."
