@@ -53,7 +53,7 @@ endif
 # Debian packages. `make deps` installs them; demo and test check first.
 DEB_BUILD := build-essential pkg-config librdkafka-dev libavro-dev libyaml-dev libssl-dev \
 	libjansson-dev libcurl4-openssl-dev libmicrohttpd-dev openssl
-DEB_TEST := perl python3 python3-avro python3-confluent-kafka procps curl
+DEB_TEST := perl python3 python3-avro python3-confluent-kafka procps curl kafkacat time
 # connector.mk fragments add their own packages to DEB_EXTRA (expanded lazily)
 DEB_PKGS = $(DEB_BUILD) $(DEB_TEST) $(DEB_EXTRA)
 
