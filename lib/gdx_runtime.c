@@ -48,6 +48,7 @@
 #include "gdx_kafka.h"
 #include "gdx_lock.h"
 #include "gdx_log.h"
+#include "gdx_metrics.h"
 #include "gdx_policy.h"
 #include "gdx_registry.h"
 #include "gdx_runtime.h"
@@ -163,7 +164,8 @@ struct gdx_runtime {
 
     /* counters */
     uint64_t total_records, total_dead, total_batches, total_aborts;
-    double source_lag_s; /* gdx_ctx_set_lag(); -1 unknown */
+    double source_lag_s;         /* gdx_ctx_set_lag(); -1 unknown */
+    struct gdx_metrics *metrics; /* reports to a supervisor (gdx_metrics.h), NULL when none */
     int64_t started_ms, last_progress_ms;
     uint64_t progress_records;
     char extracted_at[32];
@@ -224,6 +226,7 @@ int gdx_ctx_stopping(const struct gdx_ctx *ctx)
 void gdx_ctx_set_lag(struct gdx_ctx *ctx, double seconds)
 {
     ctx->rt->source_lag_s = seconds;
+    gdx_metrics_lag(ctx->rt->metrics, seconds);
 }
 
 void gdx_ctx_progress(struct gdx_ctx *ctx, const char *what, uint64_t done, uint64_t total)
@@ -808,6 +811,7 @@ void gdx_runtime_destroy(struct gdx_runtime *rt)
     free(rt->mirror_q);
     free(rt->committed_batch);
     json_decref(rt->committed_doc);
+    gdx_metrics_destroy(rt->metrics);
     free(rt->path);
     free(rt->dir);
     gdx_conf_destroy(rt->root);
@@ -1689,6 +1693,7 @@ static int produce_offset(struct gdx_runtime *rt, const char *value)
 static void batch_abort(struct gdx_runtime *rt, const char *why)
 {
     rt->total_aborts++;
+    gdx_metrics_aborted(rt->metrics);
     gdx_log(GDX_LOG_WARN, "batch aborted, resuming from the committed position",
             " batch=%s records=%" PRIu64 " reason=\"%s\"", rt->batch.id, rt->batch.records, why);
     rt->gen++; /* reports of the given-up attempt no longer count */
@@ -1980,6 +1985,7 @@ int gdx_runtime_run(struct gdx_runtime *rt, int once, const volatile int *stop, 
     int64_t backoff = 500;
 
     rt->stop = stop;
+    rt->metrics = gdx_metrics_from_env();
     if ((err = lock_take(rt, errstr, errstr_size))) {
         return err;
     }
@@ -2044,6 +2050,7 @@ int gdx_runtime_run(struct gdx_runtime *rt, int once, const volatile int *stop, 
         }
     }
     rt->started_ms = rt->last_progress_ms = gdx_mono_ms();
+    gdx_metrics_state(rt->metrics, "running", NULL);
 
     while (!stopping(rt)) {
         struct gdx_offset from = {rt->committed};
@@ -2060,7 +2067,9 @@ int gdx_runtime_run(struct gdx_runtime *rt, int once, const volatile int *stop, 
         }
         if (rt->batch.open) {
             char cerr[512];
+            int64_t commit_ms = gdx_mono_ms();
             int cret = rt->fatal ? GDX_ERR_FATAL : batch_commit(rt, cerr, sizeof(cerr));
+            commit_ms = gdx_mono_ms() - commit_ms;
             if (cret && stopping(rt)) {
                 batch_abort(rt, cerr);
                 break; /* the batch is re-read at the next start */
@@ -2090,6 +2099,8 @@ int gdx_runtime_run(struct gdx_runtime *rt, int once, const volatile int *stop, 
             rt->total_records += rt->batch.records;
             rt->total_dead += rt->batch.dead;
             rt->total_batches++;
+            gdx_metrics_committed(rt->metrics, rt->batch.records, rt->batch.dead, rt->batch.bytes,
+                                  commit_ms);
             gdx_log(GDX_LOG_DEBUG, "batch committed",
                     " batch=%s records=%" PRIu64 " dead=%" PRIu64 " from=%s to=%s", rt->batch.id,
                     rt->batch.records, rt->batch.dead, rt->batch.first_pos, rt->batch.last_pos);
@@ -2122,9 +2133,11 @@ int gdx_runtime_run(struct gdx_runtime *rt, int once, const volatile int *stop, 
             }
         }
         progress(rt, 0);
+        gdx_metrics_tick(rt->metrics);
     }
     err = GDX_OK;
 out:
+    gdx_metrics_state(rt->metrics, err ? "failed" : "stopped", err ? errstr : NULL);
     audit_finish(rt, err, errstr);
     progress(rt, 1);
     gdx_log(GDX_LOG_INFO, "stopped",
