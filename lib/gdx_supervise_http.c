@@ -656,6 +656,29 @@ static const struct sv_family {
      "Wall clock time of the newest commit, in seconds since the epoch", m_last_commit},
 };
 
+static int dup_stopped(const struct sv_child *c)
+{
+    return c->state == SV_STOPPED && !strncmp(c->why, "duplicate", 9);
+}
+
+/* Two configs with one connector id (one of them refused as a duplicate) would give two
+ * series of the same labels: only one of them, the one that runs, is shown (both are in
+ * gdx_connector_info, whose file label tells them apart, and in /status). */
+static int shadowed(const struct gdx_supervisor *sv, size_t i)
+{
+    const struct sv_child *c = sv->kids[i];
+    for (size_t j = 0; j < sv->nkids; j++) {
+        const struct sv_child *o = sv->kids[j];
+        if (j == i || !o->id || !c->id || strcmp(o->id, c->id)) {
+            continue;
+        }
+        if (dup_stopped(c) != dup_stopped(o) ? dup_stopped(c) : j < i) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 char *sv_metrics_text(struct gdx_supervisor *sv, size_t *len)
 {
     struct sbuf b = {NULL, 0, 0};
@@ -692,6 +715,9 @@ char *sv_metrics_text(struct gdx_supervisor *sv, size_t *len)
               "1 for the connector's current state, 0 for the others");
     for (size_t i = 0; i < sv->nkids; i++) {
         const struct sv_child *c = sv->kids[i];
+        if (shadowed(sv, i)) {
+            continue;
+        }
         for (int s = SV_STARTING; s <= SV_UNBUILT; s++) {
             sb_series(&b, "gdx_connector_state", c);
             sb_printf(&b, ",state=\"%s\"} %d\n", sv_state_name((enum sv_state)s),
@@ -706,6 +732,9 @@ char *sv_metrics_text(struct gdx_supervisor *sv, size_t *len)
             struct sv_totals t;
             int skip = 0;
             double v;
+            if (shadowed(sv, i)) {
+                continue;
+            }
             sv_totals(c, &t);
             v = fam->fn(c, &t, &skip);
             if (!skip) {
@@ -719,6 +748,9 @@ char *sv_metrics_text(struct gdx_supervisor *sv, size_t *len)
     for (size_t i = 0; i < sv->nkids; i++) {
         const struct sv_child *c = sv->kids[i];
         struct sv_totals t;
+        if (shadowed(sv, i)) {
+            continue;
+        }
         sv_totals(c, &t);
         for (size_t k = 0; k < GDX_METRICS_NBUCKETS; k++) {
             sb_series(&b, "gdx_commit_latency_seconds_bucket", c);
