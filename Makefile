@@ -53,10 +53,10 @@ endif
 # Debian packages. `make deps` installs them; demo and test check first.
 DEB_BUILD := build-essential pkg-config librdkafka-dev libavro-dev libyaml-dev libssl-dev \
 	libjansson-dev libcurl4-openssl-dev libmicrohttpd-dev openssl
-# chromium renders the supervisor's status page in tests (tests/it/0540); the font gives its
-# Chinese labels glyphs in the screenshot
-DEB_TEST := perl python3 python3-avro python3-confluent-kafka procps curl chromium \
-	fonts-wqy-microhei
+# chromium renders the supervisor's status page in tests (tests/it/0540; python3-yaml reads
+# the inventory there); the font gives its Chinese labels glyphs in the screenshot
+DEB_TEST := perl python3 python3-avro python3-confluent-kafka python3-yaml procps curl \
+	chromium fonts-wqy-microhei
 # connector.mk fragments add their own packages to DEB_EXTRA (expanded lazily)
 DEB_PKGS = $(DEB_BUILD) $(DEB_TEST) $(DEB_EXTRA)
 
