@@ -535,125 +535,92 @@ static void sb_value(struct sbuf *b, double v)
     }
 }
 
-typedef double (*sv_metric_fn)(const struct sv_child *c, const struct sv_totals *t, int *skip);
+enum sv_metric {
+    SV_M_UP,
+    SV_M_RESTARTS,
+    SV_M_EXITS,
+    SV_M_EXIT_CODE,
+    SV_M_BACKOFF,
+    SV_M_RECORDS,
+    SV_M_DEAD,
+    SV_M_BYTES,
+    SV_M_BATCHES,
+    SV_M_ABORTS,
+    SV_M_LAG,
+    SV_M_LAST_COMMIT,
+};
 
-static double m_records(const struct sv_child *c, const struct sv_totals *t, int *skip)
+/* The value of metric @p m for @p c; *skip when it has none (no sample is written). */
+static double metric_value(enum sv_metric m, const struct sv_child *c, const struct sv_totals *t,
+                           int *skip)
 {
-    (void)c;
-    (void)skip;
-    return (double)t->records;
-}
-
-static double m_dead(const struct sv_child *c, const struct sv_totals *t, int *skip)
-{
-    (void)c;
-    (void)skip;
-    return (double)t->dead;
-}
-
-static double m_bytes(const struct sv_child *c, const struct sv_totals *t, int *skip)
-{
-    (void)c;
-    (void)skip;
-    return (double)t->bytes;
-}
-
-static double m_batches(const struct sv_child *c, const struct sv_totals *t, int *skip)
-{
-    (void)c;
-    (void)skip;
-    return (double)t->batches;
-}
-
-static double m_aborts(const struct sv_child *c, const struct sv_totals *t, int *skip)
-{
-    (void)c;
-    (void)skip;
-    return (double)t->aborts;
-}
-
-static double m_lag(const struct sv_child *c, const struct sv_totals *t, int *skip)
-{
-    (void)t;
-    *skip = !(c->pid > 0 && c->cur.lag_s >= 0);
-    return c->cur.lag_s;
-}
-
-static double m_last_commit(const struct sv_child *c, const struct sv_totals *t, int *skip)
-{
-    (void)t;
-    *skip = c->last_commit_ms <= 0;
-    return (double)c->last_commit_ms / 1000.0;
-}
-
-static double m_up(const struct sv_child *c, const struct sv_totals *t, int *skip)
-{
-    (void)t;
-    (void)skip;
-    return c->pid > 0 && c->state == SV_RUNNING ? 1 : 0;
-}
-
-static double m_restarts(const struct sv_child *c, const struct sv_totals *t, int *skip)
-{
-    (void)t;
-    (void)skip;
-    return (double)c->restarts;
-}
-
-static double m_exits(const struct sv_child *c, const struct sv_totals *t, int *skip)
-{
-    (void)t;
-    (void)skip;
-    return (double)c->exits_total;
-}
-
-static double m_exit_code(const struct sv_child *c, const struct sv_totals *t, int *skip)
-{
-    (void)t;
-    *skip = c->last_code < 0;
-    return c->last_code;
-}
-
-static double m_backoff(const struct sv_child *c, const struct sv_totals *t, int *skip)
-{
-    int64_t now = gdx_mono_ms();
-    (void)t;
-    (void)skip;
-    if (c->state != SV_BACKOFF || c->next_try_ms <= now) {
-        return 0;
+    int64_t now;
+    switch (m) {
+    case SV_M_UP:
+        return c->pid > 0 && c->state == SV_RUNNING ? 1 : 0;
+    case SV_M_RESTARTS:
+        return (double)c->restarts;
+    case SV_M_EXITS:
+        return (double)c->exits_total;
+    case SV_M_EXIT_CODE:
+        *skip = c->last_code < 0;
+        return c->last_code;
+    case SV_M_BACKOFF:
+        now = gdx_mono_ms();
+        return c->state == SV_BACKOFF && c->next_try_ms > now
+                   ? (double)(c->next_try_ms - now) / 1000.0
+                   : 0;
+    case SV_M_RECORDS:
+        return (double)t->records;
+    case SV_M_DEAD:
+        return (double)t->dead;
+    case SV_M_BYTES:
+        return (double)t->bytes;
+    case SV_M_BATCHES:
+        return (double)t->batches;
+    case SV_M_ABORTS:
+        return (double)t->aborts;
+    case SV_M_LAG:
+        *skip = !(c->pid > 0 && c->cur.lag_s >= 0);
+        return c->cur.lag_s;
+    case SV_M_LAST_COMMIT:
+        *skip = c->last_commit_ms <= 0;
+        return (double)c->last_commit_ms / 1000.0;
     }
-    return (double)(c->next_try_ms - now) / 1000.0;
+    *skip = 1;
+    return 0;
 }
 
 static const struct sv_family {
     const char *name, *type, *help;
-    sv_metric_fn fn;
+    enum sv_metric m;
 } sv_families[] = {
     {"gdx_connector_up", "gauge",
-     "1 when the connector's process runs and has reported that it is moving data", m_up},
+     "1 when the connector's process runs and has reported that it is moving data", SV_M_UP},
     {"gdx_connector_restarts_total", "counter",
-     "Processes started for this config after its first, for any reason", m_restarts},
-    {"gdx_connector_exits_total", "counter", "Processes of this config that exited", m_exits},
+     "Processes started for this config after its first, for any reason", SV_M_RESTARTS},
+    {"gdx_connector_exits_total", "counter", "Processes of this config that exited", SV_M_EXITS},
     {"gdx_connector_last_exit_code", "gauge",
      "Exit code of the last process of this config (128+N when killed by signal N; 78 is a bad "
      "config, not restarted)",
-     m_exit_code},
+     SV_M_EXIT_CODE},
     {"gdx_connector_backoff_seconds", "gauge",
-     "Seconds until the next start of a connector that is backing off, 0 otherwise", m_backoff},
+     "Seconds until the next start of a connector that is backing off, 0 otherwise", SV_M_BACKOFF},
     {"gdx_records_total", "counter",
-     "Records committed to Kafka (the uplink: forwarded to the province and committed)", m_records},
+     "Records committed to Kafka (the uplink: forwarded to the province and committed)",
+     SV_M_RECORDS},
     {"gdx_dead_letters_total", "counter", "Dead letters committed to the dead letter topic",
-     m_dead},
-    {"gdx_bytes_total", "counter", "Encoded value bytes of the committed records", m_bytes},
-    {"gdx_batches_total", "counter", "Batches (transactions) committed", m_batches},
+     SV_M_DEAD},
+    {"gdx_bytes_total", "counter", "Encoded value bytes of the committed records", SV_M_BYTES},
+    {"gdx_batches_total", "counter", "Batches (transactions) committed", SV_M_BATCHES},
     {"gdx_aborts_total", "counter",
-     "Batch attempts given up and read again from the committed position", m_aborts},
+     "Batch attempts given up and read again from the committed position", SV_M_ABORTS},
     {"gdx_source_lag_seconds", "gauge",
      "Age of the oldest source data not yet read, as the connector reports it (absent when "
      "unknown)",
-     m_lag},
+     SV_M_LAG},
     {"gdx_last_commit_timestamp_seconds", "gauge",
-     "Wall clock time of the newest commit, in seconds since the epoch", m_last_commit},
+     "Wall clock time of the newest commit, in seconds since the epoch", SV_M_LAST_COMMIT},
 };
 
 static int dup_stopped(const struct sv_child *c)
@@ -736,7 +703,7 @@ char *sv_metrics_text(struct gdx_supervisor *sv, size_t *len)
                 continue;
             }
             sv_totals(c, &t);
-            v = fam->fn(c, &t, &skip);
+            v = metric_value(fam->m, c, &t, &skip);
             if (!skip) {
                 sb_series(&b, fam->name, c);
                 sb_value(&b, v);
