@@ -18,10 +18,13 @@ int cmd_catalog(int argc, char **argv);
 int cmd_registry(int argc, char **argv);
 int cmd_uplink(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
+int cmd_supervise(int argc, char **argv);
 
 /* Common helpers for entry points */
 void cmd_install_signals(void);
 int cmd_stopping(void);
 const volatile int *cmd_stop_flag(void);
+/* Write "URL\n" to @p path atomically (a temporary file renamed); 0 or -1 with errno. */
+int cmd_write_url_file(const char *path, const char *url);
 
 #endif

@@ -60,31 +60,6 @@ static const char *quote(const char *s, char *buf, size_t size)
     return buf;
 }
 
-static int write_url_file(const char *path, const char *url)
-{
-    size_t n = strlen(path) + 8;
-    char *tmp = malloc(n);
-    FILE *f;
-    int ok;
-
-    if (!tmp) {
-        abort();
-    }
-    snprintf(tmp, n, "%s.tmp", path);
-    f = fopen(tmp, "w");
-    if (!f) {
-        free(tmp);
-        return -1;
-    }
-    ok = fprintf(f, "%s\n", url) > 0;
-    ok = (fclose(f) == 0) && ok && rename(tmp, path) == 0;
-    if (!ok) {
-        unlink(tmp);
-    }
-    free(tmp);
-    return ok ? 0 : -1;
-}
-
 int cmd_registry(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -195,7 +170,7 @@ int cmd_registry(int argc, char **argv)
         ret = err == GDX_ERR_USAGE ? GDX_EXIT_USAGE : GDX_EXIT_FAIL;
         goto out;
     }
-    if (url_file && write_url_file(url_file, gdx_regserver_url(srv)) != 0) {
+    if (url_file && cmd_write_url_file(url_file, gdx_regserver_url(srv)) != 0) {
         gdx_log(GDX_LOG_ERROR, "cannot write the url file", " path=%s error=%s",
                 quote(url_file, q, sizeof(q)), strerror(errno));
         goto out;

@@ -5,7 +5,9 @@
  */
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "gdx.h"
@@ -22,6 +24,8 @@ static const struct gdx_cmd commands[] = {
     {"registry", cmd_registry, "embedded schema registry for demos and tests (Confluent API)"},
     {"uplink", cmd_uplink, "forward authorised topics to the provincial cluster, exactly once"},
     {"audit", cmd_audit, "verify, show, report and reconcile the audit trail"},
+    {"supervise", cmd_supervise,
+     "run every connector config of a directory, restart, serve metrics"},
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -53,6 +57,31 @@ int cmd_stopping(void)
 const volatile int *cmd_stop_flag(void)
 {
     return &stop_flag;
+}
+
+int cmd_write_url_file(const char *path, const char *url)
+{
+    size_t n = strlen(path) + 8;
+    char *tmp = malloc(n);
+    FILE *f;
+    int ok;
+
+    if (!tmp) {
+        abort();
+    }
+    snprintf(tmp, n, "%s.tmp", path);
+    f = fopen(tmp, "w");
+    if (!f) {
+        free(tmp);
+        return -1;
+    }
+    ok = fprintf(f, "%s\n", url) > 0;
+    ok = (fclose(f) == 0) && ok && rename(tmp, path) == 0;
+    if (!ok) {
+        unlink(tmp);
+    }
+    free(tmp);
+    return ok ? 0 : -1;
 }
 
 static void usage(FILE *out)

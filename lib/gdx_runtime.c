@@ -50,6 +50,7 @@
 #include "gdx_kafka.h"
 #include "gdx_lock.h"
 #include "gdx_log.h"
+#include "gdx_metrics.h"
 #include "gdx_policy.h"
 #include "gdx_registry.h"
 #include "gdx_runtime.h"
@@ -73,6 +74,7 @@ struct gdx_batch {
     uint64_t dead;    /* dead letters produced */
     uint64_t bytes;   /* value bytes produced */
     int64_t started_ms;
+    int64_t commit_ms; /* time batch_commit() took: the commit latency metric */
     char *offset; /* end position (JSON), malloc'd, NULL if unchanged */
     int open;     /* the batch has rows or a position to commit */
     int txn;      /* its transaction is open (at least once: its produce started); before
@@ -196,7 +198,8 @@ struct gdx_runtime {
 
     /* counters */
     uint64_t total_records, total_dead, total_batches, total_aborts;
-    double source_lag_s; /* gdx_ctx_set_lag(); -1 unknown */
+    double source_lag_s;         /* gdx_ctx_set_lag(); -1 unknown */
+    struct gdx_metrics *metrics; /* reports to a supervisor (gdx_metrics.h), NULL when none */
     int64_t started_ms, last_progress_ms;
     uint64_t progress_records;
     char extracted_at[32];
@@ -257,6 +260,7 @@ int gdx_ctx_stopping(const struct gdx_ctx *ctx)
 void gdx_ctx_set_lag(struct gdx_ctx *ctx, double seconds)
 {
     ctx->rt->source_lag_s = seconds;
+    gdx_metrics_lag(ctx->rt->metrics, seconds);
 }
 
 void gdx_ctx_progress(struct gdx_ctx *ctx, const char *what, uint64_t done, uint64_t total)
@@ -877,6 +881,7 @@ void gdx_runtime_destroy(struct gdx_runtime *rt)
     free(rt->mirror_q);
     free(rt->committed_batch);
     json_decref(rt->committed_doc);
+    gdx_metrics_destroy(rt->metrics);
     free(rt->path);
     free(rt->dir);
     gdx_conf_destroy(rt->root);
@@ -1847,6 +1852,7 @@ static int produce_offset(struct gdx_runtime *rt, struct gdx_batch *b, const cha
 static void batch_abort(struct gdx_runtime *rt, struct gdx_batch *b, const char *why)
 {
     rt->total_aborts++;
+    gdx_metrics_aborted(rt->metrics);
     gdx_log(GDX_LOG_WARN, "batch aborted, resuming from the committed position",
             " batch=%s records=%" PRIu64 " reason=\"%s\"", b->id, b->records, why);
     rt->gen++; /* reports of the given-up attempt no longer count */
@@ -1887,8 +1893,8 @@ static void batch_abort(struct gdx_runtime *rt, struct gdx_batch *b, const char 
 }
 
 /* Close the batch: deliver, write the position, commit. GDX_OK when committed. */
-static int batch_commit(struct gdx_runtime *rt, struct gdx_batch *b, char *errstr,
-                        size_t errstr_size)
+static int batch_commit_txn(struct gdx_runtime *rt, struct gdx_batch *b, char *errstr,
+                            size_t errstr_size)
 {
     int64_t deadline = stopping(rt) ? gdx_mono_ms() + rt->grace_ms : 0;
     char *value;
@@ -1970,6 +1976,17 @@ static int batch_commit(struct gdx_runtime *rt, struct gdx_batch *b, char *errst
     b->open = b->txn = 0;
     kafka_up(rt);
     return GDX_OK;
+}
+
+/* Close the batch's transaction (or, at least once, its offset record), timed for the commit
+ * latency metric. */
+static int batch_commit(struct gdx_runtime *rt, struct gdx_batch *b, char *errstr,
+                        size_t errstr_size)
+{
+    int64_t t0 = gdx_mono_ms();
+    int err = batch_commit_txn(rt, b, errstr, errstr_size);
+    b->commit_ms = gdx_mono_ms() - t0;
+    return err;
 }
 
 /*
@@ -2100,6 +2117,7 @@ static int batch_finish(struct gdx_runtime *rt, struct gdx_batch *b, char *errst
     rt->total_records += b->records;
     rt->total_dead += b->dead;
     rt->total_batches++;
+    gdx_metrics_committed(rt->metrics, b->records, b->dead, b->bytes, b->commit_ms);
     gdx_log(GDX_LOG_DEBUG, "batch committed",
             " batch=%s records=%" PRIu64 " dead=%" PRIu64 " from=%s to=%s", b->id, b->records,
             b->dead, b->first_pos, b->last_pos);
@@ -2255,6 +2273,7 @@ int gdx_runtime_run(struct gdx_runtime *rt, int once, const volatile int *stop, 
     int64_t backoff = 500;
 
     rt->stop = stop;
+    rt->metrics = gdx_metrics_from_env();
     if ((err = lock_take(rt, errstr, errstr_size))) {
         return err;
     }
@@ -2333,6 +2352,7 @@ int gdx_runtime_run(struct gdx_runtime *rt, int once, const volatile int *stop, 
         }
     }
     rt->started_ms = rt->last_progress_ms = gdx_mono_ms();
+    gdx_metrics_state(rt->metrics, "running", NULL);
 
     /*
      * The pipeline: batch N is closed on the committer's thread while poll() fills batch
@@ -2444,6 +2464,7 @@ int gdx_runtime_run(struct gdx_runtime *rt, int once, const volatile int *stop, 
             }
         }
         progress(rt, 0);
+        gdx_metrics_tick(rt->metrics);
     }
     /* stopped: the batch in commit ends first (committed within the grace period, or
      * aborted), then whatever the last poll left open */
@@ -2458,6 +2479,7 @@ out:
         char serr[512];
         commit_settle(rt, 1, serr, sizeof(serr));
     }
+    gdx_metrics_state(rt->metrics, err ? "failed" : "stopped", err ? errstr : NULL);
     audit_finish(rt, err, errstr);
     progress(rt, 1);
     gdx_log(GDX_LOG_INFO, "stopped",

@@ -56,6 +56,7 @@
 #include "gdx_kafka.h"
 #include "gdx_lock.h"
 #include "gdx_log.h"
+#include "gdx_metrics.h"
 #include "gdx_policy.h"
 #include "gdx_protect.h"
 #include "gdx_registry.h"
@@ -183,6 +184,7 @@ struct gdx_uplink {
     char tid[300];
     int lock_fd;
     const volatile int *stop;
+    struct gdx_metrics *metrics; /* reports to a supervisor (gdx_metrics.h), NULL when none */
 
     /* attempt */
     uint64_t gen;
@@ -1139,6 +1141,7 @@ void gdx_uplink_destroy(struct gdx_uplink *up)
     if (!up) {
         return;
     }
+    gdx_metrics_destroy(up->metrics);
     if (up->audit) {
         char aerr[256];
         gdx_audit_close(up->audit, aerr, sizeof(aerr));
@@ -2529,6 +2532,7 @@ static int batch_commit(struct gdx_uplink *up, char *errstr, size_t errstr_size)
 static void batch_abort(struct gdx_uplink *up, const char *why)
 {
     up->st.aborts++;
+    gdx_metrics_aborted(up->metrics);
     gdx_log(GDX_LOG_WARN, "uplink batch aborted, resuming from the committed positions",
             " batch=%s records=%" PRIu64 " dead=%" PRIu64 " reason=\"%s\"", up->batch,
             up->b_records, up->b_dead, why);
@@ -2813,6 +2817,7 @@ int gdx_uplink_run(struct gdx_uplink *up, int once, const volatile int *stop, ch
     int64_t backoff = 500, fail_backoff = 0;
 
     up->stop = stop;
+    up->metrics = gdx_metrics_from_env();
     if ((err = lock_take(up, errstr, errstr_size)) || (err = clients_up(up, errstr, errstr_size))) {
         return err;
     }
@@ -2859,6 +2864,7 @@ int gdx_uplink_run(struct gdx_uplink *up, int once, const volatile int *stop, ch
     }
     dest_ok(up);
     up->started_ms = up->last_progress_ms = gdx_mono_ms();
+    gdx_metrics_state(up->metrics, "running", NULL);
 
     while (!stopping(up)) {
         batch_new(up);
@@ -2934,6 +2940,8 @@ int gdx_uplink_run(struct gdx_uplink *up, int once, const volatile int *stop, ch
                 up->st.records += up->b_records;
                 up->st.dead += up->b_dead;
                 up->st.batches++;
+                gdx_metrics_committed(up->metrics, up->b_records, up->b_dead, up->b_bytes,
+                                      up->t_deliver + up->t_commit);
                 gdx_log(GDX_LOG_DEBUG, "uplink batch committed",
                         " batch=%s records=%" PRIu64 " dead=%" PRIu64 " fill_ms=%" PRId64
                         " deliver_ms=%" PRId64 " commit_ms=%" PRId64,
@@ -2942,6 +2950,7 @@ int gdx_uplink_run(struct gdx_uplink *up, int once, const volatile int *stop, ch
             }
         }
         progress(up, 0);
+        gdx_metrics_tick(up->metrics);
         if (once && all_done(up)) {
             break;
         }
@@ -2951,6 +2960,7 @@ int gdx_uplink_run(struct gdx_uplink *up, int once, const volatile int *stop, ch
         batch_abort(up, "stopping");
     }
 out:
+    gdx_metrics_state(up->metrics, err ? "failed" : "stopped", err ? errstr : NULL);
     progress(up, 1);
     if (up->audit) {
         char aerr[512];

@@ -503,6 +503,10 @@ if [ -f "$ROOT/tests/bench/audit.sh" ]; then
     echo
     GDX_BUILD=$BUILD bash "$ROOT/tests/bench/audit.sh" || log "audit bench failed"
 fi
+if [ "${BENCH_SKIP_SUPERVISE:-0}" != 1 ] && [ -f "$ROOT/tests/bench/supervise.sh" ]; then
+    echo
+    GDX_BUILD=$BUILD bash "$ROOT/tests/bench/supervise.sh" || log "supervise bench failed"
+fi
 
 } | tee "$OUT/more.txt"
 
