@@ -75,11 +75,11 @@ struct gdx_batch {
     uint64_t bytes;   /* value bytes produced */
     int64_t started_ms;
     int64_t commit_ms; /* time batch_commit() took: the commit latency metric */
-    char *offset; /* end position (JSON), malloc'd, NULL if unchanged */
-    int open;     /* the batch has rows or a position to commit */
-    int txn;      /* its transaction is open (at least once: its produce started); before
-                   * that, while the batch before is being committed, its messages wait in
-                   * the runtime's stash */
+    char *offset;      /* end position (JSON), malloc'd, NULL if unchanged */
+    int open;          /* the batch has rows or a position to commit */
+    int txn;           /* its transaction is open (at least once: its produce started); before
+                        * that, while the batch before is being committed, its messages wait in
+                        * the runtime's stash */
     int full;
     int error; /* a produce failed synchronously, or the batch before failed */
     struct gdx_audit_ranges *ranges; /* Kafka offsets of its records, for the audit event */
