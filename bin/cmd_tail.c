@@ -76,24 +76,61 @@ struct tail_line {
     char *text;
 };
 
-static void usage(FILE *out)
-{
-    fprintf(out, "usage: gdx tail [options] TOPIC\n\n"
-                 "Print the records of TOPIC as JSON lines, Avro values decoded.\n\n"
-                 "options:\n"
-                 "  -b, --bootstrap LIST   Kafka bootstrap servers (default: $GDX_BOOTSTRAP)\n"
-                 "  -s, --schemas DIR      directory of .avsc files (default: $GDX_SCHEMAS, else\n"
-                 "                         ./schemas, else the schemas installed with gdx)\n"
-                 "  -n, --lines N          the last N records (default 10); with\n"
-                 "                         --from-beginning, at most N records\n"
-                 "      --from-beginning   start at the oldest record\n"
-                 "  -f, --follow           keep printing new records until interrupted\n"
-                 "  -H, --headers          print topic, partition, offset, key and headers too\n"
-                 "  -r, --registry URL     schema registry for Confluent-framed values (default:\n"
-                 "                         $GDX_REGISTRY_URL)\n"
-                 "  -X, --property K=V     librdkafka property (e.g. security.protocol=ssl)\n"
-                 "  -h, --help             this help\n");
-}
+enum { O_FROM_BEGINNING = CMD_LONG(1) };
+
+static const struct cmd_opt tail_opts[] = {
+    {'b', "bootstrap", 'b', CMD_REQ, "LIST",
+     "Kafka bootstrap servers (default: $GDX_BOOTSTRAP, else the deployment file's)", NULL},
+    {'s', "schemas", 's', CMD_REQ, "DIR",
+     "directory of .avsc files (default: $GDX_SCHEMAS, else ./schemas, else the schemas "
+     "installed with gdx)",
+     NULL},
+    {'n', "lines", 'n', CMD_REQ, "N",
+     "the last N records (default 10); with --from-beginning, at most N records", NULL},
+    {O_FROM_BEGINNING, "from-beginning", 0, CMD_NONE, NULL, "start at the oldest record", NULL},
+    {'f', "follow", 'f', CMD_NONE, NULL, "keep printing new records until interrupted", NULL},
+    {'H', "headers", 'H', CMD_NONE, NULL, "print topic, partition, offset, key and headers too",
+     NULL},
+    {'r', "registry", 'r', CMD_REQ, "URL",
+     "schema registry for Confluent-framed values (default: $GDX_REGISTRY_URL, else the "
+     "deployment file's)",
+     NULL},
+    {'X', "property", 'X', CMD_REQ, "K=V",
+     "a librdkafka property (e.g. fetch.max.bytes=1048576); secrets (passwords, keys) are "
+     "refused here: they belong in the deployment file or the environment",
+     NULL},
+    CMD_OPT_END,
+};
+
+static const struct cmd_item tail_env[] = {
+    {"GDX_BOOTSTRAP", "default bootstrap servers"},
+    {"GDX_REGISTRY_URL", "default schema registry"},
+    {"GDX_SCHEMAS", "default schema directory"},
+    {"GDX_DEPLOYMENT", "the deployment file (TLS, SASL, registry; default "
+                       "/etc/gdx/deployment.yaml when it exists)"},
+    {NULL, NULL},
+};
+
+static const struct cmd_item tail_examples[] = {
+    {"gdx tail -H _gdx.dlq.hotline12345.workorders",
+     "The dead letters of the 12345 hotline's work orders, with their stage, reason and row:"},
+    {NULL, NULL},
+};
+
+const struct cmd_doc cmd_tail_doc = {
+    .name = "tail",
+    .summary = "decode the Avro records of a topic to JSON lines",
+    .args = "[options] TOPIC",
+    .opts = tail_opts,
+    .description = "Like kcat plus an Avro console consumer: Confluent-framed values are decoded "
+                   "with the writer schema fetched from the registry by id, single-object "
+                   "encoded values with the schema found by its fingerprint among the .avsc "
+                   "files; other values (dead letters carry the raw row) are printed as JSON "
+                   "strings.",
+    .env = tail_env,
+    .examples = tail_examples,
+    .see_also = "gdx-connector(1), gdx-decrypt(1)",
+};
 
 static json_t *raw_json(const void *buf, size_t len)
 {
@@ -245,18 +282,7 @@ static const char *default_schemas(void)
 
 int cmd_tail(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"bootstrap", required_argument, NULL, 'b'},
-        {"schemas", required_argument, NULL, 's'},
-        {"lines", required_argument, NULL, 'n'},
-        {"from-beginning", no_argument, NULL, 'B'},
-        {"follow", no_argument, NULL, 'f'},
-        {"headers", no_argument, NULL, 'H'},
-        {"property", required_argument, NULL, 'X'},
-        {"registry", required_argument, NULL, 'r'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
+    struct cmd_parser parser;
     struct tail_opts o = {.n = -1};
     struct gdx_kafka_conf kc = {0};
     const char *schemas = NULL;
@@ -273,7 +299,8 @@ int cmd_tail(int argc, char **argv)
     int64_t printed = 0;
 
     const char *registry = getenv("GDX_REGISTRY_URL");
-    while ((c = getopt_long(argc, argv, "b:s:n:fHX:r:h", opts, NULL)) != -1) {
+    cmd_parser_init(&parser, &cmd_tail_doc, 0);
+    while ((c = cmd_getopt(&parser, argc, argv)) != -1) {
         switch (c) {
         case 'b':
             kc.bootstrap = optarg;
@@ -293,7 +320,7 @@ int cmd_tail(int argc, char **argv)
         case 'r':
             registry = optarg;
             break;
-        case 'B':
+        case O_FROM_BEGINNING:
             o.from_beginning = 1;
             break;
         case 'f':
@@ -314,15 +341,14 @@ int cmd_tail(int argc, char **argv)
             break;
         }
         case 'h':
-            usage(stdout);
+            cmd_help(stdout, &cmd_tail_doc);
             return GDX_EXIT_OK;
         default:
-            usage(stderr);
             return GDX_EXIT_USAGE;
         }
     }
     if (optind != argc - 1) {
-        usage(stderr);
+        cmd_help(stderr, &cmd_tail_doc);
         return GDX_EXIT_USAGE;
     }
     o.topic = argv[optind];

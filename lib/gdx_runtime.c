@@ -271,11 +271,7 @@ static const char *const rt_top_keys[] = {
     NULL,
 };
 
-struct rt_top_doc {
-    const char *key, *def, *doc;
-};
-
-static const struct rt_top_doc rt_docs[] = {
+static const struct gdx_runtime_doc rt_docs[] = {
     {"connector.id", NULL,
      "<unit>.<system> from the inventory, lowercase ASCII; unique in the city"},
     {"connector.kind", NULL, "connector kind: one of the compiled-in kinds (gdx connector spec)"},
@@ -332,11 +328,16 @@ static const struct rt_top_doc rt_docs[] = {
     {NULL, NULL, NULL},
 };
 
+const struct gdx_runtime_doc *gdx_runtime_docs(void)
+{
+    return rt_docs;
+}
+
 void gdx_runtime_spec(FILE *out, const struct gdx_connector *conn)
 {
     if (!conn) {
         fprintf(out, "Keys of every connector file:\n\n");
-        for (const struct rt_top_doc *d = rt_docs; d->key; d++) {
+        for (const struct gdx_runtime_doc *d = rt_docs; d->key; d++) {
             fprintf(out, "  %-26s %s%s%s\n", d->key, d->doc, d->def ? "; default: " : "",
                     d->def ? d->def : " (required)");
         }
