@@ -20,10 +20,12 @@
 #include "cmd.h"
 #include "gdx.h"
 #include "gdx_avro.h"
+#include "gdx_deploy.h"
 #include "gdx_kafka.h"
 #include "gdx_log.h"
 #include "gdx_registry.h"
 #include "gdx_text.h"
+#include "gdx_util.h"
 
 struct tail_opts {
     const char *topic;
@@ -298,12 +300,14 @@ int cmd_tail(int argc, char **argv)
     int *eof = NULL;
     int64_t printed = 0;
 
-    const char *registry = getenv("GDX_REGISTRY_URL");
+    const char *registry = getenv("GDX_REGISTRY_URL"), *registry_auth = NULL, *bootstrap = NULL;
+    struct gdx_deploy *deploy = NULL;
+    struct gdx_tls reg_tls = {0};
     cmd_parser_init(&parser, &cmd_tail_doc, 0);
     while ((c = cmd_getopt(&parser, argc, argv)) != -1) {
         switch (c) {
         case 'b':
-            kc.bootstrap = optarg;
+            bootstrap = optarg;
             break;
         case 's':
             schemas = optarg;
@@ -336,6 +340,14 @@ int cmd_tail(int argc, char **argv)
                 return GDX_EXIT_USAGE;
             }
             *eq = '\0';
+            if (gdx_kafka_secret_prop(optarg)) {
+                fprintf(stderr,
+                        "gdx tail: '%s' is a secret: a command line is visible to every user "
+                        "of the host; set it in the deployment file (as %s.file) or the "
+                        "environment\n",
+                        optarg, optarg);
+                return GDX_EXIT_USAGE;
+            }
             props[nprops++] = optarg;
             props[nprops++] = eq + 1;
             break;
@@ -352,36 +364,56 @@ int cmd_tail(int argc, char **argv)
         return GDX_EXIT_USAGE;
     }
     o.topic = argv[optind];
-    if (!kc.bootstrap) {
-        kc.bootstrap = getenv("GDX_BOOTSTRAP");
+    if (gdx_deploy_load(&deploy, errstr, sizeof(errstr))) {
+        fprintf(stderr, "gdx tail: %s\n", errstr);
+        return GDX_EXIT_CONFIG;
     }
-    if (!kc.bootstrap || !*kc.bootstrap) {
-        fprintf(stderr, "gdx tail: no bootstrap servers: use -b or set GDX_BOOTSTRAP\n");
-        return GDX_EXIT_USAGE;
+    if (!bootstrap) {
+        bootstrap = getenv("GDX_BOOTSTRAP");
     }
-    kc.props = props;
+    if (bootstrap && *bootstrap) {
+        kc.bootstrap = gdx_xstrdup(bootstrap);
+    }
+    kc.props = gdx_xcalloc(nprops + 1, sizeof(char *));
+    for (size_t i = 0; i < nprops; i++) {
+        kc.props[i] = gdx_xstrdup(props[i]);
+    }
     kc.nprops = nprops / 2;
+    gdx_deploy_kafka_merge(deploy, &kc);
+    if (!registry && deploy->registry_url) {
+        registry = deploy->registry_url;
+        registry_auth = deploy->registry_auth;
+    }
+    gdx_deploy_tls(deploy, &reg_tls);
+    if (!kc.bootstrap || !*kc.bootstrap) {
+        fprintf(stderr, "gdx tail: no bootstrap servers: use -b, set GDX_BOOTSTRAP or write a "
+                        "deployment file\n");
+        ret = GDX_EXIT_USAGE;
+        goto out;
+    }
     if (o.n < 0) {
         o.n = o.from_beginning ? INT64_MAX : 10;
     }
     o.schemas = gdx_schema_set_load(schemas ? schemas : default_schemas(), errstr, sizeof(errstr));
     if (!o.schemas) {
         fprintf(stderr, "gdx tail: %s\n", errstr);
-        return GDX_EXIT_CONFIG;
+        ret = GDX_EXIT_CONFIG;
+        goto out;
     }
     if (registry && *registry) {
-        o.registry = gdx_registry_new(registry, NULL, NULL, errstr, sizeof(errstr));
+        o.registry = gdx_registry_new(registry, registry_auth, NULL, errstr, sizeof(errstr));
         if (!o.registry) {
             fprintf(stderr, "gdx tail: %s\n", errstr);
-            gdx_schema_set_destroy(o.schemas);
-            return GDX_EXIT_CONFIG;
+            ret = GDX_EXIT_CONFIG;
+            goto out;
         }
+        gdx_registry_set_tls(o.registry, &reg_tls);
     }
     rk = gdx_kafka_consumer_new(&kc, "gdx-tail", errstr, sizeof(errstr));
     if (!rk) {
         fprintf(stderr, "gdx tail: %s\n", errstr);
-        gdx_schema_set_destroy(o.schemas);
-        return GDX_EXIT_CONFIG;
+        ret = GDX_EXIT_CONFIG;
+        goto out;
     }
     if (gdx_kafka_partition_count(rk, o.topic, 10000, &cnt, errstr, sizeof(errstr))) {
         fprintf(stderr, "gdx tail: %s\n", errstr);
@@ -491,5 +523,8 @@ out:
     free(o.ids);
     free(o.by_id);
     gdx_registry_destroy(o.registry);
+    gdx_kafka_conf_release(&kc);
+    gdx_tls_release(&reg_tls);
+    gdx_deploy_destroy(deploy);
     return ret;
 }

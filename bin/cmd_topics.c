@@ -40,6 +40,7 @@ enum {
     O_TIMEOUT,
     O_BOOT_VAR,
     O_CMD_CONFIG,
+    O_FORMAT,
 };
 
 static const struct cmd_opt topics_opts[] = {
@@ -105,6 +106,10 @@ static const struct cmd_opt topics_opts[] = {
      "what the commands pass as --bootstrap-server (default $BOOTSTRAP)", "export"},
     {O_CMD_CONFIG, "command-config", 0, CMD_REQ, "TEXT",
      "what the commands pass as --command-config (default $ADMIN_CONFIG)", "export"},
+    {O_FORMAT, "format", 0, CMD_REQ, "sh|json",
+     "sh: Kafka's commands (default); json: the state a matching cluster describes, in the "
+     "format of 'describe' and --state",
+     "export"},
     CMD_OPT_END,
 };
 
@@ -121,7 +126,7 @@ static const struct cmd_sub topics_subs[] = {
      "CreateAcls, DeleteAcls); destructive ones only with --allow-destructive"},
     {"describe", "[-b LIST] [-c ADMIN.yaml]",
      "print the cluster's topics, configs and ACLs as JSON (the format --state reads)"},
-    {"export", "[-t TOPICS] [-a ACLS] [--no-acls]",
+    {"export", "[-t TOPICS] [-a ACLS] [--no-acls] [--format sh|json]",
      "print the same state as kafka-topics.sh, kafka-configs.sh and kafka-acls.sh commands"},
     {"access", "[-t TOPICS] [-a ACLS] TOPIC...",
      "who may read, write or describe each TOPIC under the ACLs"},
@@ -161,7 +166,7 @@ const struct cmd_doc cmd_topics_doc = {
 
 struct topics_args {
     const char *inventory, *schemas, *out, *print, *topics, *acls, *state, *bootstrap;
-    const char *admin_config, *boot_arg, *cmd_config;
+    const char *admin_config, *boot_arg, *cmd_config, *format;
     int no_acls, destructive, timeout_ms;
     struct gdx_topics_gen gen;
 };
@@ -533,6 +538,13 @@ int cmd_topics(int argc, char **argv)
         case O_CMD_CONFIG:
             a.cmd_config = optarg;
             break;
+        case O_FORMAT:
+            if (strcmp(optarg, "sh") && strcmp(optarg, "json")) {
+                fprintf(stderr, "gdx topics: --format wants sh or json, not '%s'\n", optarg);
+                return GDX_EXIT_USAGE;
+            }
+            a.format = optarg;
+            break;
         case 'h':
             cmd_help(stdout, &cmd_topics_doc);
             return GDX_EXIT_OK;
@@ -553,7 +565,13 @@ int cmd_topics(int argc, char **argv)
     } else if (!strcmp(sub, "export")) {
         struct gdx_topics *want = gdx_topics_new();
         if (!(err = load_desired(&a, want, errstr, sizeof(errstr)))) {
-            gdx_topics_export(want, a.boot_arg, a.cmd_config, stdout);
+            if (a.format && !strcmp(a.format, "json")) {
+                gdx_topics_sort(want);
+                want->acls_known = !a.no_acls;
+                gdx_topics_write_state(want, stdout);
+            } else {
+                gdx_topics_export(want, a.boot_arg, a.cmd_config, stdout);
+            }
         }
         gdx_topics_destroy(want);
     } else if (!strcmp(sub, "access")) {

@@ -207,6 +207,21 @@ void gdx_deploy_kafka_merge(const struct gdx_deploy *d, struct gdx_kafka_conf *k
     kc->props[2 * kc->nprops] = NULL;
 }
 
+int gdx_deploy_kafka_conf(struct gdx_kafka_conf *kc, const char *bootstrap, char *errstr,
+                          size_t errstr_size)
+{
+    struct gdx_deploy *d = NULL;
+    int err = gdx_deploy_load(&d, errstr, errstr_size);
+    memset(kc, 0, sizeof(*kc));
+    if (err) {
+        return err;
+    }
+    kc->bootstrap = gdx_xstrdup(bootstrap);
+    gdx_deploy_kafka_merge(d, kc);
+    gdx_deploy_destroy(d);
+    return GDX_OK;
+}
+
 void gdx_deploy_tls(const struct gdx_deploy *d, struct gdx_tls *tls)
 {
     struct gdx_tls mine = *tls;

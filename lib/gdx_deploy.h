@@ -54,6 +54,10 @@ void gdx_deploy_destroy(struct gdx_deploy *d);
 
 /* Add to @p kc every deployment property it does not set itself (bootstrap included). */
 void gdx_deploy_kafka_merge(const struct gdx_deploy *d, struct gdx_kafka_conf *kc);
+/* A city client's config from the deployment alone: @p bootstrap (may be NULL) and the
+ * deployment's properties. Release @p kc with gdx_kafka_conf_release. */
+int gdx_deploy_kafka_conf(struct gdx_kafka_conf *kc, const char *bootstrap, char *errstr,
+                          size_t errstr_size);
 /* The deployment's TLS settings merged into @p tls (members @p tls already has are kept). */
 void gdx_deploy_tls(const struct gdx_deploy *d, struct gdx_tls *tls);
 

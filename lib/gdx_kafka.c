@@ -208,7 +208,12 @@ static void kafka_log_cb(const rd_kafka_t *rk, int level, const char *fac, const
     /* librdkafka reports transport failures at error level while it retries them itself;
      * the runtime reports outages once, so keep these at debug unless asked. */
     if (lvl < GDX_LOG_DEBUG && (!strcmp(fac, "FAIL") || !strcmp(fac, "ERROR"))) {
-        lvl = GDX_LOG_DEBUG;
+        /* ... except a refused certificate or credential: no retry mends that, and the
+         * operator must read it (e.g. "SSL handshake failed: ... certificate verify failed") */
+        lvl = strstr(buf, "SSL") || strstr(buf, "certificate") || strstr(buf, "SASL") ||
+                      strstr(buf, "uthenticat")
+                  ? GDX_LOG_WARN
+                  : GDX_LOG_DEBUG;
     }
     gdx_log(lvl, buf, " kafka.client=%s kafka.facility=%s", rd_kafka_name(rk), fac);
 }
