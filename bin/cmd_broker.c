@@ -492,6 +492,7 @@ static int broker_run(int argc, char **argv)
                 quote(errstr, q, sizeof(q)));
         goto out;
     }
+    gdx_broker_poke_start(broker);
     for (size_t i = 0; i < topics.n; i++) {
         int repl = topics.v[i].replication;
         if (repl > nbrokers) {
@@ -501,12 +502,14 @@ static int broker_run(int argc, char **argv)
         }
         if (gdx_broker_topic_create(broker, topics.v[i].name, topics.v[i].partitions, repl, errstr,
                                     sizeof(errstr)) != GDX_OK) {
+            gdx_broker_poke_stop(broker);
             gdx_log(GDX_LOG_ERROR, "cannot create topic", " error=%s", quote(errstr, q, sizeof(q)));
             goto out;
         }
         gdx_log(GDX_LOG_DEBUG, "topic created", " topic=%s partitions=%d", topics.v[i].name,
                 topics.v[i].partitions);
     }
+    gdx_broker_poke_stop(broker);
     if (control && control_listen(control, &lfd, errstr, sizeof(errstr)) != GDX_OK) {
         gdx_log(GDX_LOG_ERROR, "cannot open the control socket", " error=%s",
                 quote(errstr, q, sizeof(q)));
