@@ -257,7 +257,7 @@ install-files:
 	install -d -m 0700 $(DESTDIR)$(SYSCONFDIR)/gdx/secrets $(DESTDIR)$(SYSCONFDIR)/gdx/keys
 	install -m 0640 dist/etc/deployment.yaml dist/etc/uplink.yaml.example \
 		dist/etc/admin.yaml.example $(DESTDIR)$(SYSCONFDIR)/gdx/
-	install -m 0640 dist/etc/connectors.d/*.example $(DESTDIR)$(SYSCONFDIR)/gdx/connectors.d/
+	install -m 0640 dist/etc/connectors/*.example $(DESTDIR)$(SYSCONFDIR)/gdx/connectors.d/
 	install -d -m 0750 $(DESTDIR)$(STATEDIR) $(DESTDIR)$(STATEDIR)/audit
 
 # dpkg-buildpackage in a copy of the tree under build/deb (its .deb lands beside the copy),

@@ -114,8 +114,8 @@ for page in "$M"/*.1; do
 done
 pass "every man page renders without troff warnings"
 # long options of a man page (\-\-name) and of --help (--name), sorted
-man_opts() { grep -o '\\fB\\-\\-[a-z-]*' "$1" | sed 's/\\fB\\-\\-//' | sort -u; }
-help_opts() { "$GDX" help "$1" | grep -oE '^ +(-[a-zA-Z], )?--[a-z-]+' | sed 's/.*--//' | sort -u; }
+man_opts() { grep -o '\\fB\\-\\-[a-z0-9\\-]*' "$1" | sed 's/\\fB\\-\\-//; s/\\f$//; s/\\-/-/g' | sort -u; }
+help_opts() { "$GDX" help "$1" | grep -oE '^ +(-[a-zA-Z], )?--[a-z0-9-]+' | sed 's/.*--//' | sort -u; }
 for cmd in $("$GDX" help --list); do
     is "$(man_opts "$M/gdx-$cmd.1" | tr '\n' ' ')" "$(help_opts "$cmd" | tr '\n' ' ')" \
         "gdx-$cmd(1) and gdx $cmd --help list the same options"
