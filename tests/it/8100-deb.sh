@@ -60,6 +60,9 @@ if dpkg-query -W -f='${Status}' gdx 2>/dev/null | grep -q "install ok installed"
 fi
 had_user=0
 getent passwd gdx >/dev/null && had_user=1
+# tests elsewhere on this machine may use /var/lib/gdx (GDX_STATE_DIR's default): put back its
+# owner and mode after the package has taken it over
+state_was=$(stat -c '%u:%g %a' /var/lib/gdx 2>/dev/null)
 # dpkg's lock may be held by another install: wait for it instead of failing
 inst() {
     local i
@@ -73,7 +76,12 @@ inst() {
 cleanup_pkg() {
     dpkg-query -W gdx >/dev/null 2>&1 && inst dpkg --purge gdx
     [ "$had_user" = 0 ] && getent passwd gdx >/dev/null && deluser --system gdx >/dev/null 2>&1
-    [ -d /var/lib/gdx/audit ] && [ -z "$(ls -A /var/lib/gdx/audit)" ] && rmdir /var/lib/gdx/audit /var/lib/gdx 2>/dev/null
+    [ -d /var/lib/gdx/audit ] && [ -z "$(ls -A /var/lib/gdx/audit)" ] && rmdir /var/lib/gdx/audit
+    if [ -n "$state_was" ] && [ -d /var/lib/gdx ]; then
+        chown "${state_was% *}" /var/lib/gdx && chmod "${state_was#* }" /var/lib/gdx
+    else
+        rmdir /var/lib/gdx 2>/dev/null
+    fi
     return 0
 }
 trap 'cleanup_pkg; tap_cleanup' EXIT
