@@ -165,8 +165,8 @@ static void help_opt_line(FILE *out, const struct cmd_opt *o, size_t width)
     char label[128], *text = NULL;
     size_t n = opt_label(o, label, sizeof(label));
     fprintf(out, "  %s", label);
-    if (n + 2 > width) {
-        fprintf(out, "\n%*s", (int)(width + 2), "");
+    if (n > width) {
+        fprintf(out, "\n%*s", (int)(width + 4), "");
     } else {
         fprintf(out, "%*s", (int)(width + 2 - n), "");
     }
