@@ -170,11 +170,13 @@ void gdx_kafka_conf_release(struct gdx_kafka_conf *kc)
     }
     free(kc->bootstrap);
     if (kc->props) {
-        for (size_t i = 0; i < 2 * kc->nprops; i++) {
-            if (i % 2 && kc->props[i] && gdx_kafka_secret_prop(kc->props[i - 1])) {
-                OPENSSL_cleanse(kc->props[i], strlen(kc->props[i]));
+        for (size_t i = 0; i < kc->nprops; i++) {
+            char *name = kc->props[2 * i], *value = kc->props[2 * i + 1];
+            if (value && name && gdx_kafka_secret_prop(name)) {
+                OPENSSL_cleanse(value, strlen(value));
             }
-            free(kc->props[i]);
+            free(name);
+            free(value);
         }
         free(kc->props);
     }
