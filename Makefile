@@ -6,11 +6,22 @@
 #   make demo       start an embedded broker, run the sample connectors, show the results
 #   make bench      throughput and memory beside raw librdkafka baselines
 #   make deps       install the Debian packages (as root)
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= (binary, man pages, systemd units, /etc/gdx)
+#   make man        the man pages, from each command's option table (build/man/)
+#   make broker-config   regenerate broker-config/topics.yaml and acls.yaml from the inventory
+#   make test-deb   build the Debian package, install it, run it, remove it (as root)
 #   V=1             show full commands
 
 PREFIX ?= /usr/local
 DESTDIR ?=
+BINDIR ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share
+MANDIR ?= $(DATADIR)/man
+DOCDIR ?= $(DATADIR)/doc/gdx
+# host configuration stays in /etc whatever the prefix (FHS); the binary looks there
+SYSCONFDIR ?= /etc
+STATEDIR ?= /var/lib/gdx
+UNITDIR ?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,$(PREFIX)/lib/systemd/system)
 SANITIZE ?=
 # named fault points (lib/gdx_fault.h) for the tests; FAULTS=0 for a release build
 FAULTS ?= 1
@@ -33,7 +44,8 @@ WARN := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototyp
 HARDEN := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
 OPT ?= -O2 -g
 CFLAGS_ALL := -std=gnu11 -D_GNU_SOURCE $(OPT) $(WARN) $(if $(filter 1,$(WERROR)),-Werror) $(HARDEN) \
-	-Ilib -I$(B)/gen $(PKG_CFLAGS) -DGDX_TEST_BUILD=$(FAULTS) $(CFLAGS)
+	-Ilib -I$(B)/gen $(PKG_CFLAGS) -DGDX_TEST_BUILD=$(FAULTS) \
+	-DGDX_DEPLOY_DEFAULT='"$(SYSCONFDIR)/gdx/deployment.yaml"' $(CFLAGS)
 LDFLAGS_ALL := -pie -Wl,-z,relro,-z,now $(LDFLAGS)
 ifneq ($(SANITIZE),)
 CFLAGS_ALL += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -57,9 +69,11 @@ DEB_BUILD := build-essential pkg-config librdkafka-dev libavro-dev libyaml-dev l
 # the inventory there); the font gives its Chinese labels glyphs in the screenshot; kafkacat
 # and time are the bench's peers and meter
 DEB_TEST := perl python3 python3-avro python3-confluent-kafka python3-yaml procps curl \
-	chromium fonts-wqy-microhei kafkacat time
+	chromium fonts-wqy-microhei kafkacat time systemd groff-base
+# make test-deb: the Debian package build
+DEB_PACKAGE := debhelper dpkg-dev fakeroot adduser
 # connector.mk fragments add their own packages to DEB_EXTRA (expanded lazily)
-DEB_PKGS = $(DEB_BUILD) $(DEB_TEST) $(DEB_EXTRA)
+DEB_PKGS = $(DEB_BUILD) $(DEB_TEST) $(DEB_PACKAGE) $(DEB_EXTRA)
 
 # ---------------------------------------------------------------------------------------
 # Sources
@@ -86,8 +100,8 @@ IT_LONG := $(sort $(wildcard tests/it/8*.sh))
 
 ALL_OBJS := $(LIB_OBJS) $(BIN_OBJS) $(CONN_OBJS)
 
-.PHONY: all test test-unit test-it test-long demo bench install clean deps deps-check \
-	format lint
+.PHONY: all test test-unit test-it test-long demo bench install install-files clean deps \
+	deps-check format lint man units broker-config test-deb
 
 all: $(B)/gdx
 
@@ -221,12 +235,58 @@ bench: deps-check
 	@$(MAKE) --no-print-directory all tests-build
 	@GDX_BUILD=$(CURDIR)/$(B) bash tests/bench/run.sh
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/gdx/schemas \
-		$(DESTDIR)$(PREFIX)/share/gdx/broker-config
-	install -m 0755 $(B)/gdx $(DESTDIR)$(PREFIX)/bin/gdx
-	cp -r schemas/. $(DESTDIR)$(PREFIX)/share/gdx/schemas/
-	cp -r broker-config/. $(DESTDIR)$(PREFIX)/share/gdx/broker-config/
+# ---------------------------------------------------------------------------------------
+# Man pages (from each command's table in bin/: the same as --help) and systemd units
+man: $(B)/man/.stamp
+$(B)/man/.stamp: $(B)/gdx
+	@mkdir -p $(@D)
+	@$(if $(Q),echo '  MAN     $(@D)')
+	$(Q)$(B)/gdx help --man >$(@D)/gdx.1
+	$(Q)for c in $$($(B)/gdx help --list); do $(B)/gdx help --man $$c >$(@D)/gdx-$$c.1 || exit 1; done
+	$(Q)touch $@
+
+UNITS := gdx-connector@.service gdx-uplink.service gdx-supervise.service
+units: $(UNITS:%=$(B)/dist/%)
+$(B)/dist/%: dist/systemd/%.in dist/systemd/hardening.conf Makefile
+	@mkdir -p $(@D)
+	@$(if $(Q),echo '  GEN     $@')
+	$(Q)sed -e '/@HARDENING@/{r dist/systemd/hardening.conf' -e 'd}' $< | \
+	  sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	      -e 's|@STATEDIR@|$(STATEDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g' >$@.tmp && mv $@.tmp $@
+
+# topics.yaml and acls.yaml from the inventory (reviewed and committed; 0050 checks they are
+# current)
+broker-config: $(B)/gdx
+	$(B)/gdx topics generate -i examples/xiangcheng/inventory.yaml -s schemas -o broker-config
+
+install: all man units
+	@$(MAKE) --no-print-directory install-files
+
+# The layout (also what debian/rules installs with PREFIX=/usr). The gdx user, and the owner
+# of /var/lib/gdx and of /etc/gdx/secrets, are the package's postinst (or the operator's) job.
+install-files:
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/gdx/schemas \
+		$(DESTDIR)$(DATADIR)/gdx/broker-config $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DOCDIR) \
+		$(DESTDIR)$(UNITDIR)
+	install -m 0755 $(B)/gdx $(DESTDIR)$(BINDIR)/gdx
+	cp -r schemas/. $(DESTDIR)$(DATADIR)/gdx/schemas/
+	cp -r broker-config/. $(DESTDIR)$(DATADIR)/gdx/broker-config/
+	install -m 0644 $(B)/man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 $(UNITS:%=$(B)/dist/%) $(DESTDIR)$(UNITDIR)/
+	install -m 0644 README.md docs/*.md docs/audit-verify.py $(DESTDIR)$(DOCDIR)/
+	install -d -m 0750 $(DESTDIR)$(SYSCONFDIR)/gdx $(DESTDIR)$(SYSCONFDIR)/gdx/connectors.d \
+		$(DESTDIR)$(SYSCONFDIR)/gdx/tls
+	install -d -m 0700 $(DESTDIR)$(SYSCONFDIR)/gdx/secrets $(DESTDIR)$(SYSCONFDIR)/gdx/keys
+	install -m 0640 dist/etc/deployment.yaml dist/etc/uplink.yaml.example \
+		dist/etc/admin.yaml.example $(DESTDIR)$(SYSCONFDIR)/gdx/
+	install -m 0640 dist/etc/connectors/*.example $(DESTDIR)$(SYSCONFDIR)/gdx/connectors.d/
+	install -d -m 0750 $(DESTDIR)$(STATEDIR) $(DESTDIR)$(STATEDIR)/audit
+
+# dpkg-buildpackage in a copy of the tree under build/deb (its .deb lands beside the copy),
+# then install it, run it and purge it again: tests/it/8100-deb.sh
+test-deb: deps-check
+	@$(MAKE) --no-print-directory all tests-build
+	@GDX_BUILD=$(CURDIR)/$(B) $(PROVE) -f tests/it/8100-deb.sh
 
 format:
 	clang-format -i lib/*.c lib/*.h bin/*.c bin/*.h connectors/*/*.c tests/*/*.c

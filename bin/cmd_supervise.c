@@ -22,48 +22,68 @@
 #define DEFAULT_LISTEN    "127.0.0.1:9750"
 #define DEFAULT_INVENTORY "examples/xiangcheng/inventory.yaml"
 
-static void usage(FILE *out)
-{
-    fprintf(out,
-            "usage: gdx supervise [options] DIR\n"
-            "\n"
-            "Run every connector config in DIR (*.yaml, *.yml) as its own process\n"
-            "('gdx connector run -c FILE'; a file whose top-level key is 'uplink:' runs\n"
-            "'gdx uplink -c FILE'), restart a child that exits with exponential backoff and\n"
-            "jitter, and serve the state of all of them over HTTP:\n"
-            "  /          status page: every unit and system of the inventory at a glance\n"
-            "  /status    the same as JSON\n"
-            "  /metrics   Prometheus text format (gdx_records_total{connector,unit,system}, ...)\n"
-            "\n"
-            "A child that exits 78 (bad config) or 2 is left stopped with its reason until its\n"
-            "file changes. A config whose connector kind is not built into this gdx is listed\n"
-            "and not started. Systems of the inventory without a config are listed too.\n"
-            "\n"
-            "signals:\n"
-            "  SIGTERM, SIGINT  stop every child within its shutdown.grace.ms (then SIGKILL),\n"
-            "                   then exit 0; a second signal kills the children at once\n"
-            "  SIGHUP           re-read DIR and the inventory: start new files, stop removed\n"
-            "                   ones, restart changed ones (SM3 of the file), leave the rest\n"
-            "Children die with the supervisor (SIGTERM); a supervisor started again waits for\n"
-            "the previous one's children still stopping before it starts their configs.\n"
-            "\n"
-            "options:\n"
-            "  --listen HOST:PORT     HTTP address (default " DEFAULT_LISTEN "; port 0 picks one;\n"
-            "                         'none' serves nothing)\n"
-            "  --url-file PATH        also write the URL to PATH (atomically) once listening\n"
-            "  --inventory FILE       the city inventory (default " DEFAULT_INVENTORY "\n"
-            "                         when it exists)\n"
-            "  --no-inventory         list only the configs of DIR\n"
-            "  --state-dir DIR        lock and pid file (default $GDX_STATE_DIR or /var/lib/gdx)\n"
-            "  --backoff-min DURATION first restart delay (default 1s)\n"
-            "  --backoff-max DURATION longest restart delay (default 60s)\n"
-            "  --log-level LEVEL      the supervisor's own: error, warn, info (default), debug\n"
-            "  -h, --help             this help\n"
-            "\n"
-            "The children's output goes to the supervisor's stderr, line by line.\n"
-            "exit codes: 0 stopped by a signal, 1 runtime failure (e.g. another supervisor\n"
-            "runs DIR), 2 usage, 78 DIR or the inventory unusable. See docs/supervise.md.\n");
-}
+static const struct cmd_opt supervise_opts[] = {
+    {'l', "listen", 0, CMD_REQ, "HOST:PORT",
+     "HTTP address of the status page, /status and /metrics (default " DEFAULT_LISTEN
+     "; port 0 picks one; 'none' serves nothing)",
+     NULL},
+    {'u', "url-file", 0, CMD_REQ, "PATH", "also write the URL to PATH (atomically) once listening",
+     NULL},
+    {'i', "inventory", 0, CMD_REQ, "FILE",
+     "the city inventory whose units and systems the status page lists (default " DEFAULT_INVENTORY
+     " when it exists)",
+     NULL},
+    {'I', "no-inventory", 0, CMD_NONE, NULL, "list only the configs of DIR", NULL},
+    {'s', "state-dir", 0, CMD_REQ, "DIR",
+     "where the lock and the children's pid file live (default $GDX_STATE_DIR or /var/lib/gdx)",
+     NULL},
+    {'b', "backoff-min", 0, CMD_REQ, "DURATION", "first restart delay (default 1s)", NULL},
+    {'B', "backoff-max", 0, CMD_REQ, "DURATION", "longest restart delay (default 60s)", NULL},
+    {'L', "log-level", 0, CMD_REQ, "LEVEL",
+     "the supervisor's own log level: error, warn, info (default) or debug", NULL},
+    CMD_OPT_END,
+};
+
+static const struct cmd_item supervise_env[] = {
+    {"GDX_STATE_DIR", "default of --state-dir"},
+    {NULL, NULL},
+};
+
+static const struct cmd_item supervise_examples[] = {
+    {"gdx supervise --listen 127.0.0.1:9750 /etc/gdx/connectors.d",
+     "run every connector of the host; the status page is http://127.0.0.1:9750/"},
+    {"kill -HUP $(pidof -s gdx)", "reload after adding, removing or editing configs"},
+    {NULL, NULL},
+};
+
+const struct cmd_doc cmd_supervise_doc = {
+    .name = "supervise",
+    .summary = "run every connector config of a directory, restart, serve metrics",
+    .args = "[options] DIR",
+    .opts = supervise_opts,
+    .description =
+        "Runs every connector config in DIR (*.yaml, *.yml) as its own process ('gdx connector "
+        "run -c FILE'; a file whose top-level key is 'uplink:' runs 'gdx uplink -c FILE'), "
+        "restarts a child that exits with exponential backoff and jitter, and serves the state "
+        "of all of them over HTTP: / is the status page (every unit and system of the "
+        "inventory at a glance), /status the same as JSON, /metrics the Prometheus text format "
+        "(gdx_records_total{connector,unit,system}, ...).\n\n"
+        "A child that exits 78 (bad config) or 2 is left stopped with its reason until its "
+        "file changes. A config whose connector kind is not built into this gdx is listed and "
+        "not started. Systems of the inventory without a config are listed too.\n\n"
+        "SIGTERM or SIGINT stop every child within its shutdown.grace.ms (then SIGKILL) and "
+        "exit 0; a second signal kills the children at once. SIGHUP re-reads DIR and the "
+        "inventory: new files start, removed ones stop, changed ones (SM3 of the file) "
+        "restart, the rest are left alone. Children die with the supervisor (SIGTERM); a "
+        "supervisor started again waits for the previous one's children still stopping before "
+        "it starts their configs. The children's output goes to the supervisor's stderr, line "
+        "by line. See docs/supervise.md.",
+    .exit_status = "0 stopped by a signal; 1 runtime failure (e.g. another supervisor runs "
+                   "DIR); 2 usage; 78 DIR or the inventory unusable.",
+    .env = supervise_env,
+    .examples = supervise_examples,
+    .see_also = "gdx-connector(1), gdx-uplink(1)",
+};
 
 static int exit_code(int err)
 {
@@ -81,18 +101,7 @@ static int exit_code(int err)
 
 int cmd_supervise(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"listen", required_argument, NULL, 'l'},
-        {"url-file", required_argument, NULL, 'u'},
-        {"inventory", required_argument, NULL, 'i'},
-        {"no-inventory", no_argument, NULL, 'I'},
-        {"state-dir", required_argument, NULL, 's'},
-        {"backoff-min", required_argument, NULL, 'b'},
-        {"backoff-max", required_argument, NULL, 'B'},
-        {"log-level", required_argument, NULL, 'L'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
+    struct cmd_parser p;
     struct gdx_supervise_conf conf;
     struct gdx_supervisor *sv = NULL;
     const char *url_file = NULL;
@@ -104,7 +113,8 @@ int cmd_supervise(int argc, char **argv)
     conf.inventory = DEFAULT_INVENTORY;
     conf.inventory_optional = 1;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    cmd_parser_init(&p, &cmd_supervise_doc, 0);
+    while ((c = cmd_getopt(&p, argc, argv)) != -1) {
         switch (c) {
         case 'l':
             conf.listen = strcmp(optarg, "none") ? optarg : NULL;
@@ -147,17 +157,16 @@ int cmd_supervise(int argc, char **argv)
             break;
         }
         case 'h':
-            usage(stdout);
+            cmd_help(stdout, &cmd_supervise_doc);
             return GDX_EXIT_OK;
         default:
-            usage(stderr);
+            fprintf(stderr, "usage: gdx supervise [options] DIR (gdx supervise --help)\n");
             return GDX_EXIT_USAGE;
         }
     }
     if (optind != argc - 1) {
         fprintf(stderr,
                 optind >= argc ? "gdx supervise: missing DIR\n" : "gdx supervise: one DIR only\n");
-        usage(stderr);
         return GDX_EXIT_USAGE;
     }
     if (url_file && !conf.listen) {

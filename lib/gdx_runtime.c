@@ -46,6 +46,7 @@
 #include "gdx_avro.h"
 #include "gdx_conf.h"
 #include "gdx_crypto.h"
+#include "gdx_deploy.h"
 #include "gdx_fault.h"
 #include "gdx_kafka.h"
 #include "gdx_lock.h"
@@ -144,6 +145,7 @@ struct gdx_runtime {
     uint8_t frame[GDX_SOE_HEADER_LEN];
     size_t frame_len;
     char *registry_url, *registry_auth, *registry_ca, *wire_format;
+    struct gdx_tls registry_tls; /* the deployment's tls, schema.registry.ssl.ca.location over it */
     struct gdx_registry *registry;
     unsigned char *valbuf;
     size_t valbuf_size;
@@ -309,11 +311,7 @@ static const char *const rt_top_keys[] = {
     NULL,
 };
 
-struct rt_top_doc {
-    const char *key, *def, *doc;
-};
-
-static const struct rt_top_doc rt_docs[] = {
+static const struct gdx_runtime_doc rt_docs[] = {
     {"connector.id", NULL,
      "<unit>.<system> from the inventory, lowercase ASCII; unique in the city"},
     {"connector.kind", NULL, "connector kind: one of the compiled-in kinds (gdx connector spec)"},
@@ -376,11 +374,16 @@ static const struct rt_top_doc rt_docs[] = {
     {NULL, NULL, NULL},
 };
 
+const struct gdx_runtime_doc *gdx_runtime_docs(void)
+{
+    return rt_docs;
+}
+
 void gdx_runtime_spec(FILE *out, const struct gdx_connector *conn)
 {
     if (!conn) {
         fprintf(out, "Keys of every connector file:\n\n");
-        for (const struct rt_top_doc *d = rt_docs; d->key; d++) {
+        for (const struct gdx_runtime_doc *d = rt_docs; d->key; d++) {
             fprintf(out, "  %-26s %s%s%s\n", d->key, d->doc, d->def ? "; default: " : "",
                     d->def ? d->def : " (required)");
         }
@@ -499,11 +502,13 @@ static int parse_config(struct gdx_runtime *rt, char *errstr, size_t errstr_size
     const struct gdx_node *root = rt->root, *n, *conn;
     char where[256];
     char *delivery = NULL, *loglevel = NULL;
+    struct gdx_deploy *deploy = NULL;
     int err;
 
     if ((err = gdx_conf_only_keys(root, rt_top_keys, errstr, errstr_size))) {
         return err;
     }
+
     conn = gdx_conf_get(root, "connector");
     if (!conn || conn->type != GDX_NODE_MAP) {
         return gdx_seterr(errstr, errstr_size, GDX_ERR_CONFIG,
@@ -542,14 +547,21 @@ static int parse_config(struct gdx_runtime *rt, char *errstr, size_t errstr_size
             gdx_conf_where(gdx_conf_get(conn, "kind"), where, sizeof(where)), rt->kind, kinds);
     }
 
-    n = gdx_conf_get(root, "kafka");
-    if ((err = gdx_kafka_conf_parse(n, &rt->kafka, errstr, errstr_size))) {
+    /* the host's deployment file: what this file does not set comes from there */
+    if ((err = gdx_deploy_load(&deploy, errstr, errstr_size))) {
         return err;
     }
+    n = gdx_conf_get(root, "kafka");
+    if ((err = gdx_kafka_conf_parse(n, &rt->kafka, errstr, errstr_size))) {
+        goto out;
+    }
+    gdx_deploy_kafka_merge(deploy, &rt->kafka);
     if (!rt->kafka.bootstrap) {
-        return gdx_seterr(errstr, errstr_size, GDX_ERR_CONFIG,
-                          "%s: missing required key 'kafka.bootstrap.servers'",
-                          gdx_conf_where(n ? n : root, where, sizeof(where)));
+        err = gdx_seterr(errstr, errstr_size, GDX_ERR_CONFIG,
+                         "%s: missing required key 'kafka.bootstrap.servers' (here or in the "
+                         "deployment file)",
+                         gdx_conf_where(n ? n : root, where, sizeof(where)));
+        goto out;
     }
     if ((err = conf_str(root, "topic", 1, &rt->topic, errstr, errstr_size)) ||
         (err = conf_str(root, "schema", 1, &rt->schema_path, errstr, errstr_size)) ||
@@ -642,7 +654,15 @@ static int parse_config(struct gdx_runtime *rt, char *errstr, size_t errstr_size
         abort();
     }
     if (!rt->offsets_topic) {
-        rt->offsets_topic = gdx_xstrdup(RT_OFFSETS_TOPIC);
+        rt->offsets_topic =
+            gdx_xstrdup(deploy->offsets_topic ? deploy->offsets_topic : RT_OFFSETS_TOPIC);
+    }
+    {
+        /* `_gdx.offsets.{unit}`: one offsets topic per unit, which only its principal may
+         * write (Kafka ACLs cannot restrict the keys of a shared topic) */
+        char *t = gdx_deploy_expand(rt->offsets_topic, rt->unit);
+        free(rt->offsets_topic);
+        rt->offsets_topic = t;
     }
     if (!rt->state_dir) {
         const char *e = getenv("GDX_STATE_DIR");
@@ -702,9 +722,17 @@ static int parse_config(struct gdx_runtime *rt, char *errstr, size_t errstr_size
         (err = conf_str(root, "wire.format", 0, &rt->wire_format, errstr, errstr_size))) {
         goto out;
     }
+    if (!rt->registry_url && deploy->registry_url) {
+        rt->registry_url = gdx_xstrdup(deploy->registry_url);
+        if (!rt->registry_auth && deploy->registry_auth) {
+            rt->registry_auth = gdx_xstrdup(deploy->registry_auth);
+        }
+    }
     if (rt->registry_auth) {
         gdx_log_add_secret(rt->registry_auth);
     }
+    rt->registry_tls.ca_file = gdx_xstrdup(rt->registry_ca);
+    gdx_deploy_tls(deploy, &rt->registry_tls);
     if (!rt->wire_format) {
         rt->wire_format = gdx_xstrdup(rt->registry_url ? "confluent" : "single-object");
     }
@@ -741,6 +769,7 @@ static int parse_config(struct gdx_runtime *rt, char *errstr, size_t errstr_size
     }
     err = GDX_OK;
 out:
+    gdx_deploy_destroy(deploy);
     free(delivery);
     free(loglevel);
     return err;
@@ -869,6 +898,7 @@ void gdx_runtime_destroy(struct gdx_runtime *rt)
     }
     free(rt->registry_auth);
     free(rt->registry_ca);
+    gdx_tls_release(&rt->registry_tls);
     free(rt->wire_format);
     if (rt->audit) {
         char aerr[256];
@@ -2228,6 +2258,7 @@ static int schema_register(struct gdx_runtime *rt, char *errstr, size_t errstr_s
         if (!rt->registry) {
             return GDX_ERR_CONFIG;
         }
+        gdx_registry_set_tls(rt->registry, &rt->registry_tls);
     }
     snprintf(subject, sizeof(subject), "%s-value", rt->topic);
     for (;;) {
@@ -2542,6 +2573,9 @@ int gdx_runtime_check(struct gdx_runtime *rt, FILE *out, char *errstr, size_t er
         int32_t id;
         struct gdx_registry *reg = gdx_registry_new(rt->registry_url, rt->registry_auth,
                                                     rt->registry_ca, rerr, sizeof(rerr));
+        if (reg) {
+            gdx_registry_set_tls(reg, &rt->registry_tls);
+        }
         snprintf(subject, sizeof(subject), "%s-value", rt->topic);
         int rc = reg ? gdx_registry_lookup(reg, subject, rt->schema->text, &id, rerr, sizeof(rerr))
                      : GDX_ERR_CONFIG;

@@ -52,6 +52,7 @@
 #include "gdx_audit.h"
 #include "gdx_avro.h"
 #include "gdx_conf.h"
+#include "gdx_deploy.h"
 #include "gdx_fault.h"
 #include "gdx_kafka.h"
 #include "gdx_lock.h"
@@ -151,6 +152,7 @@ struct gdx_uplink {
     struct gdx_kafka_conf src_kc, dst_kc;
     char *src_reg_url, *src_reg_auth, *src_reg_ca;
     char *dst_reg_url, *dst_reg_auth, *dst_reg_ca;
+    struct gdx_tls src_tls, dst_tls; /* registries: the city's from the deployment file */
     char **topics;
     size_t ntopics_conf;
     char *pattern;
@@ -689,6 +691,19 @@ static int kafka_section(const struct gdx_uplink *up, const struct gdx_node *map
                                 "security.protocol, ssl.*, sasl.*)",
                                 k, section, known);
         }
+        char *fprop = NULL, *fval = NULL;
+        if ((err = gdx_kafka_secret_file(kid, &fprop, &fval, errstr, errstr_size)) < 0) {
+            return err;
+        }
+        if (err == 1) {
+            /* `sasl.password.file: PATH`: the secret property, read from the file */
+            kc->props[2 * kc->nprops] = fprop;
+            kc->props[2 * kc->nprops + 1] = fval;
+            kc->nprops++;
+            sasl_node = !strncmp(fprop, "sasl.", 5) ? kid : sasl_node;
+            ssl_node = !strncmp(fprop, "ssl.", 4) ? kid : ssl_node;
+            continue;
+        }
         if ((err = gdx_conf_scalar(kid, &v, errstr, errstr_size))) {
             return err;
         }
@@ -763,7 +778,8 @@ static int kafka_section(const struct gdx_uplink *up, const struct gdx_node *map
         kc->props[2 * kc->nprops + 1] = val ? val : gdx_xstrdup(v);
         kc->nprops++;
     }
-    if (!kc->bootstrap) {
+    if (!kc->bootstrap && strcmp(section, "source")) { /* the source's may come from the
+                                                        * deployment file */
         return conf_err(errstr, errstr_size, map, "missing required key '%s.bootstrap.servers'",
                         section);
     }
@@ -841,6 +857,25 @@ static int parse_config(struct gdx_uplink *up, char *errstr, size_t errstr_size)
                                        NULL};
     if ((err = kafka_section(up, src, "source", sown, &up->src_kc, errstr, errstr_size))) {
         return err;
+    }
+    {
+        /* the city side starts from the host's deployment file, like every city client */
+        struct gdx_deploy *deploy = NULL;
+        if ((err = gdx_deploy_load(&deploy, errstr, errstr_size))) {
+            return err;
+        }
+        gdx_deploy_kafka_merge(deploy, &up->src_kc);
+        if (!gdx_conf_get(src, "schema.registry.url") && deploy->registry_url) {
+            up->src_reg_url = gdx_xstrdup(deploy->registry_url);
+            up->src_reg_auth = gdx_xstrdup(deploy->registry_auth);
+        }
+        gdx_deploy_tls(deploy, &up->src_tls);
+        gdx_deploy_destroy(deploy);
+        if (!up->src_kc.bootstrap) {
+            return conf_err(errstr, errstr_size, src,
+                            "missing required key 'source.bootstrap.servers' (here or in the "
+                            "deployment file)");
+        }
     }
     if ((err = conf_str(src, "schema.registry.url", 0, &up->src_reg_url, errstr, errstr_size)) ||
         (err = conf_str(src, "schema.registry.basic.auth.user.info", 0, &up->src_reg_auth, errstr,
@@ -927,6 +962,11 @@ static int parse_config(struct gdx_uplink *up, char *errstr, size_t errstr_size)
             return conf_err(errstr, errstr_size, m, "invalid provincial topic name '%s'", v);
         }
     }
+    if (up->src_reg_ca) {
+        free(up->src_tls.ca_file);
+        up->src_tls.ca_file = gdx_xstrdup(up->src_reg_ca);
+    }
+    up->dst_tls.ca_file = gdx_xstrdup(up->dst_reg_ca);
     if (up->src_reg_auth) {
         gdx_log_add_secret(up->src_reg_auth);
     }
@@ -1195,6 +1235,8 @@ void gdx_uplink_destroy(struct gdx_uplink *up)
     free(up->src_reg_url);
     free(up->src_reg_auth);
     free(up->src_reg_ca);
+    gdx_tls_release(&up->src_tls);
+    gdx_tls_release(&up->dst_tls);
     free(up->dst_reg_url);
     free(up->dst_reg_auth);
     free(up->dst_reg_ca);
@@ -2746,6 +2788,7 @@ static int clients_up(struct gdx_uplink *up, char *errstr, size_t errstr_size)
         if (!up->src_reg) {
             return GDX_ERR_CONFIG;
         }
+        gdx_registry_set_tls(up->src_reg, &up->src_tls);
     }
     if (up->dst_reg_url) {
         up->dst_reg = gdx_registry_new(up->dst_reg_url, up->dst_reg_auth, up->dst_reg_ca, errstr,
@@ -2753,6 +2796,7 @@ static int clients_up(struct gdx_uplink *up, char *errstr, size_t errstr_size)
         if (!up->dst_reg) {
             return GDX_ERR_CONFIG;
         }
+        gdx_registry_set_tls(up->dst_reg, &up->dst_tls);
     }
     return GDX_OK;
 }
