@@ -621,7 +621,11 @@ static void exec_singer_line(struct exec_inst *ei, const char *text, size_t len)
      * (the "record" member was not an object) */
     type = gdx_jrow_str(ei->jrow, "/type", &tlen);
     if (rc == GDX_ERR_PARSE && !type) {
-        exec_dead(ei, NULL, text, len, "line %" PRIu64 " %s", ei->lineno, jerr);
+        /* hostile nesting is refused unparsed: keep only its first bytes, as for a line
+         * over message.max.bytes */
+        size_t keep = strstr(jerr, "nested deeper") && len > EXEC_DLQ_RAW_MAX ? EXEC_DLQ_RAW_MAX
+                                                                                : len;
+        exec_dead(ei, NULL, text, keep, "line %" PRIu64 " %s", ei->lineno, jerr);
         return;
     }
     if (!type) {
