@@ -177,8 +177,9 @@ int exec_child_reap(struct exec_child *c)
 void exec_child_term(struct exec_child *c)
 {
     if (c->pid > 0 && !c->term_ms) {
-        kill(-c->pid, SIGTERM);
-        kill(c->pid, SIGTERM); /* in case it left its group */
+        if (kill(-c->pid, SIGTERM) != 0) {
+            kill(c->pid, SIGTERM); /* it left its group */
+        }
         c->term_ms = gdx_mono_ms();
     }
 }
@@ -186,8 +187,7 @@ void exec_child_term(struct exec_child *c)
 void exec_child_kill(struct exec_child *c)
 {
     if (c->pid > 0) {
-        kill(-c->pid, SIGKILL);
-        if (!c->reaped) {
+        if (kill(-c->pid, SIGKILL) != 0 && !c->reaped) {
             kill(c->pid, SIGKILL);
         }
     }
