@@ -42,10 +42,13 @@ int main(int argc, char **argv)
     char *line = NULL, err[256];
     size_t cap = 0;
     ssize_t len;
-    int c, binary, table = 0;
+    int c, binary, table;
     struct gdx_jrow *jr = gdx_jrow_new(0, 0);
-    char **names = NULL;
-    size_t nnames = 0;
+    struct {
+        size_t n;
+        char **names;
+    } tables[64];
+    size_t ntables = 0;
 
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
@@ -106,23 +109,30 @@ int main(int argc, char **argv)
                 fprintf(stderr, "exec-emit: record %lld: %s\n", n, err);
                 return 1;
             }
-            /* a new table whenever the names change (their order too) */
-            int same = nnames == row.nfields;
-            for (size_t i = 0; same && i < row.nfields; i++) {
-                same = strcmp(names[i], row.names[i]) == 0;
+            /* a table per distinct list of names (their order too), defined once */
+            table = -1;
+            for (size_t t = 0; t < ntables && table < 0; t++) {
+                int same = tables[t].n == row.nfields;
+                for (size_t i = 0; same && i < row.nfields; i++) {
+                    same = strcmp(tables[t].names[i], row.names[i]) == 0;
+                }
+                if (same) {
+                    table = (int)t + 1;
+                }
             }
-            if (!same) {
-                for (size_t i = 0; i < nnames; i++) {
-                    free(names[i]);
+            if (table < 0) {
+                if (ntables == 64) {
+                    fprintf(stderr, "exec-emit: more than 64 lists of field names\n");
+                    return 1;
                 }
-                free(names);
-                nnames = row.nfields;
-                names = calloc(nnames, sizeof(*names));
-                for (size_t i = 0; i < nnames; i++) {
-                    names[i] = strdup(row.names[i]);
+                tables[ntables].n = row.nfields;
+                tables[ntables].names = calloc(row.nfields, sizeof(char *));
+                for (size_t i = 0; i < row.nfields; i++) {
+                    tables[ntables].names[i] = strdup(row.names[i]);
                 }
-                table = (table + 1) & 0xffff;
-                if (gdxf_table(out, (uint16_t)table, stream, nnames, (const char *const *)names)) {
+                table = (int)++ntables;
+                if (gdxf_table(out, (uint16_t)table, stream, row.nfields,
+                               (const char *const *)tables[ntables - 1].names)) {
                     return 1;
                 }
             }
@@ -150,10 +160,12 @@ int main(int argc, char **argv)
     if (fflush(out) != 0) {
         return 1;
     }
-    for (size_t i = 0; i < nnames; i++) {
-        free(names[i]);
+    for (size_t t = 0; t < ntables; t++) {
+        for (size_t i = 0; i < tables[t].n; i++) {
+            free(tables[t].names[i]);
+        }
+        free(tables[t].names);
     }
-    free(names);
     free(line);
     gdx_jrow_destroy(jr);
     return 0;
