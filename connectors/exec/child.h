@@ -15,6 +15,7 @@ struct exec_child {
     int reaped;                  /* status is valid */
     int group_killed;            /* stragglers of its group were sent SIGKILL after the exit */
     int64_t started_ms, term_ms; /* monotonic: start, SIGTERM sent (0 = not yet) */
+    int64_t exit_ms;             /* monotonic: its exit was seen while stdout was open */
 };
 
 /*

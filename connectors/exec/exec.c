@@ -623,8 +623,8 @@ static void exec_singer_line(struct exec_inst *ei, const char *text, size_t len)
     if (rc == GDX_ERR_PARSE && !type) {
         /* hostile nesting is refused unparsed: keep only its first bytes, as for a line
          * over message.max.bytes */
-        size_t keep = strstr(jerr, "nested deeper") && len > EXEC_DLQ_RAW_MAX ? EXEC_DLQ_RAW_MAX
-                                                                                : len;
+        size_t keep =
+            strstr(jerr, "nested deeper") && len > EXEC_DLQ_RAW_MAX ? EXEC_DLQ_RAW_MAX : len;
         exec_dead(ei, NULL, text, keep, "line %" PRIu64 " %s", ei->lineno, jerr);
         return;
     }
@@ -1436,6 +1436,23 @@ static int exec_poll(struct gdx_ctx *ctx, void *inst, const struct gdx_offset *f
             continue;
         }
         exec_read_stderr(ei);
+        if (exec_child_reap(&ei->child)) {
+            /* it exited, yet stdout is open: a process it started holds it */
+            int64_t now = gdx_mono_ms();
+            if (!ei->child.exit_ms) {
+                ei->child.exit_ms = now;
+            } else if (now - ei->child.exit_ms >= ei->stop_grace_ms) {
+                gdx_log(GDX_LOG_WARN,
+                        "the adapter exited but a process it started keeps its output open: "
+                        "stopping it",
+                        " adapter.pid=%ld", (long)ei->child.pid);
+                exec_child_kill(&ei->child);
+                ei->child.group_killed = 1;
+                close(ei->child.out_fd);
+                ei->child.out_fd = -1;
+                continue;
+            }
+        }
         wait = (int)(deadline - gdx_mono_ms());
         if (wait <= 0) {
             break;
