@@ -38,6 +38,7 @@ struct gdx_jrow {
     const char **names, **values;
     size_t *lens;
     size_t ptr_cap;
+    size_t span_start, span_len; /* the object of the last row, in its text */
 };
 
 /* ------------------------------------------------------------------------------------- */
@@ -541,8 +542,13 @@ int gdx_jrow_parse_at(struct gdx_jrow *jr, const char *text, size_t len, const c
         return gdx_seterr(errstr, errstr_size, GDX_ERR_PARSE, "col %zu: expected a JSON object",
                           i + 1);
     }
-    if (e == SIZE_MAX || gdx_json_find(text, len, ptr, &vs, &vl) != GDX_OK ||
-        jr_object(jr, obj, text + vs, vl, SIZE_MAX, 0, 1) != GDX_OK) {
+    if (!*ptr) {
+        vs = i;
+        vl = e == SIZE_MAX ? 0 : e - i;
+    } else if (gdx_json_find(text, len, ptr, &vs, &vl) != GDX_OK) {
+        e = SIZE_MAX;
+    }
+    if (e == SIZE_MAX || jr_object(jr, obj, text + vs, vl, SIZE_MAX, 0, 1) != GDX_OK) {
         return gdx_seterr(errstr, errstr_size, GDX_ERR_PARSE, "col %zu: malformed object", i + 1);
     }
 
@@ -562,7 +568,15 @@ int gdx_jrow_parse_at(struct gdx_jrow *jr, const char *text, size_t len, const c
     row->names = jr->names;
     row->values = jr->values;
     row->lens = jr->lens;
+    jr->span_start = vs;
+    jr->span_len = vl;
     return GDX_OK;
+}
+
+void gdx_jrow_span(const struct gdx_jrow *jr, size_t *start, size_t *len)
+{
+    *start = jr->span_start;
+    *len = jr->span_len;
 }
 
 int gdx_jrow_parse(struct gdx_jrow *jr, const char *text, size_t len, struct gdx_row *row,

@@ -59,6 +59,9 @@ int gdx_jrow_parse(struct gdx_jrow *jr, const char *text, size_t len, struct gdx
 int gdx_jrow_parse_at(struct gdx_jrow *jr, const char *text, size_t len, const char *ptr,
                       struct gdx_row *row, char *errstr, size_t errstr_size);
 
+/** @brief Where the object of the last successful parse lies in its text: *start, *len. */
+void gdx_jrow_span(const struct gdx_jrow *jr, size_t *start, size_t *len);
+
 /**
  * @brief The string at JSON pointer @p ptr of the document last loaded by @p jr (decoded
  *        UTF-8, borrowed until the next parse), with its length in *len; NULL when there is no

@@ -18,7 +18,7 @@
  * the STATE with --state FILE and the connector skips the first N messages of the stream it
  * writes: they are the N already committed. This assumes that an adapter started from a
  * STATE writes the same messages after it again, in the same order (deterministic replay,
- * as a tap reading by a bookmark column in key order does). The digest (FNV-1a over those N
+ * as a tap reading by a bookmark column in key order does). The digest (a hash over those N
  * records' JSON text or frame payloads) checks the assumption on every replay and the log
  * says when it did not hold. A STATE is stored only in the batch that holds, or follows,
  * every record written before it: the Singer rule.
@@ -63,8 +63,9 @@
 
 #define EXEC_DLQ_RAW_MAX 4096 /* bytes kept of a refused overlong line or frame */
 #define EXEC_ERRLINE_MAX 2000 /* bytes of one stderr line forwarded */
-#define EXEC_FNV_BASIS   0xcbf29ce484222325ULL
-#define EXEC_FNV_PRIME   0x100000001b3ULL
+#define EXEC_HASH_SEED   0xcbf29ce484222325ULL
+#define EXEC_HASH_K1     0x9e3779b97f4a7c15ULL
+#define EXEC_HASH_K2     0xff51afd7ed558ccdULL
 #define EXEC_WARNED_MAX  16
 
 enum exec_fmt { EXEC_FMT_AUTO, EXEC_FMT_SINGER, EXEC_FMT_BINARY };
@@ -209,15 +210,29 @@ static char *exec_xasprintf(const char *fmt, ...)
     return s;
 }
 
-static uint64_t exec_fnv(uint64_t h, const void *p, size_t n)
+/*
+ * The replay digest: a 64-bit multiply-and-xorshift hash over 8-byte words (not FNV's byte
+ * loop: it runs over every record), chained from message to message. It detects an adapter
+ * that writes other messages after a STATE than before; it is no protection against anyone.
+ */
+static uint64_t exec_hash(uint64_t h, const void *p, size_t n)
 {
     const unsigned char *s = p;
-    for (size_t i = 0; i < n; i++) {
-        h ^= s[i];
-        h *= EXEC_FNV_PRIME;
+    uint64_t w;
+
+    h ^= (uint64_t)n * EXEC_HASH_K1;
+    while (n >= 8) {
+        memcpy(&w, s, 8);
+        h = (h ^ w) * EXEC_HASH_K2;
+        h ^= h >> 29;
+        s += 8;
+        n -= 8;
     }
-    h ^= 0xff; /* a separator: "ab","c" and "a","bc" differ */
-    return h * EXEC_FNV_PRIME;
+    w = 0;
+    memcpy(&w, s, n);
+    h = (h ^ w) * EXEC_HASH_K2;
+    h ^= h >> 32;
+    return h;
 }
 
 /* The folder of the config file, for relative paths. */
@@ -431,7 +446,7 @@ static int exec_offset_parse(const char *json, char **state, uint64_t *count, ui
 
     *state = NULL;
     *count = 0;
-    *digest = EXEC_FNV_BASIS;
+    *digest = EXEC_HASH_SEED;
     if (!json) {
         return GDX_OK;
     }
@@ -486,7 +501,7 @@ static void exec_item(struct exec_inst *ei, struct gdx_row *row, const void *h, 
 {
     if (ei->skip) {
         ei->rcount++;
-        ei->rdigest = exec_fnv(ei->rdigest, h, hn);
+        ei->rdigest = exec_hash(ei->rdigest, h, hn);
         if (--ei->skip == 0 && ei->rdigest != ei->want_digest) {
             gdx_log(GDX_LOG_ERROR,
                     "the adapter did not write the same messages after its STATE as before: "
@@ -502,7 +517,7 @@ static void exec_item(struct exec_inst *ei, struct gdx_row *row, const void *h, 
         return;
     }
     ei->count++;
-    ei->digest = exec_fnv(ei->digest, h, hn);
+    ei->digest = exec_hash(ei->digest, h, hn);
     ei->moved = ei->run_moved = 1;
     ei->run_items++;
     if (gdx_batch_add(ei->batch, row, NULL) == GDX_ERR_FULL) {
@@ -555,7 +570,7 @@ static void exec_state(struct exec_inst *ei, const char *text, size_t len, const
     free(ei->state);
     ei->state = canon;
     ei->count = 0;
-    ei->digest = EXEC_FNV_BASIS;
+    ei->digest = EXEC_HASH_SEED;
     ei->moved = ei->run_moved = 1;
 }
 
@@ -650,10 +665,7 @@ static void exec_singer_line(struct exec_inst *ei, const char *text, size_t len)
                                           : "whose \"record\" is not a JSON object");
             return;
         }
-        if (gdx_json_find(text, len, "/record", &vs, &vl) != GDX_OK) {
-            vs = 0;
-            vl = len;
-        }
+        gdx_jrow_span(ei->jrow, &vs, &vl);
         row.pos = exec_pos(ei, stream);
         row.raw = text;
         row.raw_len = len;
@@ -1146,7 +1158,7 @@ static int exec_start_run(struct exec_inst *ei, char *errstr, size_t errstr_size
     /* the committed messages after the STATE are written again: skip them */
     ei->skip = ei->count;
     ei->rcount = 0;
-    ei->rdigest = EXEC_FNV_BASIS;
+    ei->rdigest = EXEC_HASH_SEED;
     ei->want_digest = ei->digest;
     gdx_log(GDX_LOG_INFO, "adapter started",
             " adapter.pid=%ld run=%" PRIu64 " from=%s skip=%" PRIu64, (long)ei->child.pid, ei->runs,
@@ -1314,7 +1326,7 @@ static int exec_init(struct gdx_ctx *ctx, void *inst, char *errstr, size_t errst
     ei->frames = exec_frames_new();
     ei->cap = (size_t)ei->message_max_bytes + (size_t)ei->read_buffer_bytes + 16;
     ei->buf = gdx_xcalloc(1, ei->cap);
-    ei->digest = EXEC_FNV_BASIS;
+    ei->digest = EXEC_HASH_SEED;
 out:
     free(base);
     return rc;
