@@ -444,4 +444,8 @@ if [ "${BENCH_PROFILE:-0}" = 1 ]; then
         log "perf is not installed; no profile"
     fi
 fi
+if [ -f "$ROOT/tests/bench/exec.sh" ]; then
+    echo
+    GDX_BUILD=$BUILD bash "$ROOT/tests/bench/exec.sh" || log "exec bench failed"
+fi
 exit 0
