@@ -5,7 +5,8 @@
 # microseconds, "version"), a lowercase type, ACTIVATE_VERSION and a message type of its
 # own. One connector sends one stream; without source.stream a tap writing two streams is a
 # configuration error naming both (exit 78). Numbers are passed on as written and nested
-# members map as a.b. Records whose keys come in another order decode right.
+# members map as a.b. Records whose keys come in another order decode right. A UTF-8 byte
+# order mark before the first line is skipped.
 . "$(dirname "$0")/../lib.sh"
 PY=/usr/bin/python3
 
@@ -126,9 +127,11 @@ cat >"$T/g.jsonl" <<'L'
 {"type": "RECORD", "stream": "gaoling", "record": {"addr": {"village": "东街", "town": "千佛阁街道"}, "note": "代为认证", "big": 1e3, "amount": 200.5, "id": "GL002"}}
 {"type": "STATE", "value": {"gaoling": "GL002"}}
 L
-conf 3 gdx.test.singer3 "$T/g.avsc" "$T/g.jsonl" "" "town: addr.town"
+{ printf '\357\273\277'; cat "$T/g.jsonl"; } >"$T/g-bom.jsonl" # a Windows program's BOM first
+conf 3 gdx.test.singer3 "$T/g.avsc" "$T/g-bom.jsonl" "" "town: addr.town"
 timeout 60 "$GDX" connector run --once -c "$T/3.yaml" 2>"$T/run3.log"
 is "$?" 0 "a single-stream tap needs no source.stream"
+ok "a byte order mark before the first line is no dead letter" grep -q 'msg=stopped records=2 dead=0 ' "$T/run3.log"
 "$GDX" tail --from-beginning -s "$T" gdx.test.singer3 >"$T/got3.jsonl"
 $PY - "$T/got3.jsonl" >"$T/got3.txt" <<'PY'
 import json, sys
