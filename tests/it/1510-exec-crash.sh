@@ -4,12 +4,14 @@
 # committed STATE and the committed messages after it are skipped; then the connector itself
 # is SIGKILLed at random points and restarted. Every record is on the topic exactly once, in
 # order per key; records of the tap's other stream are not; the adapter never outlives a
-# killed connector. Batches of 300 records end between the tap's STATEs (every 250).
+# killed connector. And a transaction aborted after its records were read (a fatal producer
+# error at the 3rd commit) makes the running connector restart its adapter from the committed
+# STATE. Batches of 300 records end between the tap's STATEs (every 250).
 . "$(dirname "$0")/../lib.sh"
 PY=/usr/bin/python3
 N=${EXEC_ROWS:-20000}
 
-start_broker --topic gdx.test.exec1:16 --topic gdx.test.exec2:16 || { fail "broker starts"; done_testing; }
+start_broker --topic gdx.test.exec1:16 --topic gdx.test.exec2:16 --topic gdx.test.exec3:16 || { fail "broker starts"; done_testing; }
 export GDX_BOOTSTRAP=$BOOTSTRAP
 mkdir -p "$T/state"
 
@@ -103,4 +105,17 @@ timeout 300 "$GDX" connector run --once -c "$T/2.yaml" 2>>"$T/run2.log"
 is "$?" 0 "a last run drains the tap"
 out=$(check gdx.test.exec2 test.exec2)
 is "$?" 0 "exactly once after $kills SIGKILLs of the connector: $out"
+
+# 3. an aborted transaction: the runtime repositions the connector, which restarts the tap
+printf '{"count": %d, "state_every": 250}\n' "$N" >"$T/tap3.json"
+conf 3 gdx.test.exec3 "$T/tap3.json"
+GDX_FAULTS=kafka.fatal@3 timeout 300 "$GDX" connector run --once -c "$T/3.yaml" 2>"$T/run3.log"
+is "$?" 0 "the connector drains the tap through an aborted transaction"
+ok "the batch was aborted" grep -q 'msg="batch aborted, resuming from the committed position"' "$T/run3.log"
+ok "the adapter was stopped for the repositioning" \
+    grep -q 'msg="stopping the adapter".*repositioned the connector to its committed position' "$T/run3.log"
+ok "and started again from the committed STATE, skipping what was committed after it" \
+    grep -Eq 'msg="adapter started".*run=2 from=state skip=[0-9]+' "$T/run3.log"
+out=$(check gdx.test.exec3 test.exec3)
+is "$?" 0 "exactly once through an aborted transaction: $out"
 done_testing
