@@ -76,7 +76,7 @@ ok "the offset holds the last STATE" \
 
 # 2. the connector is SIGKILLed at random points while the tap writes slowly
 cat >"$T/tap2.json" <<JSON
-{"count": $N, "state_every": 250, "pause_every": 200, "pause_s": 0.05,
+{"count": $N, "state_every": 250, "pause_every": 200, "pause_s": 0.1,
  "pid_file": "$T/tap2.pid"}
 JSON
 conf 2 gdx.test.exec2 "$T/tap2.json"
