@@ -218,6 +218,11 @@ const char *gdx_ctx_config_dir(const struct gdx_ctx *ctx)
     return ctx->rt->dir;
 }
 
+const char *gdx_ctx_state_dir(const struct gdx_ctx *ctx)
+{
+    return ctx->rt->state_dir;
+}
+
 int gdx_ctx_stopping(const struct gdx_ctx *ctx)
 {
     return stopping(ctx->rt);

@@ -98,7 +98,7 @@ struct exec_inst {
     size_t argc;
     char **envp;
     char *cwd;
-    char *tmpdir, *state_path;
+    char *state_path;
     struct gdx_jrow *jrow;
     struct exec_frames *frames;
 
@@ -1123,7 +1123,7 @@ static void exec_stop_run(struct exec_inst *ei, const char *why)
 static int exec_write_state(struct exec_inst *ei, char *errstr, size_t errstr_size)
 {
     char *tmp = exec_xasprintf("%s.tmp", ei->state_path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600), rc = GDX_OK;
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600), rc = GDX_OK;
     size_t n = strlen(ei->state);
 
     if (fd < 0 || write(fd, ei->state, n) != (ssize_t)n || write(fd, "\n", 1) != 1 ||
@@ -1236,8 +1236,7 @@ static void exec_end_run(struct exec_inst *ei)
 static int exec_init(struct gdx_ctx *ctx, void *inst, char *errstr, size_t errstr_size)
 {
     struct exec_inst *ei = inst;
-    char *base = exec_base_dir(ctx), *prog = NULL, tmpl[PATH_MAX];
-    const char *tmp = getenv("TMPDIR");
+    char *base = exec_base_dir(ctx), *prog = NULL;
     int rc = GDX_OK;
     size_t nenv = 0;
 
@@ -1327,16 +1326,10 @@ static int exec_init(struct gdx_ctx *ctx, void *inst, char *errstr, size_t errst
         }
         exec_strv_push(&ei->envp, &nenv, gdx_xstrdup(*e));
     }
-    snprintf(tmpl, sizeof(tmpl), "%s/gdx-exec-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(tmpl)) {
-        int e = errno;
-        rc = gdx_seterr(errstr, errstr_size, GDX_ERR_CONFIG,
-                        "cannot create a folder for the state file in '%s': %s",
-                        tmp && *tmp ? tmp : "/tmp", strerror(e));
-        goto out;
-    }
-    ei->tmpdir = gdx_xstrdup(tmpl);
-    ei->state_path = exec_xasprintf("%s/state.json", ei->tmpdir);
+    /* the --state file, rewritten before every start: in state.dir, so that a killed
+     * connector leaves nothing behind but this one file, which its next start overwrites */
+    ei->state_path =
+        exec_xasprintf("%s/%s.exec-state.json", gdx_ctx_state_dir(ctx), gdx_ctx_connector_id(ctx));
     ei->jrow = gdx_jrow_new(GDX_JROW_FLATTEN, (int)ei->json_max_depth);
     ei->frames = exec_frames_new();
     ei->cap = (size_t)ei->message_max_bytes + (size_t)ei->read_buffer_bytes + 16;
@@ -1565,13 +1558,9 @@ static void exec_fini(struct gdx_ctx *ctx, void *inst)
         unlink(tmp);
         free(tmp);
     }
-    if (ei->tmpdir) {
-        rmdir(ei->tmpdir);
-    }
     exec_strv_free(ei->argv);
     exec_strv_free(ei->envp);
     free(ei->cwd);
-    free(ei->tmpdir);
     free(ei->state_path);
     gdx_jrow_destroy(ei->jrow);
     exec_frames_destroy(ei->frames);
