@@ -92,6 +92,10 @@ void gdx_ctx_log(struct gdx_ctx *ctx, int level, const char *fmt, ...)
 const char *gdx_ctx_connector_id(const struct gdx_ctx *ctx);
 /* The path of the config file (for resolving relative paths). */
 const char *gdx_ctx_config_dir(const struct gdx_ctx *ctx);
+/* The folder of the connector's files on this host (state.dir, where its lock lives): it
+ * exists and is writable once the connector runs. Nothing in it may matter for correctness:
+ * positions live in Kafka. */
+const char *gdx_ctx_state_dir(const struct gdx_ctx *ctx);
 /* Non-zero once the process was asked to stop (SIGTERM/SIGINT). */
 int gdx_ctx_stopping(const struct gdx_ctx *ctx);
 /* How far behind its source the connector is, in seconds (the age of the oldest data not yet

@@ -153,7 +153,9 @@ struct gdx_runtime {
     /* column lookup cache: keyed by the row's names array */
     const char *const *cache_names;
     size_t cache_nfields;
-    int *cache_idx; /* per map: column index or -1 */
+    int *cache_idx;   /* per map: column index or -1 */
+    char *cache_copy; /* the names the lookup was made for, NUL-separated */
+    size_t cache_copy_len, cache_copy_cap;
 
     /* kafka */
     rd_kafka_t *rk;
@@ -252,6 +254,11 @@ const char *gdx_ctx_connector_id(const struct gdx_ctx *ctx)
 const char *gdx_ctx_config_dir(const struct gdx_ctx *ctx)
 {
     return ctx->rt->dir;
+}
+
+const char *gdx_ctx_state_dir(const struct gdx_ctx *ctx)
+{
+    return ctx->rt->state_dir;
 }
 
 int gdx_ctx_stopping(const struct gdx_ctx *ctx)
@@ -861,6 +868,7 @@ void gdx_runtime_destroy(struct gdx_runtime *rt)
     }
     free(rt->maps);
     free(rt->cache_idx);
+    free(rt->cache_copy);
     gdx_encoder_destroy(rt->enc);
     gdx_policy_destroy(rt->policy);
     gdx_schema_destroy(rt->schema);
@@ -1630,11 +1638,42 @@ static int dead_letter(struct gdx_runtime *rt, const struct gdx_row *row, const 
     return err;
 }
 
+/*
+ * The column of each mapped field in @p row. The lookup is kept while rows come with the
+ * same names array and the same names in it: a connector may reuse one array for rows whose
+ * names differ (JSON objects with other keys, or the same keys in another order: gdx_jrow),
+ * so a hit is confirmed against a copy of the names the lookup was made for.
+ */
 static void cache_columns(struct gdx_runtime *rt, const struct gdx_row *row)
 {
+    size_t off = 0;
+
     if (rt->cache_names == row->names && rt->cache_nfields == row->nfields) {
-        return;
+        size_t c;
+        for (c = 0; c < row->nfields; c++) {
+            const char *n = row->names[c] ? row->names[c] : "";
+            size_t l = strlen(n) + 1;
+            if (off + l > rt->cache_copy_len || memcmp(rt->cache_copy + off, n, l)) {
+                break;
+            }
+            off += l;
+        }
+        if (c == row->nfields) {
+            return;
+        }
+        off = 0;
     }
+    for (size_t c = 0; c < row->nfields; c++) {
+        const char *n = row->names[c] ? row->names[c] : "";
+        size_t l = strlen(n) + 1;
+        if (off + l > rt->cache_copy_cap) {
+            rt->cache_copy_cap = (off + l) * 2;
+            rt->cache_copy = gdx_xrealloc(rt->cache_copy, rt->cache_copy_cap);
+        }
+        memcpy(rt->cache_copy + off, n, l);
+        off += l;
+    }
+    rt->cache_copy_len = off;
     for (size_t i = 0; i < rt->nmaps; i++) {
         rt->cache_idx[i] = -1;
         for (size_t c = 0; c < row->nfields; c++) {

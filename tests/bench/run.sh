@@ -525,6 +525,10 @@ if [ "${BENCH_PROFILE:-0}" = 1 ]; then
         log "perf is not installed; no profile"
     fi
 fi
+if [ -f "$ROOT/tests/bench/exec.sh" ]; then
+    echo
+    GDX_BUILD=$BUILD bash "$ROOT/tests/bench/exec.sh" || log "exec bench failed"
+fi
 # ---------------------------------------------------------------------------------------
 # one screen: every figure with a goal, beside its baseline
 {
