@@ -357,7 +357,7 @@ class Places:
                                               rng.randint(1, 18), rng.randint(1, 4))
         else:
             addr = "项城市" + addr
-        grid = "%s%s%03d" % (REGION, code, rng.randint(1, 30))
+        grid = "%s%s%03d" % (REGION, code, 400 + rng.randint(1, 30))  # grids are 4xx-9xx
         return code, place, addr, grid
 
 

@@ -231,11 +231,25 @@ def header_of(field):
     return head or field["name"]
 
 
-def headers(schema):
+# Systems whose export headers are known from the department (the 12345 hotline's export,
+# also written by examples/gen_sample.py); the others use header_of.
+HEADERS = {
+    "hotline12345.workorders": {
+        "order_no": "工单编号", "channel": "来电渠道", "received_at": "受理时间", "caller_name": "来电人",
+        "caller_phone": "联系电话", "caller_id_no": "身份证号", "category": "诉求分类",
+        "subcategory": "诉求子类", "title": "标题", "content": "诉求内容", "address": "事发地址",
+        "grid_code": "网格编码", "handling_unit": "承办单位", "deadline": "办理时限",
+        "status": "办理状态", "urgency": "紧急程度", "amount_involved": "涉及金额",
+        "satisfaction": "满意度", "reply": "回复内容"},
+}
+
+
+def headers(schema, cid=None):
     """Column headers of a schema's CSV export, unique (a repeated one gets the field name)"""
+    known = HEADERS.get(cid, {})
     seen, out = set(), []
     for f in schema["fields"]:
-        h = header_of(f)
+        h = known.get(f["name"]) or header_of(f)
         if h in seen:
             h = "%s（%s）" % (h, f["name"])
         seen.add(h)
