@@ -9,7 +9,8 @@ Conventions (examples/xiangcheng/README.md describes them for people):
   <record>_<YYYYMMDD>_<HHMMSS>.<csv|jsonl>, each followed by an empty <name>.ok marker;
   CSV files carry the department's Chinese column headers (header_of) in GB18030 unless the
   system is listed in UTF8_CSV;
-- a sql system keeps its rows in the SQLite file <root>/<unit>.<system>.db, table <record>,
+- a sql system keeps its rows in the SQLite file <root>/<unit>.<system>.db, table
+  t_<record> (table_of),
   one column per schema field plus `id` (INTEGER PRIMARY KEY) and `updated_at` (local time
   'YYYY-MM-DD HH:MM:SS.fff', NOT NULL, indexed with id: the connector's cursor);
 - an http system serves its API on 127.0.0.1; the URL is in <root>/<unit>.<system>/url;
@@ -291,6 +292,11 @@ def file_format(cid):
 
 def sim_path(root, cid, *parts):
     return os.path.join(root, cid, *parts)
+
+
+def table_of(sysd):
+    """The table of a sql system (t_case: record names such as case are SQL keywords)"""
+    return "t_" + sysd["record"]
 
 
 def db_path(root, cid):

@@ -129,7 +129,7 @@ def config(s):
     else:
         L.append("  driver: sqlite")
         L.append("  database: ${GDX_SIM}/%s.db" % cid)
-        L.append("  table: %s" % s["record"])
+        L.append("  table: %s" % city.table_of(s))
         L.append("  timestamp.column: update_time   # set by the database on every write")
         L.append("  incrementing.column: id")
     return "\n".join(L) + "\n"

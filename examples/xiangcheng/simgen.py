@@ -118,6 +118,7 @@ class Gen:
         self.key = self.maker.key
         self.arr = self.arrivals()
         self.heap = []
+        self.pushed = 0
         self.k = None
         self.emit_from = None
 
@@ -130,7 +131,8 @@ class Gen:
         self.k = self.arr.first(t - self.warmup)
 
     def later(self, t, k, step, fn, *args):
-        heapq.heappush(self.heap, (t, k, step, fn, args))
+        self.pushed += 1  # never compare two functions: the push order breaks a tie
+        heapq.heappush(self.heap, (t, k, step, self.pushed, fn, args))
 
     def advance(self, t1):
         out = []
@@ -139,7 +141,7 @@ class Gen:
             if self.heap and self.heap[0][0] <= ta:
                 if self.heap[0][0] > t1:
                     break
-                t, k, step, fn, args = heapq.heappop(self.heap)
+                t, k, step, _, fn, args = heapq.heappop(self.heap)
                 recs = fn(t, k, *args)
             else:
                 if ta > t1:
@@ -148,10 +150,16 @@ class Gen:
                 self.k += 1
                 t = ta
                 recs = self.arrive(k, ta)
-            for rt, rec in recs:
-                if rt >= self.emit_from:
+            for j, (rt, rec) in enumerate(recs):
+                if rt > t:  # a later version of the record: due at its own time
+                    self.later(rt, k, 10000 + j, self._due, rec)
+                elif rt >= self.emit_from:
                     out.append((rt, rec))
         return out
+
+    @staticmethod
+    def _due(t, k, rec):
+        return [(int(t), rec)]
 
     def grid(self, rng):
         unit = self.sysd["unit"]

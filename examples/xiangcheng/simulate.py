@@ -13,9 +13,8 @@ time (1440: a day in a minute). What each kind of system leaves for its connecto
            Chinese headers, or JSON Lines), one per export period (15 simulated minutes for
            realtime systems, an hour, a day, a week, a month; never more often than every
            --min-file-interval wall seconds), each followed by its .ok marker
-  sql      rows inserted and updated in the SQLite file DIR/<unit>.<system>.db, table
-           <record>, with the cursor columns update_time (the database's local time when the
-           row was written, NOT NULL) and id, indexed together
+  sql      rows inserted and updated in the SQLite file DIR/<unit>.<system>.db, with the cursor columns update_time (the database's local time when the
+           row was written, NOT NULL) and id, indexed together; the table is t_<record>
   http     a paginated REST API on 127.0.0.1; its base URL in DIR/<unit>.<system>/url, the
            bearer token in .../token (README.md describes the two API styles)
   webhook  each record POSTed as JSON to the URL given with --webhook or written to
@@ -523,7 +522,7 @@ def sql_table(sysd, fields):
         t = "DECIMAL(%d,%d)" % (f.precision, f.scale) if f.kind == "decimal" else SQL_TYPES[f.kind]
         cols.append('"%s" %s%s' % (f.name, t, "" if f.nullable else " NOT NULL"))
     cols.append("update_time DATETIME NOT NULL")
-    rec = sysd["record"]
+    rec = city.table_of(sysd)
     return ('CREATE TABLE IF NOT EXISTS "%s" (%s);\n'
             'CREATE UNIQUE INDEX IF NOT EXISTS "%s_key" ON "%s" ("%s");\n'
             'CREATE INDEX IF NOT EXISTS "%s_cursor" ON "%s" (update_time, id);\n'
@@ -535,20 +534,20 @@ class SqlSink(Sink):
 
     def __init__(self, sim, sysd, schema, gen, start):
         super().__init__(sim, sysd, schema, gen)
-        self.db = prepare_sql(sim, sysd, gen, start)
+        self.db, n = prepare_sql(sim, sysd, gen, start, count=True)
         self.pending = []
         names = [f.name for f in self.fields]
         cols = ", ".join('"%s"' % n for n in names)
         self.sql = ('INSERT INTO "%s" (%s, update_time) VALUES (%s, %s) ON CONFLICT ("%s") DO '
                     'UPDATE SET %s, update_time = excluded.update_time' % (
-                        sysd["record"], cols, ", ".join("?" * len(names)), NOW_SQL, names[0],
+                        city.table_of(sysd), cols, ", ".join("?" * len(names)), NOW_SQL, names[0],
                         ", ".join('"%s" = excluded."%s"' % (n, n) for n in names[1:])))
-        self.stats["writes"] = 0
+        self.stats["writes"] = self.stats["records"] = n  # the register's rows
 
     def put(self, t, rec, bad):
         row = render(self.fields, rec, "sql")
         if bad:
-            self.sim.log_bad(self.cid, "table:%s:%s=%s" % (self.sysd["record"], self.gen.key,
+            self.sim.log_bad(self.cid, "table:%s:%s=%s" % (city.table_of(self.sysd), self.gen.key,
                                                            row[self.gen.key]), bad[0], bad[1])
         self.pending.append(tuple(row[f.name] for f in self.fields))
         self.count(bad)
@@ -573,22 +572,24 @@ class SqlSink(Sink):
         self.db.close()
 
 
-def prepare_sql(sim, sysd, gen, start):
+def prepare_sql(sim, sysd, gen, start, count=False):
+    """The database and its table; a register's rows on first use. With @p count, also how
+    many rows were put in now"""
     path = city.db_path(sim.root, sysd["cid"])
     db = sqlite3.connect(path, timeout=10)
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=NORMAL")
     db.executescript(sql_table(sysd, gen.maker.fields))
-    (n,) = db.execute('SELECT COUNT(*) FROM "%s"' % sysd["record"]).fetchone()
+    (n,) = db.execute('SELECT COUNT(*) FROM "%s"' % city.table_of(sysd)).fetchone()
     snap = gen.snapshot(start) if n == 0 else []
     if snap:
         names = [f.name for f in gen.maker.fields]
         rows = [tuple(render(gen.maker.fields, r, "sql")[n] for n in names) for r in snap]
         with db:
             db.executemany('INSERT OR IGNORE INTO "%s" (%s, update_time) VALUES (%s, %s)' % (
-                sysd["record"], ", ".join('"%s"' % n for n in names),
+                city.table_of(sysd), ", ".join('"%s"' % n for n in names),
                 ", ".join("?" * len(names)), NOW_SQL), rows)
-    return db
+    return (db, len(snap)) if count else db
 
 
 class HttpSink(Sink):
@@ -639,6 +640,7 @@ class HttpSink(Sink):
             if bad:
                 self.sim.log_bad(self.cid, "id=%d" % self.seq, bad[0], bad[1])
             self.count(bad)
+            self.stats["live"] = len(self.live)
             keep = self.sim.args.http_keep
             if len(self.entries) > keep * 1.5 or len(self.entries) > 2 * len(self.live) + 1000:
                 self.entries = [x for x in self.entries if x[3]][-keep:]
@@ -756,6 +758,7 @@ class WebhookSink(Sink):
         self.q = queue.Queue()
         self.stats.update({"posted": 0, "failures": 0, "pending": 0})
         self.seq = 0
+        self.busy = False
         self.done = threading.Event()
         self.thread = threading.Thread(target=self.loop, daemon=True)
         self.thread.start()
@@ -794,6 +797,7 @@ class WebhookSink(Sink):
                 if self.done.is_set():
                     return
                 continue
+            self.busy = True
             delay = 0.2
             while True:
                 url = self.target()
@@ -820,15 +824,16 @@ class WebhookSink(Sink):
                     except (OSError, ValueError):
                         pass
                     self.stats["failures"] += 1
-                if self.done.is_set() and self.sim.args.linger <= 0:
+                if self.done.is_set():
                     return
                 time.sleep(delay)
                 delay = min(delay * 2, 30)
+            self.busy = False
             self.stats["pending"] = self.q.qsize()
 
     def close(self):
         self.done.set()
-        self.thread.join(timeout=max(1, self.sim.args.linger))
+        self.thread.join(timeout=5)
 
 
 class ExecSink(FileSink):
@@ -946,7 +951,8 @@ def main():
     ap.add_argument("--webhook", action="append", default=[], type=lambda s: tuple(s.split("=", 1)),
                     help="UNIT.SYSTEM=URL for a webhook system")
     ap.add_argument("--linger", type=float, default=0,
-                    help="after the run, keep serving http and retrying webhooks this long (s)")
+                    help="after the run, keep serving http and retrying webhooks this long (s), "
+                    "or until SIGTERM")
     ap.add_argument("--tick", type=float, default=0.25, help="wall seconds between steps")
     ap.add_argument("--inventory", default=city.INVENTORY)
     ap.add_argument("--list", action="store_true", help="print the systems and how each is simulated")
@@ -1021,8 +1027,23 @@ def main():
         if duration > 0 and elapsed >= duration:
             break
         time.sleep(max(0.0, args.tick - (time.monotonic() - wall0 - elapsed)))
+    # everything generated is written; http APIs keep answering and webhooks keep retrying
+    # for --linger seconds (or until SIGTERM), then the run ends
     for s in sinks:
-        s.close()
+        if not isinstance(s, (HttpSink, WebhookSink)):
+            s.close()
+    write_stats(sim, sinks, sim_now, final=True)
+    until = time.monotonic() + args.linger
+    sim.stop = False
+    while not sim.stop and time.monotonic() < until:
+        time.sleep(0.5)
+        for s in sinks:
+            if isinstance(s, WebhookSink):
+                s.stats["pending"] = s.q.qsize() + (1 if s.busy else 0)
+        write_stats(sim, sinks, sim_now, final=True)
+    for s in sinks:
+        if isinstance(s, (HttpSink, WebhookSink)):
+            s.close()
     write_stats(sim, sinks, sim_now, final=True)
     if not args.quiet:
         total = sum(s.stats["records"] for s in sinks)
