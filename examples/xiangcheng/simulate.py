@@ -584,7 +584,10 @@ def prepare_sql(sim, sysd, gen, start, count=False):
     snap = gen.snapshot(start) if n == 0 else []
     if snap:
         names = [f.name for f in gen.maker.fields]
-        rows = [tuple(render(gen.maker.fields, r, "sql")[n] for n in names) for r in snap]
+        rows = []
+        for r in snap:
+            row = render(gen.maker.fields, r, "sql")
+            rows.append(tuple(row[n] for n in names))
         with db:
             db.executemany('INSERT OR IGNORE INTO "%s" (%s, update_time) VALUES (%s, %s)' % (
                 city.table_of(sysd), ", ".join('"%s"' % n for n in names),
@@ -824,9 +827,8 @@ class WebhookSink(Sink):
                     except (OSError, ValueError):
                         pass
                     self.stats["failures"] += 1
-                if self.done.is_set():
+                if self.done.wait(delay):
                     return
-                time.sleep(delay)
                 delay = min(delay * 2, 30)
             self.busy = False
             self.stats["pending"] = self.q.qsize()
