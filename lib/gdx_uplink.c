@@ -451,6 +451,9 @@ static void out_reserve(struct gdx_recoder *rc, size_t add)
 
 static void out_bytes(struct gdx_recoder *rc, const void *p, size_t n)
 {
+    if (!n) {
+        return; /* rc->buf may still be NULL: no pointer arithmetic on it */
+    }
     out_reserve(rc, n);
     memcpy(rc->buf + rc->len, p, n);
     rc->len += n;
