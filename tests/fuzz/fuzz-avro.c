@@ -51,6 +51,16 @@ static const char *const av_policy_yaml[2] = {
     "  token.key.env: GDX_FUZZ_TOKEN_KEY\n",
 };
 
+static void av_fini(void)
+{
+    for (int i = 0; i < 2; i++) {
+        gdx_recoder_destroy(av[i].plain);
+        gdx_recoder_destroy(av[i].protect);
+        gdx_policy_destroy(av[i].policy);
+        gdx_schema_destroy(av[i].schema);
+    }
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     const char *texts[2] = {fuzz_workorder_avsc, fuzz_event_avsc};
@@ -78,6 +88,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
                    GDX_OK);
         FUZZ_CHECK(gdx_recoder_rules(av[i].protect) > 0);
     }
+    atexit(av_fini);
     return 0;
 }
 

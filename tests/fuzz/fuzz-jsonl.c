@@ -37,7 +37,7 @@ static void check_line(struct gdx_jrow *jr, int flatten, int max_depth, const ch
     depth = gdx_json_depth(line, len);
     /* jansson 2.14 skips a raw NUL byte between tokens; JSON (RFC 8259) does not, nor does
      * gdx_jrow's scanner: such text is refused, and jansson's word does not count */
-    if (doc && memchr(line, '\0', len)) {
+    if (doc && rc != GDX_OK && memchr(line, '\0', len)) {
         json_decref(doc);
         doc = NULL;
     }

@@ -24,6 +24,16 @@ struct rc_schema {
 static struct rc_schema rc_schemas[2];
 static int rc_ready;
 
+static void rc_fini(void)
+{
+    for (int i = 0; i < 2; i++) {
+        gdx_recoder_destroy(rc_schemas[i].rec);
+        gdx_encoder_destroy(rc_schemas[i].enc);
+        gdx_encoder_destroy(rc_schemas[i].enc2);
+        gdx_schema_destroy(rc_schemas[i].schema);
+    }
+}
+
 static void rc_init(void)
 {
     const char *texts[2] = {fuzz_workorder_avsc, fuzz_event_avsc};
@@ -41,6 +51,7 @@ static void rc_init(void)
         FUZZ_CHECK(gdx_recoder_new(&s->rec, s->schema, NULL, err, sizeof(err)) == GDX_OK);
     }
     rc_ready = 1;
+    atexit(rc_fini);
 }
 
 /* The text of a decoded field value, as a row would carry it; NULL for null. */
