@@ -25,6 +25,7 @@
 #include <openssl/crypto.h>
 
 #include "gdx_err.h"
+#include "gdx_fault.h"
 #include "gdx_log.h"
 #include "gdx_registry.h"
 
@@ -336,7 +337,7 @@ static int reg_request(struct gdx_registry *reg, const char *method, const char 
     }
     curl_easy_setopt(reg->curl, CURLOPT_CUSTOMREQUEST, method);
 
-    cc = curl_easy_perform(reg->curl);
+    cc = GDX_FAULT("registry.call") ? CURLE_COULDNT_CONNECT : curl_easy_perform(reg->curl);
     if (cc != CURLE_OK) {
         ret = gdx_seterr(errstr, errstr_size, GDX_ERR_RETRY,
                          "cannot reach schema registry '%s': %s", reg->display,
