@@ -239,7 +239,7 @@ fuzz: fuzz-build
 # fail. A plain build (valgrind and ASan do not mix).
 test-valgrind: deps-check
 	@$(MAKE) --no-print-directory all tests-build
-	@GDX_BUILD=$(CURDIR)/$(B) VALGRIND=1 $(PROVE) -f tests/it/0901-valgrind.sh
+	@GDX_BUILD=$(CURDIR)/$(B) VALGRIND=1 $(PROVE) -f tests/valgrind.sh tests/it/0900-fuzz-corpus.sh
 
 demo: deps-check
 	@$(MAKE) --no-print-directory all
