@@ -26,9 +26,10 @@
 #include <jansson.h>
 
 #include "gdx_err.h"
+#include "gdx_limits.h"
 #include "gdx_lint.h"
 
-#define LINT_MAX_BYTES (4 * 1024 * 1024)
+#define LINT_MAX_BYTES GDX_LIMIT_LINT_BYTES
 #define LINT_MAX_DEPTH 64
 
 struct named {

@@ -26,12 +26,13 @@
 
 #include "gdx_err.h"
 #include "gdx_fault.h"
+#include "gdx_limits.h"
 #include "gdx_log.h"
 #include "gdx_registry.h"
 
 #define REG_CONNECT_TIMEOUT_MS 5000
 #define REG_TIMEOUT_MS         10000
-#define REG_MAX_RESPONSE       (16u << 20) /* no registry answer of ours is bigger */
+#define REG_MAX_RESPONSE       GDX_LIMIT_REGISTRY_ANSWER /* no answer of ours is bigger */
 #define REG_CONTENT_TYPE       "application/vnd.schemaregistry.v1+json"
 
 struct reg_subject_ent {

@@ -47,12 +47,13 @@
 #include "gdx_compat.h"
 #include "gdx_err.h"
 #include "gdx_kafka.h"
+#include "gdx_limits.h"
 #include "gdx_log.h"
 #include "gdx_regserver.h"
 #include "gdx_text.h"
 
 #define RS_CONTENT_TYPE  "application/vnd.schemaregistry.v1+json"
-#define RS_MAX_BODY      (4u << 20) /* a request body above this is refused */
+#define RS_MAX_BODY      GDX_LIMIT_REGISTRY_BODY /* a request body above this is refused */
 #define RS_KAFKA_TIMEOUT 10000
 #define RS_DEFAULT_LEVEL GDX_COMPAT_BACKWARD
 #define RS_LEVELS_MESSAGE                                                                          \

@@ -54,6 +54,7 @@
 #include "gdx_conf.h"
 #include "gdx_fault.h"
 #include "gdx_kafka.h"
+#include "gdx_limits.h"
 #include "gdx_lock.h"
 #include "gdx_log.h"
 #include "gdx_policy.h"
@@ -68,8 +69,8 @@
 #define UP_ALARM_EVERY_MS 60000
 #define UP_PROGRESS_MS    10000
 #define UP_STALL_MS       10000 /* no delivery progress: the destination is taken as down */
-#define UP_SKIP_BUDGET    (1 << 20)
-#define UP_SKIP_DEPTH     64
+#define UP_SKIP_BUDGET    GDX_LIMIT_AVRO_VALUES
+#define UP_SKIP_DEPTH     GDX_LIMIT_AVRO_DEPTH
 
 /* ---------------------------------------------------------------------------------------
  * Types
