@@ -16,6 +16,7 @@
  *   file.open   file.read   file.move                    the file connector's I/O
  *   audit.write audit.fsync                              the audit log (ENOSPC, EIO)
  *   kafka.commit  kafka.fatal                            the batch's transaction
+ *   uplink.commit                                        the uplink's provincial commit
  *   registry.call                                        every schema registry request
  *   runtime.crash.after.commit  uplink.crash.after.commit  uplink.fatal   crash tests
  */

@@ -2505,7 +2505,9 @@ static int batch_commit(struct gdx_uplink *up, char *errstr, size_t errstr_size)
     for (;;) {
         int64_t left = deadline ? deadline - gdx_mono_ms() : UP_STALL_MS;
         rd_kafka_error_t *error =
-            rd_kafka_commit_transaction(up->rk, (int)(left > 1000 ? left : 1000));
+            GDX_FAULT("uplink.commit")
+                ? rd_kafka_error_new(RD_KAFKA_RESP_ERR__TRANSPORT, "injected by GDX_FAULTS")
+                : rd_kafka_commit_transaction(up->rk, (int)(left > 1000 ? left : 1000));
         if (!error) {
             break;
         }
