@@ -45,6 +45,8 @@ static const struct limit limits[] = {
      1},
     {"HTTP answer (schema registry client)", "size", GDX_LIMIT_REGISTRY_ANSWER, 1},
     {"schema file (gdx schema lint)", "size", GDX_LIMIT_LINT_BYTES, 1},
+    {"audit file (gdx audit verify, show)", "size, decompressed (.gz); FIFOs refused",
+     (long long)GDX_LIMIT_AUDIT_FILE_BYTES, 1},
     {NULL, NULL, 0, 0},
 };
 

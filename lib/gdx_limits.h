@@ -15,17 +15,26 @@
 
 #include <stdio.h>
 
-#define GDX_LIMIT_SCHEMA_BYTES      (4 << 20) /* one .avsc text (file or registry answer) */
-#define GDX_LIMIT_SCHEMA_DEPTH      64        /* nested types in a schema */
-#define GDX_LIMIT_FIXED_SIZE        (1 << 20) /* size of a fixed type */
-#define GDX_LIMIT_DECIMAL_PRECISION 128       /* digits of a decimal */
-#define GDX_LIMIT_AVRO_DEPTH        64        /* nesting of a value decoded from the wire */
-#define GDX_LIMIT_AVRO_VALUES                                                                      \
-    (1 << 20)                                       /* values per body of the uplink's walk, and   \
-                                                     * elements of zero-size types per body */
-#define GDX_LIMIT_REGISTRY_BODY   (4u << 20)        /* request body `gdx registry` accepts (413) */
-#define GDX_LIMIT_REGISTRY_ANSWER (16u << 20)       /* answer the registry client accepts */
-#define GDX_LIMIT_LINT_BYTES      (4 * 1024 * 1024) /* a file `gdx schema lint` reads */
+/* one .avsc text (a file or a registry's answer) */
+#define GDX_LIMIT_SCHEMA_BYTES (4 << 20)
+/* nested types in a schema */
+#define GDX_LIMIT_SCHEMA_DEPTH 64
+/* size of a fixed type */
+#define GDX_LIMIT_FIXED_SIZE (1 << 20)
+/* digits of a decimal */
+#define GDX_LIMIT_DECIMAL_PRECISION 128
+/* nesting of a value decoded from the wire */
+#define GDX_LIMIT_AVRO_DEPTH 64
+/* values per body in the uplink's walk, and elements of zero-size types per body */
+#define GDX_LIMIT_AVRO_VALUES (1 << 20)
+/* request body `gdx registry` accepts (a larger one is answered 413) */
+#define GDX_LIMIT_REGISTRY_BODY (4u << 20)
+/* answer the schema registry client accepts */
+#define GDX_LIMIT_REGISTRY_ANSWER (16u << 20)
+/* a file `gdx schema lint` reads */
+#define GDX_LIMIT_LINT_BYTES (4 * 1024 * 1024)
+/* one audit file, decompressed (a busy connector writes tens of MiB a day) */
+#define GDX_LIMIT_AUDIT_FILE_BYTES ((size_t)1 << 30)
 
 /* @brief The table of caps (constants and the settings that bound input), for people. */
 void gdx_limits_print(FILE *out);

@@ -5,7 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "gdx_audit.h"
 #include "gdx_avro.h"
 #include "gdx_conf.h"
 #include "gdx_err.h"
@@ -105,6 +108,24 @@ int main(void)
                GDX_ERR_PARSE, "and the block of empty items: %s", err);
         gdx_recoder_destroy(rc);
         gdx_schema_destroy(s);
+    }
+
+    /* an audit "file" that is a FIFO does not hang the verifier */
+    {
+        char dir[] = "/tmp/t-limits.XXXXXX", fifo[96];
+        const char *paths[1] = {dir};
+        FILE *null = fopen("/dev/null", "w");
+        int rc;
+        ok(mkdtemp(dir) != NULL, "scratch folder");
+        snprintf(fifo, sizeof(fifo), "%s/hotline12345.workorders-20260920.jsonl", dir);
+        ok(mkfifo(fifo, 0600) == 0, "a FIFO named like an audit file");
+        alarm(20); /* a hang fails the test instead of blocking it */
+        rc = gdx_audit_verify(paths, 1, NULL, null, err, sizeof(err));
+        alarm(0);
+        ok(rc != GDX_OK && strstr(err, "is not a regular file"), "verify refuses it: %s", err);
+        fclose(null);
+        unlink(fifo);
+        rmdir(dir);
     }
 
     /* the table `gdx connector spec` prints */
