@@ -5,6 +5,8 @@
 #   make test SANITIZE=address,undefined
 #   make demo       start an embedded broker, run the sample connectors, show the results
 #   make bench      throughput and memory beside raw librdkafka baselines
+#   make fuzz       run each libFuzzer harness of tests/fuzz/ for FUZZ_SECONDS (clang)
+#   make test-valgrind   the unit tests and the fuzz corpora under valgrind
 #   make deps       install the Debian packages (as root)
 #   make install    PREFIX=/usr/local DESTDIR= (binary, man pages, systemd units, /etc/gdx)
 #   make man        the man pages, from each command's option table (build/man/)
@@ -72,8 +74,10 @@ DEB_TEST := perl python3 python3-avro python3-confluent-kafka python3-yaml procp
 	chromium fonts-wqy-microhei kafkacat time systemd groff-base
 # make test-deb: the Debian package build
 DEB_PACKAGE := debhelper dpkg-dev fakeroot adduser
+# make fuzz (clang's libFuzzer runtime) and make test-valgrind
+DEB_HARDEN := clang libclang-rt-14-dev valgrind
 # connector.mk fragments add their own packages to DEB_EXTRA (expanded lazily)
-DEB_PKGS = $(DEB_BUILD) $(DEB_TEST) $(DEB_PACKAGE) $(DEB_EXTRA)
+DEB_PKGS = $(DEB_BUILD) $(DEB_TEST) $(DEB_PACKAGE) $(DEB_HARDEN) $(DEB_EXTRA)
 
 # ---------------------------------------------------------------------------------------
 # Sources
@@ -101,7 +105,8 @@ IT_LONG := $(sort $(wildcard tests/it/8*.sh))
 ALL_OBJS := $(LIB_OBJS) $(BIN_OBJS) $(CONN_OBJS)
 
 .PHONY: all test test-unit test-it test-long demo bench install install-files clean deps \
-	deps-check format lint man units broker-config test-deb
+	deps-check format lint man units broker-config test-deb fuzz fuzz-build fuzz-engines \
+	test-valgrind
 
 all: $(B)/gdx
 
@@ -179,6 +184,33 @@ $(B)/tools/%: tests/tools/%.c $(B)/libgdx.a $(B)/.flags
 	@$(if $(Q),echo '  CC      $<')
 	$(Q)$(CC) $(CFLAGS_ALL) -Itests $(LDFLAGS_ALL) -o $@ $< $(B)/libgdx.a $(LIBS)
 
+# Fuzz harnesses (tests/fuzz/fuzz-<name>.c; docs/hardening.md). Each is linked twice: with
+# tests/fuzz/replay.c, a plain main() that replays the corpus files (make test, any compiler),
+# and with libFuzzer under clang (make fuzz, in build/lf).
+FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz-*.c))
+FUZZ_NAMES := $(patsubst tests/fuzz/fuzz-%.c,%,$(FUZZ_SRCS))
+FUZZ_COMMON := tests/fuzz/common.c tests/fuzz/rowcheck.c
+FUZZ_DEPS := $(FUZZ_COMMON) $(wildcard tests/fuzz/*.h) $(B)/libgdx-connectors.a $(B)/libgdx.a \
+	$(B)/.flags
+FUZZ_CFLAGS := -Itests/fuzz -Iconnectors/file
+FUZZ_REPLAY_BINS := $(FUZZ_NAMES:%=$(B)/fuzz/replay/%)
+FUZZ_SECONDS ?= 60
+FUZZ_LF := build/lf
+
+$(B)/fuzz/replay/%: tests/fuzz/fuzz-%.c tests/fuzz/replay.c $(FUZZ_DEPS)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo '  CC      $<')
+	$(Q)$(CC) $(CFLAGS_ALL) $(FUZZ_CFLAGS) $(LDFLAGS_ALL) -o $@ $< tests/fuzz/replay.c \
+		$(FUZZ_COMMON) -Wl,--start-group $(B)/libgdx-connectors.a $(B)/libgdx.a -Wl,--end-group \
+		$(LIBS)
+
+$(B)/fuzz/lf/%: tests/fuzz/fuzz-%.c $(FUZZ_DEPS)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo '  CC      $< (libFuzzer)')
+	$(Q)$(CC) $(CFLAGS_ALL) $(FUZZ_CFLAGS) $(LDFLAGS_ALL) -fsanitize=fuzzer -o $@ $< \
+		$(FUZZ_COMMON) -Wl,--start-group $(B)/libgdx-connectors.a $(B)/libgdx.a -Wl,--end-group \
+		$(LIBS)
+
 -include $(ALL_OBJS:.o=.d)
 
 # ---------------------------------------------------------------------------------------
@@ -215,7 +247,7 @@ test: deps-check
 	@$(MAKE) --no-print-directory all tests-build
 	@GDX_BUILD=$(CURDIR)/$(B) $(PROVE) -f $(UNIT_BINS) $(IT_TESTS)
 
-tests-build: $(UNIT_BINS) $(TOOL_BINS) $(B)/gdx
+tests-build: $(UNIT_BINS) $(TOOL_BINS) $(FUZZ_REPLAY_BINS) $(B)/gdx
 
 test-unit: tests-build
 	@GDX_BUILD=$(CURDIR)/$(B) $(PROVE) -f $(UNIT_BINS)
@@ -226,6 +258,25 @@ test-it: tests-build
 test-long: deps-check
 	@$(MAKE) --no-print-directory all tests-build
 	@GDX_BUILD=$(CURDIR)/$(B) $(PROVE) -f $(IT_LONG)
+
+# libFuzzer needs clang: the whole library is built again in $(FUZZ_LF) with coverage
+# instrumentation and ASan+UBSan (warnings are not errors there: they are gcc's to enforce).
+fuzz-build: deps-check
+	@$(MAKE) --no-print-directory CC=clang SANITIZE=fuzzer-no-link,address,undefined \
+		B=$(FUZZ_LF) WERROR=0 fuzz-engines
+
+fuzz-engines: $(FUZZ_NAMES:%=$(B)/fuzz/lf/%)
+
+# make fuzz [FUZZ_SECONDS=60] [FUZZ_ONLY="csv jsonl"]: each harness in turn, a summary line
+# per harness (executions, coverage, crashes); fails if any harness found a crash.
+fuzz: fuzz-build
+	@bash tests/fuzz/run.sh $(FUZZ_LF) $(FUZZ_SECONDS) $(or $(FUZZ_ONLY),$(FUZZ_NAMES))
+
+# The unit tests and every fuzz corpus under valgrind (memcheck): errors and definite leaks
+# fail. A plain build (valgrind and ASan do not mix).
+test-valgrind: deps-check
+	@$(MAKE) --no-print-directory all tests-build
+	@GDX_BUILD=$(CURDIR)/$(B) VALGRIND=1 $(PROVE) -f tests/valgrind.sh tests/it/0900-fuzz-corpus.sh
 
 demo: deps-check
 	@$(MAKE) --no-print-directory all

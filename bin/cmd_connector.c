@@ -13,6 +13,7 @@
 
 #include "cmd.h"
 #include "gdx.h"
+#include "gdx_limits.h"
 #include "gdx_log.h"
 #include "gdx_runtime.h"
 
@@ -198,12 +199,16 @@ int cmd_connector(int argc, char **argv)
                 return GDX_EXIT_USAGE;
             }
             gdx_runtime_spec(stdout, conn);
+            printf("\n");
+            gdx_limits_print(stdout);
         } else {
             gdx_runtime_spec(stdout, NULL);
             printf("\nconnector kinds:\n");
             for (size_t i = 0; gdx_connectors[i]; i++) {
                 printf("  %-10s %s\n", gdx_connectors[i]->name, gdx_connectors[i]->description);
             }
+            printf("\n");
+            gdx_limits_print(stdout);
         }
         return GDX_EXIT_OK;
     }

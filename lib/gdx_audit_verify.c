@@ -799,8 +799,9 @@ int gdx_audit_verify(const char *const *paths, size_t npaths,
         fprintf(out, "WARNING: %" PRIu64 " checkpoint signatures not checked (no --trust file)\n",
                 vs.unchecked);
     }
-    fprintf(out, "OK: %" PRIu64 " lines, %" PRIu64 " checkpoints, %zu files:", vs.lines,
-            vs.checkpoints, fs.n);
+    /* strict: the warnings above are failures, so the verdict is not OK */
+    fprintf(out, "%s: %" PRIu64 " lines, %" PRIu64 " checkpoints, %zu files:",
+            opts->strict && warnings ? "FAIL (strict)" : "OK", vs.lines, vs.checkpoints, fs.n);
     for (size_t k = 0; k < fs.n; k++) {
         fprintf(out, " %s", fs.v[k].base);
     }

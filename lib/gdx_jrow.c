@@ -84,7 +84,8 @@ static size_t js_skip_value(const char *s, size_t i, size_t n, int max_depth, in
     }
     if (s[i] != '{' && s[i] != '[') {
         size_t st = i;
-        while (i < n && !strchr(",}] \t\r\n", s[i])) {
+        /* memchr, not strchr: a NUL byte is not a delimiter (strchr finds the terminator) */
+        while (i < n && !memchr(",}] \t\r\n", s[i], 7)) {
             i++;
         }
         *depth_out = 0;
@@ -507,6 +508,7 @@ int gdx_jrow_parse_at(struct gdx_jrow *jr, const char *text, size_t len, const c
     json_error_t jerr;
     json_t *obj;
     size_t i = js_ws(text, 0, len), e, vs = 0, vl = 0;
+    const char *nul;
     int depth = 0;
 
     json_decref(jr->doc);
@@ -521,6 +523,11 @@ int gdx_jrow_parse_at(struct gdx_jrow *jr, const char *text, size_t len, const c
     if (!*ptr && (i >= len || text[i] != '{')) {
         return gdx_seterr(errstr, errstr_size, GDX_ERR_PARSE, "col %zu: expected a JSON object",
                           i + 1);
+    }
+    /* jansson 2.14 skips a raw NUL between tokens; JSON has none (\u0000 is the escape) */
+    if ((nul = memchr(text, '\0', len))) {
+        return gdx_seterr(errstr, errstr_size, GDX_ERR_PARSE, "col %zu: NUL byte in JSON text",
+                          (size_t)(nul - text) + 1);
     }
     /* refuse hostile nesting before jansson recurses into it */
     e = js_skip_value(text, i, len, jr->max_depth, &depth);

@@ -27,13 +27,15 @@
 #include <openssl/crypto.h>
 
 #include "gdx_err.h"
+#include "gdx_fault.h"
+#include "gdx_limits.h"
 #include "gdx_log.h"
 #include "gdx_registry.h"
 #include "gdx_tls.h"
 
 #define REG_CONNECT_TIMEOUT_MS 5000
 #define REG_TIMEOUT_MS         10000
-#define REG_MAX_RESPONSE       (16u << 20) /* no registry answer of ours is bigger */
+#define REG_MAX_RESPONSE       GDX_LIMIT_REGISTRY_ANSWER /* no answer of ours is bigger */
 #define REG_CONTENT_TYPE       "application/vnd.schemaregistry.v1+json"
 
 struct reg_subject_ent {
@@ -339,7 +341,7 @@ static int reg_request(struct gdx_registry *reg, const char *method, const char 
     }
     curl_easy_setopt(reg->curl, CURLOPT_CUSTOMREQUEST, method);
 
-    cc = curl_easy_perform(reg->curl);
+    cc = GDX_FAULT("registry.call") ? CURLE_COULDNT_CONNECT : curl_easy_perform(reg->curl);
     if (cc != CURLE_OK) {
         char why[1024];
         if (b.overflow) {

@@ -2010,7 +2010,10 @@ static int batch_commit_txn(struct gdx_runtime *rt, struct gdx_batch *b, char *e
         for (;;) {
             /* one second at a time: librdkafka cannot be interrupted, and a timed-out
              * commit is resumed by calling it again */
-            rd_kafka_error_t *error = rd_kafka_commit_transaction(rt->rk, 1000);
+            rd_kafka_error_t *error =
+                GDX_FAULT("kafka.commit")
+                    ? rd_kafka_error_new(RD_KAFKA_RESP_ERR__TRANSPORT, "injected by GDX_FAULTS")
+                    : rd_kafka_commit_transaction(rt->rk, 1000);
             if (!error) {
                 break;
             }

@@ -55,6 +55,7 @@
 #include "gdx_deploy.h"
 #include "gdx_fault.h"
 #include "gdx_kafka.h"
+#include "gdx_limits.h"
 #include "gdx_lock.h"
 #include "gdx_log.h"
 #include "gdx_metrics.h"
@@ -70,8 +71,8 @@
 #define UP_ALARM_EVERY_MS 60000
 #define UP_PROGRESS_MS    10000
 #define UP_STALL_MS       10000 /* no delivery progress: the destination is taken as down */
-#define UP_SKIP_BUDGET    (1 << 20)
-#define UP_SKIP_DEPTH     64
+#define UP_SKIP_BUDGET    GDX_LIMIT_AVRO_VALUES
+#define UP_SKIP_DEPTH     GDX_LIMIT_AVRO_DEPTH
 
 /* ---------------------------------------------------------------------------------------
  * Types
@@ -455,6 +456,9 @@ static void out_reserve(struct gdx_recoder *rc, size_t add)
 
 static void out_bytes(struct gdx_recoder *rc, const void *p, size_t n)
 {
+    if (!n) {
+        return; /* rc->buf may still be NULL: no pointer arithmetic on it */
+    }
     out_reserve(rc, n);
     memcpy(rc->buf + rc->len, p, n);
     rc->len += n;
@@ -2546,7 +2550,9 @@ static int batch_commit(struct gdx_uplink *up, char *errstr, size_t errstr_size)
     for (;;) {
         int64_t left = deadline ? deadline - gdx_mono_ms() : UP_STALL_MS;
         rd_kafka_error_t *error =
-            rd_kafka_commit_transaction(up->rk, (int)(left > 1000 ? left : 1000));
+            GDX_FAULT("uplink.commit")
+                ? rd_kafka_error_new(RD_KAFKA_RESP_ERR__TRANSPORT, "injected by GDX_FAULTS")
+                : rd_kafka_commit_transaction(up->rk, (int)(left > 1000 ? left : 1000));
         if (!error) {
             break;
         }
