@@ -361,7 +361,7 @@ int gdx_tls_curl_explain(CURL *curl, CURLcode rc, const char *curlerr, const str
                           "or a newer TLS version?): %s",
                           origin, detail);
     default:
-        return gdx_seterr(errstr, errstr_size, GDX_ERR_RETRY, "cannot reach '%s': %s", origin,
-                          detail);
+        /* not about TLS: the caller names the peer it was reaching */
+        return gdx_seterr(errstr, errstr_size, GDX_ERR_RETRY, "%s", detail);
     }
 }

@@ -56,7 +56,8 @@ int gdx_tls_curl(const struct gdx_tls *tls, CURL *curl, char *errstr, size_t err
  * After curl_easy_perform failed with @p rc: a message that names the cause in plain words
  * (the server's certificate is not trusted by the CA file, has expired, does not match the
  * host name; the client certificate or key cannot be used), the URL (without user info) and
- * which CA was used. @p curlerr is the CURLOPT_ERRORBUFFER text (may be empty).
+ * which CA was used; a failure that is not about TLS is libcurl's text alone (the caller
+ * names the peer). @p curlerr is the CURLOPT_ERRORBUFFER text (may be empty).
  * @returns GDX_ERR_CONFIG for a local setting that cannot work (an unreadable CA file, a bad
  * client key), GDX_ERR_RETRY otherwise (the server may be fixed or come back).
  */
