@@ -3,7 +3,9 @@
 #   make            build build/gdx
 #   make test       unit + connector + process-level tests (TAP via prove)
 #   make test SANITIZE=address,undefined
-#   make demo       start an embedded broker, run the sample connectors, show the results
+#   make demo       the whole city: 112 connectors and the uplink under gdx supervise, two
+#                   embedded clusters, a simulated day in about a minute (KEEP=1: stay up)
+#   make demo-small three connectors on an embedded broker, and what arrived
 #   make bench      throughput and memory beside raw librdkafka baselines
 #   make fuzz       run each libFuzzer harness of tests/fuzz/ for FUZZ_SECONDS (clang)
 #   make test-valgrind   the unit tests and the fuzz corpora under valgrind
@@ -104,7 +106,7 @@ IT_LONG := $(sort $(wildcard tests/it/8*.sh))
 
 ALL_OBJS := $(LIB_OBJS) $(BIN_OBJS) $(CONN_OBJS)
 
-.PHONY: all test test-unit test-it test-long demo bench install install-files clean deps \
+.PHONY: all test test-unit test-it test-long demo demo-small bench install install-files clean deps \
 	deps-check format lint man units broker-config test-deb fuzz fuzz-build fuzz-engines \
 	test-valgrind
 
@@ -278,7 +280,15 @@ test-valgrind: deps-check
 	@$(MAKE) --no-print-directory all tests-build
 	@GDX_BUILD=$(CURDIR)/$(B) VALGRIND=1 $(PROVE) -f tests/valgrind.sh tests/it/0900-fuzz-corpus.sh
 
+# make demo [KEEP=1] [DEMO_DURATION=60s] [DEMO_SPEED=1440]: examples/city-demo.sh
+DEMO_DURATION ?= 60s
+DEMO_SPEED ?= 1440
 demo: deps-check
+	@$(MAKE) --no-print-directory all
+	@GDX_BUILD=$(CURDIR)/$(B) bash examples/city-demo.sh --duration $(DEMO_DURATION) \
+		--speed $(DEMO_SPEED) $(if $(filter 1,$(KEEP)),--keep)
+
+demo-small: deps-check
 	@$(MAKE) --no-print-directory all
 	@GDX_BUILD=$(CURDIR)/$(B) bash examples/demo.sh
 

@@ -1,5 +1,5 @@
 #!/bin/bash
-# make demo: start an embedded Kafka, drop a day's exports of two departments into their
+# make demo-small: start an embedded Kafka, drop a day's exports of two departments into their
 # folders, run their connectors until the files are done, and show what arrived.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
