@@ -155,6 +155,7 @@ struct wh_inst {
     size_t open_conns;
     uint64_t attempt_seq;
     char boot[16];
+    char url[512];
     char attempt_tok[48];
     uint64_t req_seq;
     /* counters */
@@ -171,7 +172,7 @@ static const struct gdx_conf_prop wh_props[] = {
     {"health.path", GDX_CONF_STR, OFF(health_path), "/healthz", NULL,
      "GET here answers 200 while records can be accepted, 503 while not (for load balancers)."},
     {"url.file", GDX_CONF_STR, OFF(url_file), "", NULL,
-     "Write the endpoint's URL to this file once listening (for supervisors and tests)."},
+     "Write the endpoint's URL to this file once it takes records (for supervisors and tests)."},
     {"auth", GDX_CONF_STR, OFF(auth_name), "token", "token|mtls|token+mtls|none",
      "How senders prove who they are: a token (Authorization: Bearer ...), a client "
      "certificate (mutual TLS), both, or nothing (refused unless listening on loopback)."},
@@ -1028,20 +1029,7 @@ static int wh_init(struct gdx_ctx *ctx, void *inst, char *errstr, size_t errstr_
     snprintf(url, sizeof(url), "%s://%s:%u%s", wi->tls ? "https" : "http", host,
              (unsigned)wi->port, wi->path);
     gdx_ctx_log(ctx, GDX_LOG_INFO, "listening on %s (auth %s)", url, wi->auth_name);
-    if (wi->url_file[0]) {
-        char *p = gdx_path_join(gdx_ctx_config_dir(ctx), wi->url_file), *tmp = NULL;
-        FILE *f;
-        if (asprintf(&tmp, "%s.tmp", p) < 0) {
-            abort();
-        }
-        if ((f = fopen(tmp, "w"))) {
-            fprintf(f, "%s\n", url);
-            fclose(f);
-            rename(tmp, p);
-        }
-        free(tmp);
-        free(p);
-    }
+    snprintf(wi->url, sizeof(wi->url), "%s", url);
     wi->last_poll_ms = gdx_mono_ms();
     if (pthread_create(&wi->watchdog, NULL, wh_watchdog, wi) == 0) {
         wi->watchdog_started = 1;
@@ -1072,6 +1060,31 @@ static void wh_pos_attempt(const char *json, char *out, size_t out_size)
         size_t n = strcspn(p, "\"");
         snprintf(out, out_size, "%.*s", (int)(n < out_size - 1 ? n : out_size - 1), p);
     }
+}
+
+/* The endpoint's URL to url.file, once it takes records (not in `gdx connector check`). */
+static void wh_write_url(struct wh_inst *wi)
+{
+    char *p, *tmp = NULL;
+    FILE *f;
+    if (!wi->url_file[0]) {
+        return;
+    }
+    p = gdx_path_join(gdx_ctx_config_dir(wi->ctx), wi->url_file);
+    if (asprintf(&tmp, "%s.tmp", p) < 0) {
+        abort();
+    }
+    if ((f = fopen(tmp, "w"))) {
+        fprintf(f, "%s\n", wi->url);
+        if (fclose(f) == 0 && rename(tmp, p) == 0) {
+            free(tmp);
+            free(p);
+            return;
+        }
+    }
+    gdx_log(GDX_LOG_WARN, "cannot write url.file", " path=%s error=\"%s\"", p, strerror(errno));
+    free(tmp);
+    free(p);
 }
 
 /* After a start or an aborted attempt: the window from the committed position, and the
@@ -1127,7 +1140,10 @@ static int wh_reconcile(struct wh_inst *wi, const char *json, char *errstr, size
         }
         wi->pend_head = refeed;
     }
-    wi->ready = 1;
+    if (!wi->ready) {
+        wi->ready = 1;
+        wh_write_url(wi);
+    }
     return GDX_OK;
 }
 
