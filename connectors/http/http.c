@@ -53,8 +53,13 @@
 #include "sign.h"
 #include "tmpl.h"
 
-enum http_pagination { HTTP_PAGE_NONE, HTTP_PAGE_PAGE, HTTP_PAGE_OFFSET, HTTP_PAGE_TOKEN,
-                       HTTP_PAGE_LINK };
+enum http_pagination {
+    HTTP_PAGE_NONE,
+    HTTP_PAGE_PAGE,
+    HTTP_PAGE_OFFSET,
+    HTTP_PAGE_TOKEN,
+    HTTP_PAGE_LINK
+};
 enum http_ctype { HTTP_CUR_TIMESTAMP, HTTP_CUR_NUMBER, HTTP_CUR_STRING };
 
 /* A set of strings in insertion order (the records taken at the cursor value, tokens). */
@@ -149,10 +154,10 @@ struct http_inst {
     int incremental;
     int uses_cursor;
     int post;
-    char *token;        /* bearer token (from auth.token or auth.token.file) */
+    char *token; /* bearer token (from auth.token or auth.token.file) */
     int64_t token_mtime;
-    char *password;     /* basic */
-    char *secret;       /* signing secret */
+    char *password; /* basic */
+    char *secret;   /* signing secret */
     CURL *curl;
     int curl_global;
     char curl_err[CURL_ERROR_SIZE];
@@ -161,8 +166,8 @@ struct http_inst {
     char *cursor_ptr; /* cursor.field as a JSON pointer: a.b -> /a/b */
 
     /* position */
-    char *cur_text;  /* T as the API wrote it; NULL before the first record */
-    int64_t cur_us;  /* T as a time (timestamp cursors) */
+    char *cur_text;        /* T as the API wrote it; NULL before the first record */
+    int64_t cur_us;        /* T as a time (timestamp cursors) */
     struct http_sset keys; /* S: records taken at T */
     int64_t bulk_pass;
     int bulk_done;
@@ -189,8 +194,8 @@ struct http_inst {
     int64_t next_request_at;
     int64_t skipped_behind, skipped_seen;
     int warned_date;
-    size_t resume_i;  /* records of the first page fetched to skip (bulk resume), or SIZE_MAX */
-    char *last_pos;   /* the position last handed to a batch or received */
+    size_t resume_i; /* records of the first page fetched to skip (bulk resume), or SIZE_MAX */
+    char *last_pos;  /* the position last handed to a batch or received */
 };
 
 #define OFF(f) offsetof(struct http_inst, f)
@@ -533,7 +538,8 @@ static char *http_pos_json(struct http_inst *hi)
             json_object_set_new(o, "done", json_true());
         } else if (hi->in_pass) {
             json_object_set_new(o, "next", http_req_json(&hi->req));
-            json_object_set_new(o, "index", json_integer(hi->have_page ? (json_int_t)hi->page_i : 0));
+            json_object_set_new(o, "index",
+                                json_integer(hi->have_page ? (json_int_t)hi->page_i : 0));
         }
     }
     s = json_dumps(o, JSON_COMPACT);
@@ -754,8 +760,7 @@ static int http_sign_headers(struct http_inst *hi, const char *url, const char *
         return GDX_ERR_CRYPTO;
     }
     err = http_sign_value(hi->sign, hi->secret, strlen(hi->secret), canon, clen,
-                          !strcmp(hi->sign_encoding, "hex"), sig, sizeof(sig), errstr,
-                          errstr_size);
+                          !strcmp(hi->sign_encoding, "hex"), sig, sizeof(sig), errstr, errstr_size);
     free(canon);
     if (err) {
         return err;
@@ -786,7 +791,8 @@ static void http_token_refresh(struct gdx_ctx *ctx, struct http_inst *hi, int fo
     }
     path = http_resolve(ctx, hi->auth_token_file);
     if (stat(path, &st) == 0 &&
-        (force || (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec != hi->token_mtime)) {
+        (force ||
+         (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec != hi->token_mtime)) {
         if (http_read_secret(ctx, "auth.token.file", hi->auth_token_file, &hi->token,
                              &hi->token_mtime, err, sizeof(err))) {
             gdx_ctx_log(ctx, GDX_LOG_WARN, "%s", err);
@@ -869,8 +875,8 @@ static int http_perform(struct gdx_ctx *ctx, struct http_inst *hi, const char *u
     if (cc != CURLE_OK) {
         const char *what = cc == CURLE_OPERATION_TIMEDOUT ? "timed out"
                            : cc == CURLE_PARTIAL_FILE     ? "response cut short"
-                           : hi->resp.too_big             ? "response larger than response.max.bytes"
-                                                          : "request failed";
+                           : hi->resp.too_big ? "response larger than response.max.bytes"
+                                              : "request failed";
         err = gdx_seterr(errstr, errstr_size, GDX_ERR_RETRY, "%s %s: %s: %s", hi->method, disp,
                          what, hi->curl_err[0] ? hi->curl_err : curl_easy_strerror(cc));
         goto out;
@@ -886,12 +892,11 @@ static int http_perform(struct gdx_ctx *ctx, struct http_inst *hi, const char *u
     if (*code < 200 || *code > 299) {
         err = gdx_seterr(errstr, errstr_size, GDX_ERR_RETRY, "%s %s: HTTP %ld%s", hi->method, disp,
                          *code,
-                         *code == 429   ? " (too many requests)"
-                         : *code == 401 ? " (unauthorized: check the credentials)"
-                         : *code == 403 ? " (forbidden)"
-                         : *code >= 300 && *code < 400
-                             ? " (redirected: set url to the new address)"
-                             : "");
+                         *code == 429                  ? " (too many requests)"
+                         : *code == 401                ? " (unauthorized: check the credentials)"
+                         : *code == 403                ? " (forbidden)"
+                         : *code >= 300 && *code < 400 ? " (redirected: set url to the new address)"
+                                                       : "");
         goto out;
     }
     if (*code != 204 && hi->resp.len && !http_ctype_json(ct)) {
@@ -953,8 +958,8 @@ static int http_page_parse(struct http_inst *hi, const char *url, long code, cha
                 http_scalar(text + es, el < 600 ? el : 600, msg, sizeof(msg));
             }
             err = gdx_seterr(errstr, errstr_size, GDX_ERR_RETRY,
-                             "%s %s: the response reports an error at '%s' ('%s'): %s",
-                             hi->method, disp, hi->ok_ptr, buf, msg[0] ? msg : "(no message)");
+                             "%s %s: the response reports an error at '%s' ('%s'): %s", hi->method,
+                             disp, hi->ok_ptr, buf, msg[0] ? msg : "(no message)");
             goto out;
         }
     }
@@ -990,8 +995,8 @@ static int http_page_parse(struct http_inst *hi, const char *url, long code, cha
         }
         if (rc < 0) {
             err = gdx_seterr(errstr, errstr_size, GDX_ERR_RETRY,
-                             "%s %s: the records array at '%s' is not valid JSON", hi->method,
-                             disp, hi->records_ptr);
+                             "%s %s: the records array at '%s' is not valid JSON", hi->method, disp,
+                             hi->records_ptr);
             goto out;
         }
     } else if (!(rl == 4 && !memcmp(text + rs, "null", 4))) {
@@ -1168,11 +1173,11 @@ static int http_page_take(struct gdx_ctx *ctx, struct http_inst *hi, struct gdx_
                             sset_clear(&hi->keys);
                         } else if ((int64_t)hi->keys.n >= hi->cursor_keys_max) {
                             free(pos);
-                            return gdx_seterr(
-                                errstr, errstr_size, GDX_ERR_FAIL,
-                                "more than cursor.keys.max (%" PRId64 ") records share the "
-                                "cursor value '%s' of '%s': raise cursor.keys.max",
-                                hi->cursor_keys_max, hi->cur_text, hi->cursor_field);
+                            return gdx_seterr(errstr, errstr_size, GDX_ERR_FAIL,
+                                              "more than cursor.keys.max (%" PRId64
+                                              ") records share the "
+                                              "cursor value '%s' of '%s': raise cursor.keys.max",
+                                              hi->cursor_keys_max, hi->cur_text, hi->cursor_field);
                         }
                         sset_add(&hi->keys, key);
                     }
@@ -1356,8 +1361,7 @@ static int http_fetch_page(struct gdx_ctx *ctx, struct http_inst *hi, int64_t *r
 
 static void http_fini(struct gdx_ctx *ctx, void *inst);
 
-static int http_config(struct gdx_ctx *ctx, struct http_inst *hi, char *errstr,
-                       size_t errstr_size)
+static int http_config(struct gdx_ctx *ctx, struct http_inst *hi, char *errstr, size_t errstr_size)
 {
     char bad[64];
     int err;
@@ -1374,9 +1378,9 @@ static int http_config(struct gdx_ctx *ctx, struct http_inst *hi, char *errstr,
                : !strcmp(hi->sign_name, "hmac-sm3")  ? HTTP_SIGN_HMAC_SM3
                                                      : HTTP_SIGN_NONE;
     hi->post = !strcmp(hi->method, "POST");
-    hi->body_esc = strcasestr(hi->body_ctype, "json")             ? HTTP_ESC_JSON
+    hi->body_esc = strcasestr(hi->body_ctype, "json")                    ? HTTP_ESC_JSON
                    : strcasestr(hi->body_ctype, "x-www-form-urlencoded") ? HTTP_ESC_URL
-                                                                   : HTTP_ESC_RAW;
+                                                                         : HTTP_ESC_RAW;
     hi->incremental = hi->cursor_field[0] != '\0';
     hi->uses_cursor = http_tmpl_uses(hi->url, "cursor") || http_tmpl_uses(hi->body, "cursor");
     if (strncmp(hi->url, "http://", 7) && strncmp(hi->url, "https://", 8)) {
@@ -1390,8 +1394,7 @@ static int http_config(struct gdx_ctx *ctx, struct http_inst *hi, char *errstr,
                           bad);
     }
     if (hi->body[0] && !hi->post) {
-        return gdx_seterr(errstr, errstr_size, GDX_ERR_CONFIG,
-                          "source: a body needs method: POST");
+        return gdx_seterr(errstr, errstr_size, GDX_ERR_CONFIG, "source: a body needs method: POST");
     }
     if (hi->records_ptr[0] && hi->records_ptr[0] != '/') {
         return gdx_seterr(errstr, errstr_size, GDX_ERR_CONFIG,
@@ -1486,8 +1489,8 @@ static int http_config(struct gdx_ctx *ctx, struct http_inst *hi, char *errstr,
     }
     if (hi->sign != HTTP_SIGN_NONE) {
         if (hi->sign_secret_file[0]) {
-            if ((err = http_read_secret(ctx, "sign.secret.file", hi->sign_secret_file,
-                                        &hi->secret, NULL, errstr, errstr_size))) {
+            if ((err = http_read_secret(ctx, "sign.secret.file", hi->sign_secret_file, &hi->secret,
+                                        NULL, errstr, errstr_size))) {
                 return err;
             }
         } else {
@@ -1627,8 +1630,8 @@ static int http_check(struct gdx_ctx *ctx, void *inst, char *errstr, size_t errs
         return err;
     }
     disp = http_url_display(hi->page_url);
-    gdx_ctx_log(ctx, GDX_LOG_INFO, "%s %s: ok, %zu records at '%s'%s", hi->method, disp,
-                hi->page_n, hi->records_ptr[0] ? hi->records_ptr : "(the response)",
+    gdx_ctx_log(ctx, GDX_LOG_INFO, "%s %s: ok, %zu records at '%s'%s", hi->method, disp, hi->page_n,
+                hi->records_ptr[0] ? hi->records_ptr : "(the response)",
                 hi->resp.date[0] ? "" : "; no Date header: this host's clock is used for the lag");
     free(disp);
     if (hi->incremental && hi->page_n) {
@@ -1764,7 +1767,7 @@ static int http_poll(struct gdx_ctx *ctx, void *inst, const struct gdx_offset *f
                 break;
             }
             int64_t d = retry_ms >= 0 ? (retry_ms < hi->retry_after_max_ms ? retry_ms
-                                                                            : hi->retry_after_max_ms)
+                                                                           : hi->retry_after_max_ms)
                                       : http_backoff(hi, hi->fails);
             hi->retry_at = gdx_mono_ms() + d;
             gdx_ctx_log(ctx, GDX_LOG_WARN,

@@ -23,7 +23,7 @@ const char *http_sign_alg_name(enum http_sign_alg alg)
 
 struct sign_param {
     const char *s;
-    size_t n;   /* whole "name=value" */
+    size_t n;    /* whole "name=value" */
     size_t nlen; /* name part */
 };
 
@@ -61,9 +61,9 @@ char *http_sign_canonical(enum http_sign_alg alg, const char *method, const char
     q = path[plen] == '?' ? path + plen + 1 : "";
     qlen = strcspn(q, "#");
 
-    if ((alg == HTTP_SIGN_HMAC_SM3 ? gdx_sm3(body ? body : "", body_len, dig, errstr, errstr_size)
-                                   : gdx_sha256(body ? body : "", body_len, dig, errstr,
-                                                errstr_size)) != GDX_OK) {
+    if ((alg == HTTP_SIGN_HMAC_SM3
+             ? gdx_sm3(body ? body : "", body_len, dig, errstr, errstr_size)
+             : gdx_sha256(body ? body : "", body_len, dig, errstr, errstr_size)) != GDX_OK) {
         return NULL;
     }
     gdx_hex_encode(dig, sizeof(dig), hex);

@@ -19,8 +19,8 @@
 #include "gdx_util.h"
 #include "tmpl.h"
 
-static const char *const tmpl_names[] = {"cursor", "page", "size", "offset", "limit", "token",
-                                         NULL};
+static const char *const tmpl_names[] = {"cursor", "page",  "size", "offset",
+                                         "limit",  "token", NULL};
 
 /* The placeholder at s ("{name}"), or -1; *len its length with braces. */
 static int tmpl_at(const char *s, size_t *len)

@@ -35,8 +35,9 @@ static int add(struct wh_span **spans, size_t *n, size_t *cap, size_t start, siz
                      "record %zu (line %zu) is %zu bytes, more than record.max.bytes (%zu)", *n,
                      line, len, lim->max_record_bytes);
         } else {
-            snprintf(errstr, errstr_size, "record %zu is %zu bytes, more than record.max.bytes (%zu)",
-                     *n, len, lim->max_record_bytes);
+            snprintf(errstr, errstr_size,
+                     "record %zu is %zu bytes, more than record.max.bytes (%zu)", *n, len,
+                     lim->max_record_bytes);
         }
         return 413;
     }
@@ -102,9 +103,10 @@ int wh_body_split(const char *body, size_t len, enum wh_fmt fmt, const struct wh
             size_t s0, l0;
             /* the span of the one value, and nothing after it */
             if (gdx_json_find(body, len, "", &s0, &l0) != 0 || ws(body, s0 + l0, len) != len) {
-                snprintf(errstr, errstr_size, "text after the JSON object (for several records "
-                                              "send an array, or JSON Lines as "
-                                              "application/x-ndjson)");
+                snprintf(errstr, errstr_size,
+                         "text after the JSON object (for several records "
+                         "send an array, or JSON Lines as "
+                         "application/x-ndjson)");
                 rc = 400;
             } else {
                 rc = add(spans, n, &cap, s0, l0, 0, lim, errstr, errstr_size);
@@ -112,7 +114,8 @@ int wh_body_split(const char *body, size_t len, enum wh_fmt fmt, const struct wh
         } else if (body[i] == '[') {
             size_t pos = 0, es, el, s0, l0;
             int r;
-            if (gdx_json_find(body, len, "", &s0, &l0) != 0 || (end = ws(body, s0 + l0, len)) != len) {
+            if (gdx_json_find(body, len, "", &s0, &l0) != 0 ||
+                (end = ws(body, s0 + l0, len)) != len) {
                 snprintf(errstr, errstr_size, "text after the JSON array");
                 rc = 400;
             } else {

@@ -155,16 +155,15 @@ static void idem_emit(char **s, size_t *cap, size_t *len, int64_t *cur, const ch
         *s = gdx_xrealloc(*s, *cap);
     }
     if (t != *cur) {
-        *len += (size_t)sprintf(*s + *len, "%s[%lld,\"", *cur == INT64_MIN ? "" : "\"],",
-                                (long long)t);
+        *len +=
+            (size_t)sprintf(*s + *len, "%s[%lld,\"", *cur == INT64_MIN ? "" : "\"],", (long long)t);
         *cur = t;
     }
     memcpy(*s + *len, d, WH_DIGEST_LEN);
     *len += WH_DIGEST_LEN;
 }
 
-char *wh_idem_text_with(const struct wh_idem *w, const char *const *extra, size_t n,
-                        int64_t now_s)
+char *wh_idem_text_with(const struct wh_idem *w, const char *const *extra, size_t n, int64_t now_s)
 {
     size_t nx = n > w->max_keys ? w->max_keys : n, cap = (w->n + nx) * WH_DIGEST_LEN + 64;
     size_t len = 0, skip = w->n + nx > w->max_keys ? w->n + nx - w->max_keys : 0;

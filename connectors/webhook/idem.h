@@ -43,8 +43,7 @@ char *wh_idem_text(const struct wh_idem *w);
  * none of them in the window) are added at @p now_s, without changing it: what an attempt's
  * position carries before the attempt is committed. Bounded by max_keys like the window.
  */
-char *wh_idem_text_with(const struct wh_idem *w, const char *const *extra, size_t n,
-                        int64_t now_s);
+char *wh_idem_text_with(const struct wh_idem *w, const char *const *extra, size_t n, int64_t now_s);
 /*
  * @brief Replace the window by the text form in text[0..len) (a JSON array as above).
  * @returns 0, or -1 when the text is not such an array (the window is then empty).

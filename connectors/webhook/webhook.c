@@ -70,14 +70,14 @@ enum wh_state {
 };
 
 struct wh_req {
-    struct wh_req *next;   /* in the pending queue, the fed list or a waiters list */
+    struct wh_req *next; /* in the pending queue, the fed list or a waiters list */
     struct wh_req *waiters;
     struct MHD_Connection *conn; /* NULL once the connection is gone */
     int refs;                    /* the connection's and the queue's */
     enum wh_state state;
     int suspended;
     int64_t queued_ms;
-    char id[WH_KEY_MAX + 32];      /* in positions: the key, or one made up */
+    char id[WH_KEY_MAX + 32];       /* in positions: the key, or one made up */
     char digest[WH_DIGEST_LEN + 1]; /* of the key, "" without one */
     char *body;
     size_t len, cap, reserved;
@@ -249,8 +249,8 @@ static char *wh_json_answer(const char *status, const char *id, const char *erro
 static enum MHD_Result wh_respond(struct MHD_Connection *c, int status, const char *body,
                                   int64_t retry_after_s, int replayed)
 {
-    struct MHD_Response *r =
-        MHD_create_response_from_buffer(strlen(body), (void *)(uintptr_t)body, MHD_RESPMEM_MUST_COPY);
+    struct MHD_Response *r = MHD_create_response_from_buffer(strlen(body), (void *)(uintptr_t)body,
+                                                             MHD_RESPMEM_MUST_COPY);
     enum MHD_Result ret;
     char ra[32];
     MHD_add_response_header(r, "Content-Type", "application/json");
@@ -514,9 +514,9 @@ static enum MHD_Result wh_begin(struct wh_inst *wi, struct MHD_Connection *c, co
         return wh_refuse(wi, c, 401, NULL, "missing or wrong token (Authorization: Bearer ...)");
     }
     ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
-    if (ct && (strcasestr(ct, "ndjson") || strcasestr(ct, "jsonl") ||
-               strcasestr(ct, "json-lines") || strcasestr(ct, "jsonlines") ||
-               strcasestr(ct, "json-seq"))) {
+    if (ct &&
+        (strcasestr(ct, "ndjson") || strcasestr(ct, "jsonl") || strcasestr(ct, "json-lines") ||
+         strcasestr(ct, "jsonlines") || strcasestr(ct, "json-seq"))) {
         fmt = WH_FMT_JSONL;
     } else if (ct && strcasestr(ct, "json")) {
         fmt = WH_FMT_JSON;
@@ -539,8 +539,9 @@ static enum MHD_Result wh_begin(struct wh_inst *wi, struct MHD_Connection *c, co
         clen = strtoll(cl, NULL, 10);
         if (clen > wi->body_max_bytes) {
             char why2[128];
-            snprintf(why2, sizeof(why2), "body of %" PRId64 " bytes, more than body.max.bytes (%" PRId64
-                     ")", clen, wi->body_max_bytes);
+            snprintf(why2, sizeof(why2),
+                     "body of %" PRId64 " bytes, more than body.max.bytes (%" PRId64 ")", clen,
+                     wi->body_max_bytes);
             return wh_refuse(wi, c, 413, key, why2);
         }
     }
@@ -626,8 +627,8 @@ static enum MHD_Result wh_complete(struct wh_inst *wi, struct MHD_Connection *c,
         rc = 503;
         snprintf(why, sizeof(why), "the queue is full");
     } else {
-        rc = wh_body_split(r->body ? r->body : "", r->len, r->fmt, &wi->lim, &r->spans,
-                           &r->nspans, why, sizeof(why));
+        rc = wh_body_split(r->body ? r->body : "", r->len, r->fmt, &wi->lim, &r->spans, &r->nspans,
+                           why, sizeof(why));
     }
     pthread_mutex_lock(&wi->mu);
     if (rc || r->nspans == 0) {
@@ -790,8 +791,9 @@ static void *wh_watchdog(void *arg)
         if (wh_stalled(wi)) {
             if (!wi->stalled_logged) {
                 wi->stalled_logged = 1;
-                gdx_log(GDX_LOG_WARN, "no batch finished for a while: answering 503 until Kafka "
-                                      "takes records again",
+                gdx_log(GDX_LOG_WARN,
+                        "no batch finished for a while: answering 503 until Kafka "
+                        "takes records again",
                         " unavailable_after_ms=%" PRId64, wi->unavailable_after_ms);
             }
             if (wi->pend_head) {
@@ -872,8 +874,8 @@ static int wh_parse_listen(const char *listen, struct sockaddr_in *sa)
 
 static void wh_fini(struct gdx_ctx *ctx, void *inst);
 
-static int wh_config(struct gdx_ctx *ctx, struct wh_inst *wi, struct sockaddr_in *sa,
-                     char *errstr, size_t errstr_size)
+static int wh_config(struct gdx_ctx *ctx, struct wh_inst *wi, struct sockaddr_in *sa, char *errstr,
+                     size_t errstr_size)
 {
     size_t len;
 
@@ -946,8 +948,8 @@ static int wh_config(struct gdx_ctx *ctx, struct wh_inst *wi, struct sockaddr_in
     if (wi->tls) {
         if (!(wi->cert_pem = wh_read_file(ctx, "tls.cert.file", wi->tls_cert_file, &len, errstr,
                                           errstr_size)) ||
-            !(wi->key_pem = wh_read_file(ctx, "tls.key.file", wi->tls_key_file, &len, errstr,
-                                         errstr_size))) {
+            !(wi->key_pem =
+                  wh_read_file(ctx, "tls.key.file", wi->tls_key_file, &len, errstr, errstr_size))) {
             return GDX_ERR_CONFIG;
         }
         if (wi->tls_client_ca_file[0] &&
@@ -1007,8 +1009,8 @@ static int wh_init(struct gdx_ctx *ctx, void *inst, char *errstr, size_t errstr_
         (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)wi->threads,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned int)wi->max_connections,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)((wi->idle_timeout_ms + 999) / 1000),
-        MHD_OPTION_NOTIFY_COMPLETED, wh_completed, wi, MHD_OPTION_NOTIFY_CONNECTION, wh_conn_cb,
-        wi, MHD_OPTION_EXTERNAL_LOGGER, wh_mhd_log, wi, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1U,
+        MHD_OPTION_NOTIFY_COMPLETED, wh_completed, wi, MHD_OPTION_NOTIFY_CONNECTION, wh_conn_cb, wi,
+        MHD_OPTION_EXTERNAL_LOGGER, wh_mhd_log, wi, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1U,
         wi->tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, wi->cert_pem,
         MHD_OPTION_HTTPS_MEM_KEY, wi->key_pem, MHD_OPTION_HTTPS_KEY_PASSWORD,
         wi->tls_key_password && wi->tls_key_password[0] ? wi->tls_key_password : NULL,
@@ -1026,8 +1028,8 @@ static int wh_init(struct gdx_ctx *ctx, void *inst, char *errstr, size_t errstr_
     wi->port = di ? di->port : ntohs(sa.sin_port);
     char host[64], url[512];
     inet_ntop(AF_INET, &sa.sin_addr, host, sizeof(host));
-    snprintf(url, sizeof(url), "%s://%s:%u%s", wi->tls ? "https" : "http", host,
-             (unsigned)wi->port, wi->path);
+    snprintf(url, sizeof(url), "%s://%s:%u%s", wi->tls ? "https" : "http", host, (unsigned)wi->port,
+             wi->path);
     gdx_ctx_log(ctx, GDX_LOG_INFO, "listening on %s (auth %s)", url, wi->auth_name);
     snprintf(wi->url, sizeof(wi->url), "%s", url);
     wi->last_poll_ms = gdx_mono_ms();
@@ -1045,8 +1047,8 @@ static int wh_check(struct gdx_ctx *ctx, void *inst, char *errstr, size_t errstr
     gdx_ctx_log(ctx, GDX_LOG_INFO,
                 "endpoint can listen on %s%s; %zu token(s); body.max.bytes %" PRId64
                 ", request.max.records %" PRId64,
-                wi->listen, wi->tls ? " with TLS" : " (plain HTTP: put it behind TLS)",
-                wi->ntokens, wi->body_max_bytes, wi->request_max_records);
+                wi->listen, wi->tls ? " with TLS" : " (plain HTTP: put it behind TLS)", wi->ntokens,
+                wi->body_max_bytes, wi->request_max_records);
     return GDX_OK;
 }
 
