@@ -41,18 +41,15 @@ enum gdx_conf_type {
  * `gdx connector spec KIND` and the docs come from the same place as the parser.
  */
 struct gdx_conf_prop {
-    const char *name; /* dotted lowercase key, units in the name: "poll.interval.ms" */
+    const char *name;      /* dotted lowercase key, units in the name: "poll.interval.ms" */
     enum gdx_conf_type type;
-    size_t offset;       /* offsetof() into the instance struct */
-    const char *defval;  /* default as text, NULL if required */
-    const char *choices; /* "a|b|c" for enumerated strings, or NULL */
-    const char *doc;     /* one or two sentences for `gdx connector spec` */
+    size_t offset;         /* offsetof() into the instance struct */
+    const char *defval;    /* default as text, NULL if required */
+    const char *choices;   /* "a|b|c" for enumerated strings, or NULL */
+    const char *doc;       /* one or two sentences for `gdx connector spec` */
 };
 
-#define GDX_CONF_END                                                                               \
-    {                                                                                              \
-        NULL, 0, 0, NULL, NULL, NULL                                                               \
-    }
+#define GDX_CONF_END {NULL, 0, 0, NULL, NULL, NULL}
 
 /* A source position: JSON text owned by whoever holds the struct. */
 struct gdx_offset {
@@ -62,15 +59,15 @@ struct gdx_offset {
 /* One source row as text fields. Names and values are borrowed for the call only. */
 struct gdx_row {
     size_t nfields;
-    const char *const *names;  /* field (column) names, UTF-8 */
-    const char *const *values; /* text values after decoding to UTF-8; NULL = SQL NULL */
-    const size_t *lens;        /* byte lengths of values */
-    const char *pos;           /* source coordinates: "file:<name>:<line>", "table:..." */
-    const char *raw;           /* the raw source row (for dead letters), may be NULL */
+    const char *const *names;   /* field (column) names, UTF-8 */
+    const char *const *values;  /* text values after decoding to UTF-8; NULL = SQL NULL */
+    const size_t *lens;         /* byte lengths of values */
+    const char *pos;            /* source coordinates: "file:<name>:<line>", "table:..." */
+    const char *raw;            /* the raw source row (for dead letters), may be NULL */
     size_t raw_len;
-    const char *error;       /* set when the connector could not parse the row: the row
-                              * goes to the dead letter topic with this reason */
-    const char *error_field; /* field named by the error, or NULL */
+    const char *error;          /* set when the connector could not parse the row: the row
+                                 * goes to the dead letter topic with this reason */
+    const char *error_field;    /* field named by the error, or NULL */
 };
 
 /*
@@ -114,10 +111,9 @@ void gdx_ctx_set_lag(struct gdx_ctx *ctx, double seconds);
 void gdx_ctx_progress(struct gdx_ctx *ctx, const char *what, uint64_t done, uint64_t total);
 
 /* Return codes of poll() besides GDX_OK and errors */
-#define GDX_POLL_IDLE 1 /* nothing new; the runtime sleeps poll.interval.ms */
-#define GDX_POLL_DRAINED                                                                           \
-    2 /* nothing ready and nothing pending: `--once` exits here (data                              \
-       * not yet complete, e.g. a file still being written, waits) */
+#define GDX_POLL_IDLE    1 /* nothing new; the runtime sleeps poll.interval.ms */
+#define GDX_POLL_DRAINED 2 /* nothing ready and nothing pending: `--once` exits here (data
+                            * not yet complete, e.g. a file still being written, waits) */
 
 struct gdx_connector {
     int abi;                           /* GDX_CONNECTOR_ABI */
@@ -138,8 +134,8 @@ struct gdx_connector {
     int (*poll)(struct gdx_ctx *ctx, void *inst, const struct gdx_offset *from,
                 struct gdx_batch *batch, int timeout_ms, char *errstr, size_t errstr_size);
     /* The batch ending at @p upto is committed in Kafka: acknowledge, move files, ... */
-    int (*committed)(struct gdx_ctx *ctx, void *inst, const struct gdx_offset *upto, char *errstr,
-                     size_t errstr_size);
+    int (*committed)(struct gdx_ctx *ctx, void *inst, const struct gdx_offset *upto,
+                     char *errstr, size_t errstr_size);
     void (*fini)(struct gdx_ctx *ctx, void *inst); /* also after a failed init */
 };
 
