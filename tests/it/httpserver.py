@@ -4,6 +4,7 @@
   httpserver.py --port-file F [--records N] [--same K] [--bad B] [--mode page|offset|token|link]
                 [--faults SPEC] [--auth none|bearer:TOKEN|basic:USER:PASS|sign:ALG:KEY:SECRET]
                 [--tls-cert C --tls-key K [--client-ca CA]] [--live] [--log F]
+                [--dataset seq|govservice [--region 411681]]
 
 Records: {"seq": i, "k": "K<i % 97>", "v": "...", "update_time": "YYYY-MM-DD HH:MM:SS"},
 K records per second starting two hours ago (so many records share one timestamp), in
@@ -18,6 +19,10 @@ records whose update_time >= since (query `since`, "" for all), paged by:
   token   size=S & token=... (opaque; the next one is data.next, absent on the last page)
   link    size=S & after=O, the next page in a `Link: <...>; rel="next"` header
 POST /api/query takes {"since": ..., "pageNo": P, "pageSize": S} instead (page mode).
+--dataset govservice serves applications (办件) of the online services platform instead, at
+POST /api/v1/apply/list {"updateTimeStart": ..., "pageNo": P, "pageSize": S}, answering
+{"code": "00000", "msg": "操作成功", "data": {"total": T, "records": [...]}}, cursor updateTime;
+with --region it wants the header X-Region-Code: REGION.
 
 Faults, SPEC = comma-separated KIND%M (every M-th API request) or KIND@N (the N-th only):
   500, 503 (with Retry-After: 1), 429 (with Retry-After: 1), stall (answer after 3 s),
@@ -51,10 +56,12 @@ TZ = datetime.timezone(datetime.timedelta(hours=8))
 
 
 class Data:
-    def __init__(self, n, same, bad):
+    def __init__(self, n, same, bad, dataset="seq"):
         self.lock = threading.Lock()
+        self.tf = "updateTime" if dataset == "govservice" else "update_time"
         start = datetime.datetime.now(TZ).replace(microsecond=0) - datetime.timedelta(hours=2)
-        self.recs = [rec(i + 1, start + datetime.timedelta(seconds=i // same)) for i in range(n)]
+        make = application if dataset == "govservice" else rec
+        self.recs = [make(i + 1, start + datetime.timedelta(seconds=i // same)) for i in range(n)]
         for j in range(bad):
             at = (2 * j + 1) * n // (2 * bad)
             self.recs.append({"seq": f"第{j + 1}号", "k": "BAD", "v": "序号不是数字",
@@ -63,12 +70,14 @@ class Data:
         self.sort()
 
     def sort(self):
-        self.recs.sort(key=lambda r: (r["update_time"], 1 if r.get("_bad") else 0,
-                                      r["seq"] if isinstance(r["seq"], int) else 0, str(r["seq"])))
+        tf = self.tf
+        self.recs.sort(key=lambda r: (r[tf], 1 if r.get("_bad") else 0,
+                                      r.get("seq") if isinstance(r.get("seq"), int) else 0,
+                                      str(r.get("seq", r.get("applyNo")))))
 
     def since(self, s):
         with self.lock:
-            return [r for r in self.recs if r["update_time"] >= s] if s else list(self.recs)
+            return [r for r in self.recs if r[self.tf] >= s] if s else list(self.recs)
 
 
 def fmt(ts):
@@ -85,10 +94,43 @@ def rec(seq, ts):
             "update_time": fmt(ts)}
 
 
+ITEMS = [("11411681MB1937225H400011700100001", "新生儿出生一件事（出生医学证明、户口登记、医保参保）",
+          "PUBLIC_SERVICE", "PERSON"),
+         ("11411681MB1937225H400011700200002", "企业开办一件事（设立登记、公章刻制、税务登记）",
+          "LICENSING", "ENTITY"),
+         ("11411681MB1937225H400011700300003", "个体工商户设立登记", "LICENSING", "PERSON"),
+         ("11411681MB1937225H400011700400004", "城乡居民养老保险待遇申领", "PAYMENT", "PERSON")]
+NAMES = ["王秀英", "李建国", "张桂兰", "刘德明", "陈志强", "杨丽娟", "赵国庆", "黄淑芬"]
+APPS = ["豫事办", "周办", "快办"]
+
+
+def id_no(i):
+    body = "411681%04d%02d%02d%03d" % (1950 + i % 60, 1 + i % 12, 1 + i % 28, i % 1000)
+    w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    return body + "10X98765432"[sum(int(c) * k for c, k in zip(body, w)) % 11]
+
+
+def application(i, ts):
+    code, name, kind, who = ITEMS[i % len(ITEMS)]
+    online = i % 3 != 0
+    return {"applyNo": "411681%s%06d" % (ts.strftime("%Y%m%d"), i), "itemCode": code,
+            "itemName": name, "itemType": kind, "applicantType": who,
+            "applicantName": NAMES[i % len(NAMES)] if who == "PERSON" else "项城市莲花街道某商贸有限公司",
+            "applicantIdNo": id_no(i) if who == "PERSON" else None,
+            "applicantUscc": "91411681MA9G3K2X1P" if who == "ENTITY" else None,
+            "contactPhone": "13%d%08d" % (5 + i % 5, i), "channel": "ONLINE" if online else "WINDOW",
+            "sourceApp": APPS[i % 3] if online else None,
+            "oneThing": {"name": name} if "一件事" in name else None,
+            "acceptOrgName": TOWNS[i % len(TOWNS)] + "便民服务中心" if i % 4 else "项城市政务服务中心",
+            "applyTime": fmt(ts - datetime.timedelta(days=2)), "acceptTime": fmt(ts),
+            "promiseDays": 5 + i % 10, "status": "ACCEPTED", "finishTime": None, "fee": "0.00",
+            "evaluation": {"score": 1 + i % 5}, "updateTime": fmt(ts)}
+
+
 class State:
     def __init__(self, a):
         self.a = a
-        self.data = Data(a.records, a.same, a.bad)
+        self.data = Data(a.records, a.same, a.bad, a.dataset)
         self.n = 0
         self.lock = threading.Lock()
         self.faults = {}
@@ -228,15 +270,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
             lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in st.data.since(""))
             self.send_body(200, lines.encode(), "application/x-ndjson")
             return
-        if u.path not in ("/api/items", "/api/query"):
+        if u.path not in ("/api/items", "/api/query", "/api/v1/apply/list"):
             self.send_json(404, {"code": 404, "msg": "no such path"})
             return
         if not self.check_auth(body):
             return
-        if u.path == "/api/query":
+        if u.path in ("/api/query", "/api/v1/apply/list"):
             b = json.loads(body or b"{}")
-            q = {"since": b.get("since", ""), "page": str(b.get("pageNo", 1)),
-                 "size": str(b.get("pageSize", 100))}
+            q = {"since": b.get("since", b.get("updateTimeStart", "")),
+                 "page": str(b.get("pageNo", 1)), "size": str(b.get("pageSize", 100))}
         f = st.fault()
         if f == "500":
             self.send_json(500, {"code": 500, "msg": "internal error"})
@@ -259,6 +301,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if f == "backwards":
             recs = st.data.since("")
         mode = st.a.mode if u.path == "/api/items" else "page"
+        if st.a.dataset == "govservice" and st.a.region and \
+                self.headers.get("X-Region-Code") != st.a.region:
+            self.send_json(400, {"code": "A0400", "msg": "缺少区划代码"})
+            return
         extra = {}
         total = len(recs)
         if mode == "page":
@@ -287,8 +333,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             # a relative reference, as many servers write it
             extra["Link"] = '<%s?%s>; rel="next", <%s?size=%d>; rel="first"' % (
                 u.path, urllib.parse.urlencode(nq), u.path, size)
-        body_out = json.dumps({"code": 0, "msg": "success", "data": data},
-                              ensure_ascii=False).encode()
+        if st.a.dataset == "govservice":
+            data = {"total": total, "records": data["list"]}
+            env = {"code": "00000", "msg": "操作成功", "data": data}
+        else:
+            env = {"code": 0, "msg": "success", "data": data}
+        body_out = json.dumps(env, ensure_ascii=False).encode()
         st.prev = (body_out, extra)
         if f == "truncate":
             self.send_response(200)
@@ -323,6 +373,8 @@ def main():
     ap.add_argument("--client-ca")
     ap.add_argument("--live", action="store_true")
     ap.add_argument("--log")
+    ap.add_argument("--dataset", default="seq", choices=["seq", "govservice"])
+    ap.add_argument("--region", default="")
     a = ap.parse_args()
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", a.port), Handler)
     srv.daemon_threads = True
