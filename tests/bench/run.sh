@@ -444,4 +444,9 @@ if [ "${BENCH_PROFILE:-0}" = 1 ]; then
         log "perf is not installed; no profile"
     fi
 fi
+# the http and webhook connectors (tests/bench/http.sh)
+if [ "${BENCH_SKIP_HTTP:-0}" != 1 ] && [ -f "$ROOT/tests/bench/http.sh" ]; then
+    echo
+    GDX_BUILD=$BUILD bash "$ROOT/tests/bench/http.sh" || log "http bench failed"
+fi
 exit 0
