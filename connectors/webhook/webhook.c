@@ -1251,8 +1251,11 @@ static int wh_poll(struct gdx_ctx *ctx, void *inst, const struct gdx_offset *fro
         wi->in_poll = 0;
         wi->last_poll_ms = gdx_mono_ms();
         pthread_mutex_unlock(&wi->mu);
+        gdx_ctx_set_lag(ctx, 0);
         return GDX_OK; /* waited the whole timeout: nothing to commit */
     }
+    /* the lag: how long the oldest request waiting for this batch has waited */
+    gdx_ctx_set_lag(ctx, (double)(gdx_mono_ms() - wi->pend_head->queued_ms) / 1000.0);
     /* The queue becomes this attempt's in-flight list at once, so a retry arriving while
      * the records are fed finds its first attempt and waits for it. (After a commit or a
      * reconcile nothing else is in flight.) */
