@@ -549,12 +549,13 @@ static enum MHD_Result wh_begin(struct wh_inst *wi, struct MHD_Connection *c, co
     stalled = wh_stalled(wi) || wi->stopping;
     if (stalled || wi->queued_reqs >= (size_t)wi->queue_max_requests ||
         wi->queued_bytes + (size_t)(clen > 0 ? clen : 0) > (size_t)wi->queue_max_bytes) {
+        const char *why503 = wi->stopping ? "the connector is stopping"
+                             : !wi->ready ? "the connector is starting"
+                             : stalled    ? "kafka is not reachable: the records could not be "
+                                            "committed now"
+                                          : "the queue is full";
         pthread_mutex_unlock(&wi->mu);
-        return wh_refuse(wi, c, 503, key,
-                         stalled ? (wi->stopping ? "the connector is stopping"
-                                                 : "kafka is not reachable: the records could "
-                                                   "not be committed now")
-                                 : "the queue is full");
+        return wh_refuse(wi, c, 503, key, why503);
     }
     r = gdx_xcalloc(1, sizeof(*r));
     r->refs = 1;

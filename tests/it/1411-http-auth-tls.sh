@@ -118,7 +118,9 @@ is "$?" 0 "HTTPS with a client certificate: $out"
 conf "$T/nocert.yaml" test.nocert "https://127.0.0.1:$PORT" "tls.ca.file: $T/ca/ca.pem"
 "$GDX" connector check -c "$T/nocert.yaml" >"$T/nocert.out" 2>&1
 ok "without the client certificate check fails" test $? -ne 0
-ok "naming the TLS failure" grep -Eqi 'ssl|tls|alert|handshake|certificate' "$T/nocert.out"
+# (under TLS 1.3 the server refuses after the client's handshake is done: what the client
+# sees first, an alert or a closed connection, depends on timing)
+ok "naming the request that failed" grep -q "GET https://127.0.0.1:$PORT/api/items: request failed" "$T/nocert.out"
 conf "$T/wrongca.yaml" test.wrongca "https://127.0.0.1:$PORT" "tls.ca.file: $T/ca/other-ca.pem" \
     "tls.cert.file: $T/ca/client.pem" "tls.key.file: $T/ca/client.key"
 "$GDX" connector check -c "$T/wrongca.yaml" >"$T/wrongca.out" 2>&1
