@@ -5,8 +5,9 @@
 #  1. http pull: BENCH_HTTP_ROWS records (default 100000) from the test API
 #     (tests/it/httpserver.py, pages of 1000), read by the connector into the embedded Kafka
 #     (exactly-once, batches of 10000), once over the plain pages (no cursor) and once
-#     incrementally (keyset paging on update_time); beside curl fetching the same pages over one
-#     kept-alive connection into /dev/null: the rate at which the pages can be had at all.
+#     incrementally (keyset paging on update_time); each beside curl replaying exactly the
+#     requests the connector made (from the server's log) over one kept-alive connection into
+#     /dev/null: the rate at which those pages can be had at all from this server.
 #  2. webhook: wrk (a separate load generator, 16 connections, 2 threads, BENCH_WEBHOOK_SECS
 #     seconds each, default 10) POSTing requests of 1 and of 50 records, each with its own
 #     Idempotency-Key; requests/s, records/s and p50/p99 latency, beside wrk against the same
@@ -57,21 +58,27 @@ mkdir -p "$T/state"
 # ---------------------------------------------------------------------------------------
 # 1. http pull
 $PY "$ROOT/tests/it/httpserver.py" --port-file "$T/api.port" --records "$HN" --same 50 \
-    >"$T/api.log" 2>&1 &
+    --log "$T/requests.log" >"$T/api.log" 2>&1 &
 PIDS+=($!)
 wait_for 60 test -s "$T/api.port" || die "the test API did not start"
 API=http://127.0.0.1:$(cat "$T/api.port")
-PAGES=$(((HN + 999) / 1000))
 
-log "http: curl fetching the $PAGES pages of $HN records"
-args=()
-for p in $(seq 1 "$PAGES"); do
-    args+=(-o /dev/null "$API/api/items?page=$p&size=1000")
-done
-t0=$(now)
-curl -s --fail "${args[@]}" || die "curl could not fetch the pages"
-t1=$(now)
-CURL_RATE=$(calc "$HN / ($t1 - $t0)")
+# replay: curl fetching exactly the requests the connector made (from the server's log), over
+# one kept-alive connection into /dev/null; sets CURL_RATE (records/s)
+replay() {
+    local args=() p
+    while read -r p; do
+        args+=(-o /dev/null "$API$p")
+    done < <(sed -n 's/.*"GET \([^ ]*\) HTTP[^"]*" 200 .*/\1/p' "$T/requests.log")
+    [ "${#args[@]}" -gt 0 ] || die "no requests in the server's log"
+    log "http: curl replaying the connector's $((${#args[@]} / 3)) requests"
+    local t0 t1
+    t0=$(now)
+    curl -s --fail "${args[@]}" || die "curl could not fetch the pages"
+    t1=$(now)
+    CURL_RATE=$(calc "$HN / ($t1 - $t0)")
+    : >"$T/requests.log"
+}
 
 hconf() {
     cat >"$T/$1.yaml" <<YAML
@@ -112,11 +119,16 @@ hrun() {
     H_RATE=$(calc "$recs / ($ms / 1000)")
 }
 hconf bulk 'page={page}&size={size}'
+: >"$T/requests.log"
 hrun bulk
 BULK_RATE=$H_RATE
+replay
+BULK_CURL=$CURL_RATE
 hconf incr 'since={cursor}&page={page}&size={size}' 'cursor.field: update_time'
 hrun incr
 INCR_RATE=$H_RATE
+replay
+INCR_CURL=$CURL_RATE
 
 # ---------------------------------------------------------------------------------------
 # 2. webhook
@@ -228,10 +240,10 @@ done
 # ---------------------------------------------------------------------------------------
 echo "### http pull, $HN records in pages of 1000 (exactly-once, batches of 10000)"
 echo
-echo "| reader | records/s | curl fetching the same pages (records/s) | ratio |"
+echo "| reader | connector records/s | curl fetching the same requests (records/s) | ratio |"
 echo "|---|---:|---:|---:|"
-echo "| connector, pages without a cursor | $(int "$BULK_RATE") | $(int "$CURL_RATE") | $(calc "$BULK_RATE / $CURL_RATE") |"
-echo "| connector, incremental (keyset on update_time) | $(int "$INCR_RATE") | $(int "$CURL_RATE") | $(calc "$INCR_RATE / $CURL_RATE") |"
+echo "| pages without a cursor | $(int "$BULK_RATE") | $(int "$BULK_CURL") | $(calc "$BULK_RATE / $BULK_CURL") |"
+echo "| incremental (keyset on update_time) | $(int "$INCR_RATE") | $(int "$INCR_CURL") | $(calc "$INCR_RATE / $INCR_CURL") |"
 echo
 echo "### webhook, wrk: 16 connections, 2 threads, ${SECS} s per row"
 echo
@@ -244,8 +256,8 @@ for r in 1 50; do
         "$(calc "${R_REC[$r]} / ${R_RAW[$r]}") | $(calc "${R_RPS[$r]} / $H_RPS") |"
 done
 echo
-echo "bench: http.pull.bulk.records_per_s=$(int "$BULK_RATE") baseline=$(int "$CURL_RATE") ratio=$(calc "$BULK_RATE / $CURL_RATE")"
-echo "bench: http.pull.incremental.records_per_s=$(int "$INCR_RATE") baseline=$(int "$CURL_RATE") ratio=$(calc "$INCR_RATE / $CURL_RATE")"
+echo "bench: http.pull.bulk.records_per_s=$(int "$BULK_RATE") baseline=$(int "$BULK_CURL") ratio=$(calc "$BULK_RATE / $BULK_CURL")"
+echo "bench: http.pull.incremental.records_per_s=$(int "$INCR_RATE") baseline=$(int "$INCR_CURL") ratio=$(calc "$INCR_RATE / $INCR_CURL")"
 for r in 1 50; do
     echo "bench: webhook.post$r.requests_per_s=$(int "${R_RPS[$r]}") baseline=$(int "$H_RPS") ratio=$(calc "${R_RPS[$r]} / $H_RPS") p50_ms=${R_P50[$r]} p99_ms=${R_P99[$r]} non2xx=${R_BAD[$r]}"
 done
