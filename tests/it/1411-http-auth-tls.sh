@@ -3,8 +3,9 @@
 # token from a file, basic auth, gateway signatures (HMAC-SHA256 and HMAC-SM3 over the
 # canonical string of connectors/http/README.md, verified by the server with Python's hmac:
 # an independent implementation), HTTPS with a test CA and a client certificate (mutual TLS).
-# Wrong credentials and an untrusted server certificate fail `gdx connector check` with a
-# message that says what is wrong, and no secret appears in any log.
+# The rate limit spaces requests. Wrong credentials and an untrusted server certificate fail
+# `gdx connector check` with a message that says what is wrong, and no secret appears in any
+# log.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/testca.sh"
 PY=/usr/bin/python3
@@ -126,6 +127,21 @@ conf "$T/wrongca.yaml" test.wrongca "https://127.0.0.1:$PORT" "tls.ca.file: $T/c
 "$GDX" connector check -c "$T/wrongca.yaml" >"$T/wrongca.out" 2>&1
 ok "a server certificate from an untrusted CA fails check" test $? -ne 0
 ok "saying it is the certificate" grep -qi 'certificate' "$T/wrongca.out"
+
+# --- the rate limit: 10 requests per second, so requests start 100 ms apart; the server logs
+# them when answered, which may move each by a few ms, so 80 ms is the bound checked (without
+# the limit they come a few ms apart; a loaded machine can only make the gaps longer)
+serve rate --log "$T/rate-requests.log"
+conf "$T/rate.yaml" test.rate "http://127.0.0.1:$PORT" "rate.limit.requests: 10" \
+    "rate.limit.period.ms: 1s"
+out=$(drains rate)
+is "$?" 0 "rate-limited reading: $out"
+gap=$($PY -c "
+import sys
+t = [float(l.split()[0]) for l in open('$T/rate-requests.log') if '/api/items' in l]
+print('%d %.3f' % (len(t), min(b - a for a, b in zip(t, t[1:]))))")
+ok "requests spaced by the limit (requests, smallest gap in s: $gap)" \
+    $PY -c "import sys; n, g = '$gap'.split(); sys.exit(0 if int(n) >= 5 and float(g) >= 0.08 else 1)"
 
 # --- no secret in any log
 leaked=0

@@ -193,7 +193,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def log_message(self, fmt_, *args):
         if self.server.st.a.log:
             with open(self.server.st.a.log, "a") as f:
-                f.write("%s %s\n" % (self.address_string(), fmt_ % args))
+                f.write("%.6f %s %s\n" % (time.monotonic(), self.address_string(), fmt_ % args))
 
     def send_json(self, code, obj, ctype="application/json; charset=utf-8", extra=None):
         body = json.dumps(obj, ensure_ascii=False).encode()
