@@ -82,6 +82,15 @@ int gdx_batch_add(struct gdx_batch *batch, const struct gdx_row *row, const char
  * finished). */
 void gdx_batch_set_offset(struct gdx_batch *batch, const char *offset_json);
 
+/*
+ * After gdx_batch_add: non-zero when that row went to the dead letter topic instead of the
+ * data topic (bad parse, mapping, validation, protection or encoding), with the stage,
+ * reason and field (NULL when none) it carries; the texts stay valid until the next add.
+ * For push sources that answer their clients per record.
+ */
+int gdx_batch_last_dead(const struct gdx_batch *batch, const char **stage, const char **reason,
+                        const char **field);
+
 /* Rows added so far in this batch. */
 size_t gdx_batch_count(const struct gdx_batch *batch);
 

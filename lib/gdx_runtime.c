@@ -90,6 +90,9 @@ struct gdx_batch {
     char first_pos[160];             /* source coordinates of the first row */
     char last_pos[160];
     const char *operator_action; /* "set" or "reset" when an operator wrote the position */
+    /* the last row added became a dead letter: gdx_batch_last_dead() */
+    int last_dead;
+    char last_stage[16], last_field[128], last_reason[512];
 };
 
 struct gdx_ctx {
@@ -1629,6 +1632,10 @@ static int dead_letter(struct gdx_runtime *rt, const struct gdx_row *row, const 
     rd_kafka_header_add(h, "gdx.error.topic", -1, rt->topic, -1);
     rd_kafka_header_add(h, "gdx.error.schema", -1, rt->schema->fullname, -1);
     rt->cur->dead++;
+    rt->cur->last_dead = 1;
+    snprintf(rt->cur->last_stage, sizeof(rt->cur->last_stage), "%s", stage);
+    snprintf(rt->cur->last_reason, sizeof(rt->cur->last_reason), "%s", reason);
+    snprintf(rt->cur->last_field, sizeof(rt->cur->last_field), "%s", field ? field : "");
     dead_reason(rt, stage, field);
     gdx_log(GDX_LOG_WARN, "dead letter", " pos=%s stage=%s field=%s reason=\"%s\"",
             row->pos ? row->pos : "-", stage, field ? field : "-", reason);
@@ -1721,6 +1728,18 @@ size_t gdx_batch_count(const struct gdx_batch *batch)
     return (size_t)(batch->records + batch->dead);
 }
 
+int gdx_batch_last_dead(const struct gdx_batch *batch, const char **stage, const char **reason,
+                        const char **field)
+{
+    if (!batch->last_dead) {
+        return 0;
+    }
+    *stage = batch->last_stage;
+    *reason = batch->last_reason;
+    *field = batch->last_field[0] ? batch->last_field : NULL;
+    return 1;
+}
+
 int gdx_batch_add(struct gdx_batch *batch, const struct gdx_row *row, const char *offset_after)
 {
     struct gdx_runtime *rt = batch->rt;
@@ -1732,6 +1751,7 @@ int gdx_batch_add(struct gdx_batch *batch, const struct gdx_row *row, const char
     size_t keylen = 0;
     int err;
 
+    batch->last_dead = 0;
     if (batch->error || batch_open(rt) != GDX_OK) {
         return GDX_ERR_FULL; /* the batch is failing: stop reading, it will be re-read */
     }

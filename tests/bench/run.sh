@@ -529,6 +529,11 @@ if [ -f "$ROOT/tests/bench/exec.sh" ]; then
     echo
     GDX_BUILD=$BUILD bash "$ROOT/tests/bench/exec.sh" || log "exec bench failed"
 fi
+# the http and webhook connectors (tests/bench/http.sh)
+if [ "${BENCH_SKIP_HTTP:-0}" != 1 ] && [ -f "$ROOT/tests/bench/http.sh" ]; then
+    echo
+    GDX_BUILD=$BUILD bash "$ROOT/tests/bench/http.sh" || log "http bench failed"
+fi
 # ---------------------------------------------------------------------------------------
 # one screen: every figure with a goal, beside its baseline
 {
