@@ -1270,9 +1270,12 @@ static void http_page_next(struct gdx_ctx *ctx, struct http_inst *hi)
     }
     if (hi->incremental && hi->uses_cursor && hi->cur_text &&
         (!hi->req.q || strcmp(hi->req.q, hi->cur_text))) {
-        /* keyset paging: the next query starts from the new cursor */
+        /* keyset paging: the next query starts from the new cursor. Its first page may be
+         * this one again (more records share the new cursor than a page holds): that is the
+         * answer to another query, not a page served twice */
         free(next_token);
         free(next_link);
+        hi->prev_digest[0] = '\0';
         hi->in_pass = 0;
         return;
     }
