@@ -148,6 +148,16 @@ $PY "$X/simulate.py" --root "$GDX_SIM" --prepare --quiet 2>"$W/prepare.err" ||
     { cat "$W/prepare.err" >&2; die "simulate.py --prepare failed"; }
 echo "$(ls "$GDX_SIM" | grep -c '\.db$') databases, $(ls -d "$GDX_SIM"/*/ | wc -l) folders under $GDX_SIM"
 
+step "the sources start: the APIs of the http systems listen, the clock waits (simulate.py --hold)"
+# the simulator serves the http systems' APIs and posts the webhook systems' records; it
+# keeps serving after its last record (--linger) until the run is over
+$PY "$X/simulate.py" --root "$GDX_SIM" --speed "$SPEED" --duration "$DURATION" --quiet \
+    --hold "$W/go" --linger 100000 --webhook-batch 200 >"$W/simulate.out" 2>"$W/simulate.err" &
+SIM=$!
+wait_file 60 "$GDX_SIM/simulate.ready" "$W/simulate.err"
+export GDX_SIM_API=$(cat "$GDX_SIM/simulate.ready")
+echo "the city's API gateway (20 http systems): $GDX_SIM_API"
+
 step "gdx supervise: 112 connectors and the uplink, one process each"
 ncfg=$(ls "$X/connectors" | grep -c '\.yaml$')
 sup_t0=$(now_ms)
@@ -157,7 +167,7 @@ SUP=$!
 wait_file 30 "$W/status.url" "$W/supervise.log"
 URL=$(cat "$W/status.url")
 echo "status page: $URL/   (JSON: $URL/status, Prometheus: $URL/metrics)"
-# every config running (or reported: a kind this build lacks is listed, not started)
+# every config running (a kind this build lacks is listed, not started)
 start_s=
 for _ in $(seq 1200); do
     read -r nrun nbuilt nstop < <(curl -s "$URL/status" 2>/dev/null | $PY -c '
@@ -186,20 +196,17 @@ print("states: " + ", ".join("%s %d" % kv for kv in sorted(st.items())))'
 
 step "simulating $DURATION at ${SPEED}x: a day's volume of the 112 systems"
 sim_t0=$(now_ms)
-$PY "$X/simulate.py" --root "$GDX_SIM" --speed "$SPEED" --duration "$DURATION" --quiet \
-    >"$W/simulate.out" 2>"$W/simulate.err" &
-SIM=$!
-while kill -0 "$SIM" 2>/dev/null; do
+touch "$W/go"
+final() { grep -q '"final": true' "$GDX_SIM/simulate.stats.json" 2>/dev/null; }
+while ! final; do
+    kill -0 "$SIM" 2>/dev/null || break
     line=$($PY "$X/citydemo.py" progress --url "$URL" --sim "$GDX_SIM" 2>/dev/null) &&
         printf '\r\033[K  %s' "$line"
     sleep 2
 done
-wait "$SIM"
-sim_rc=$?
-SIM=
-sim_s=$(awk -v a="$(now_ms)" -v b="$sim_t0" 'BEGIN { printf "%.1f", (a - b) / 1000 }')
 printf '\r\033[K'
-[ "$sim_rc" = 0 ] || { tail -20 "$W/simulate.err" >&2; die "the simulator failed ($sim_rc)"; }
+final || { tail -20 "$W/simulate.err" >&2; die "the simulator failed"; }
+sim_s=$(awk -v a="$(now_ms)" -v b="$sim_t0" 'BEGIN { printf "%.1f", (a - b) / 1000 }')
 echo "  the simulator wrote its last records after $sim_s s"
 
 step "waiting until every connector has committed what its source made, and the uplink forwarded it"
@@ -218,6 +225,8 @@ if [ "$KEEP" != 1 ]; then
     wait "$SUP"
     echo "  exit $?"
     SUP=
+    kill -TERM "$SIM" 2>/dev/null && wait "$SIM" 2>/dev/null
+    SIM=
 fi
 
 step "per unit (from the audit trail: batch_committed and uplink_batch events)"

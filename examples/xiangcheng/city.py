@@ -299,5 +299,23 @@ def table_of(sysd):
     return "t_" + sysd["record"]
 
 
+# http systems whose platform has a MyBatis-Plus page API (POST, epoch milliseconds); the
+# others answer RuoYi's TableDataInfo (GET, 'yyyy-MM-dd HH:mm:ss')
+MYBATIS = {"civil.elderly_cert", "govservice.online_apps", "govservice.items",
+           "health.family_doctors", "housing.gas_safety", "agri.village_assets",
+           "water.river_patrols", "fuji.village_affairs", "whistle.tasks"}
+
+
+def api_style(cid):
+    return "mybatis" if cid in MYBATIS else "ruoyi"
+
+
+def api_path(sysd):
+    """The path of an http system's list API on the city's API gateway"""
+    if api_style(sysd["cid"]) == "mybatis":
+        return "/openapi/v1/%s/page" % sysd["record"]
+    return "/prod-api/%s/%s/list" % (sysd["unit"], sysd["record"])
+
+
 def db_path(root, cid):
     return os.path.join(root, cid + ".db")

@@ -111,7 +111,9 @@ def expected(sim, stats, s):
     if kind == "http":
         return st.get("live", st["records"])
     if kind == "webhook":
-        return st.get("posted", 0)
+        # every record is posted until answered: 2xx, or 422 (a dead letter); a body refused
+        # for good (400: not JSON) is kept nowhere
+        return st["records"] - st.get("refused", 0)
     return st["records"]
 
 

@@ -29,7 +29,7 @@ sys.path.insert(0, HERE)
 
 import city  # noqa: E402
 
-BUILT = ("file", "sql", "exec")  # connector kinds of this tree
+BUILT = ("file", "sql", "http", "webhook", "exec")  # connector kinds of this tree
 FREE_TEXT = re.compile(r"^(content|description|summary|issue|question|opinion|findings|notes|"
                        r"remark|reason|measure|result|answer|feedback|caller_opinion|comment|"
                        r"problems|reply|parties)$")
@@ -61,6 +61,20 @@ def yaml_scalar(s):
     return s
 
 
+def http_common(s, pointer, ok):
+    return ["  pagination: page",
+            "  page.size: 200",
+            "  records.pointer: %s" % pointer,
+            "  ok.pointer: /code",
+            "  ok.values: %s" % ok,
+            "  message.pointer: /msg",
+            "  cursor.field: updateTime   # set by the platform on every change",
+            "  id.field: id",
+            "  cursor.lag.ms: 5s",
+            "  auth: bearer",
+            "  auth.token.file: ${GDX_SIM}/%s/token   # mode 0600" % s["cid"]]
+
+
 def config(s):
     cid, unit, kind = s["cid"], s["unit"], s["kind"]
     schema = city.load_schema(s["schema"])
@@ -75,6 +89,10 @@ def config(s):
         L.append("# for the department's own exports, point source.path at its drop folder.")
     elif kind == "exec":
         L.append("# for the department's own exports, point export_dir in the tap's config at them.")
+    elif kind == "http":
+        L.append("# for the department's own API, set source.url and its token file.")
+    elif kind == "webhook":
+        L.append("# for the department's own system, give it this endpoint's URL and token.")
     else:
         L.append("# for the department's own database, set source.driver, database and table.")
     L.append("#")
@@ -135,6 +153,28 @@ def config(s):
         L.append("  config: ${GDX_SIM}/%s/tap.json   # export_dir, element names, schema" % cid)
         L.append("  stream: %s" % s["topic"])
         L.append("  stop.grace.ms: 5s")
+    elif kind == "http" and city.api_style(cid) == "mybatis":
+        L.append("  # the platform's MyBatis-Plus page API, behind the city's API gateway ${GDX_SIM_API}:")
+        L.append("  # records changed since the cursor, oldest first, times in epoch milliseconds")
+        L.append("  url: ${GDX_SIM_API}%s" % city.api_path(s))
+        L.append("  method: POST")
+        L.append("  body: '{\"pageNo\":{page},\"pageSize\":{size},\"startTime\":\"{cursor}\"}'")
+        L += http_common(s, "/data/list", '["0"]')
+    elif kind == "http":
+        L.append("  # the platform's RuoYi list API (TableDataInfo), behind the city's API gateway")
+        L.append("  # ${GDX_SIM_API}: records changed since the cursor, oldest first")
+        L.append("  url: ${GDX_SIM_API}%s?beginTime={cursor}&pageNum={page}&pageSize={size}"
+                 % city.api_path(s))
+        L += http_common(s, "/rows", "[200]")
+    elif kind == "webhook":
+        L.append("  # the system POSTs each record here, one JSON object a request, and retries")
+        L.append("  # until it is answered: 200 once committed, 422 when it went to the dead letters")
+        L.append("  listen: 127.0.0.1:0   # a free port; the URL goes to url.file for the sender")
+        L.append("  path: /gdx/v1/%s/%s" % (unit, s["id"]))
+        L.append("  url.file: ${GDX_SIM}/%s/webhook.url" % cid)
+        L.append("  auth: token")
+        L.append("  auth.token.file: ${GDX_SIM}/%s/webhook.token   # mode 0600" % cid)
+        L.append("  idempotency.header: X-Request-Id   # <unit>.<system>-<n>: a retry is never written twice")
     else:
         L.append("  driver: sqlite")
         L.append("  database: ${GDX_SIM}/%s.db" % cid)

@@ -4,6 +4,7 @@
     simulate.py --root DIR [--speed 1440] [--duration 60s] [--only UNIT.SYSTEM[,...]]
                 [--kinds file,sql,...] [--seed 411681] [--start "2026-09-20 00:00:00"]
                 [--prepare] [--bad-rate 0.0005] [--webhook UNIT.SYSTEM=URL ...] [--list]
+                [--api-listen HOST:PORT] [--hold FILE] [--linger S]
 
 Every system produces what its department's system would, at the inventory's per_day rate
 and with the shape of a day (office hours, night traffic), `--speed` times faster than real
@@ -15,10 +16,12 @@ time (1440: a day in a minute). What each kind of system leaves for its connecto
            --min-file-interval wall seconds), each followed by its .ok marker
   sql      rows inserted and updated in the SQLite file DIR/<unit>.<system>.db, with the cursor columns update_time (the database's local time when the
            row was written, NOT NULL) and id, indexed together; the table is t_<record>
-  http     a paginated REST API on 127.0.0.1; its base URL in DIR/<unit>.<system>/url, the
+  http     a paginated REST API on one server of 127.0.0.1 (--api-listen; its URL in
+           DIR/api.url), each system on its own path: the URL in DIR/<unit>.<system>/url, the
            bearer token in .../token (README.md describes the two API styles)
   webhook  each record POSTed as JSON to the URL given with --webhook or written to
-           DIR/<unit>.<system>/webhook.url, in order, retried until accepted
+           DIR/<unit>.<system>/webhook.url, with the bearer token of .../webhook.token, in
+           order, retried until accepted
   exec     XML exports in DIR/<unit>.<system>/export/ for the legacy reader taps/tap_xml.py,
            a Singer tap whose config is DIR/<unit>.<system>/tap.json
 
@@ -90,9 +93,7 @@ DOMAIN = {
 TRAFFIC = {"police.traffic_violations", "urban.parking", "transport.buses"}
 # http systems built on the MyBatis-Plus page shape (POST, epoch-millisecond times); the
 # others answer in RuoYi's TableDataInfo shape (GET, "yyyy-MM-dd HH:mm:ss" times)
-MYBATIS = {"civil.elderly_cert", "govservice.online_apps", "govservice.items",
-           "health.family_doctors", "housing.gas_safety", "agri.village_assets",
-           "water.river_patrols", "fuji.village_affairs", "whistle.tasks"}
+MYBATIS = city.MYBATIS
 # the 110 command centre's export uses its own tag names
 XML_TAGS = {"police.alarms": {
     "alarm_no": "JJDBH", "received_at": "JJSJ", "category": "JQLB", "subcategory": "JQXL",
@@ -220,9 +221,24 @@ class Sim:
         self.stop = False
         self.bad_log = None
         self.lock = threading.Lock()
+        self.gw = None
+        self.gw_users = 0
 
     def system(self, cid):
         return self.systems[cid]
+
+    def gateway(self):
+        """The shared API server, started by the first http system"""
+        if self.gw is None:
+            self.gw = Gateway(self)
+        self.gw_users += 1
+        return self.gw
+
+    def gateway_release(self):
+        self.gw_users -= 1
+        if self.gw_users == 0 and self.gw is not None:
+            self.gw.close()
+            self.gw = None
 
     def log_bad(self, cid, where, field, reason):
         with self.lock:
@@ -595,6 +611,74 @@ def prepare_sql(sim, sysd, gen, start, count=False):
     return (db, len(snap)) if count else db
 
 
+class Gateway:
+    """One HTTP server on 127.0.0.1 for the REST APIs of every http system (a city's API
+    gateway): each system answers on its own path with its own token. Its URL is in
+    DIR/api.url (the connector configs' ${GDX_SIM_API})."""
+
+    def __init__(self, sim):
+        self.routes = {}
+        host, _, port = sim.args.api_listen.rpartition(":")
+        self.server = http.server.ThreadingHTTPServer((host or "127.0.0.1", int(port)),
+                                                      self.handler())
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.url = "http://%s:%d" % (host or "127.0.0.1", self.port)
+        write_atomic(os.path.join(sim.root, "api.url"), self.url + "\n")
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def handler(self):
+        gw = self
+
+        class H(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, fmt, *a):
+                pass
+
+            def reply(self, code, obj):
+                body = json.dumps(obj, ensure_ascii=False).encode("utf-8")
+                self.send_response(code)
+                self.send_header("Content-Type", "application/json;charset=UTF-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def params(self):
+                u = urllib.parse.urlparse(self.path)
+                q = {k: v[-1] for k, v in urllib.parse.parse_qs(u.query).items()}
+                if self.command == "POST":
+                    n = int(self.headers.get("Content-Length") or 0)
+                    try:
+                        body = json.loads(self.rfile.read(n) or b"{}")
+                    except ValueError:
+                        return u.path, None
+                    if isinstance(body, dict):
+                        q.update({k: v for k, v in body.items()})
+                return u.path, q
+
+            def serve(self):
+                path, q = self.params()
+                if path.endswith("/health"):
+                    return self.reply(200, {"status": "UP"})
+                sink = gw.routes.get(path)
+                if sink is None:
+                    return self.reply(404, {"code": 404, "msg": "请求地址不存在"})
+                return sink.handle(self, q)
+
+            def do_GET(self):
+                self.serve()
+
+            def do_POST(self):
+                self.serve()
+        return H
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
 class HttpSink(Sink):
     """A paginated REST API on 127.0.0.1 serving the records published so far"""
 
@@ -615,17 +699,12 @@ class HttpSink(Sink):
             os.write(fd, (secrets.token_hex(16) + "\n").encode())
             os.close(fd)
         self.token = open(tok).read().strip()
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), self.handler())
-        self.server.daemon_threads = True
-        port = self.server.server_address[1]
-        rec = sysd["record"]
-        path = ("/openapi/v1/%s/page" % rec) if self.style == "mybatis" else \
-            ("/prod-api/%s/%s/list" % (sysd["unit"], rec))
-        self.url = "http://127.0.0.1:%d%s" % (port, path)
+        gw = sim.gateway()
+        path = city.api_path(sysd)
+        gw.routes[path] = self
+        self.url = gw.url + path
         write_atomic(os.path.join(d, "url"), self.url + "\n")
-        write_atomic(os.path.join(d, "port"), "%d\n" % port)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+        write_atomic(os.path.join(d, "port"), "%d\n" % gw.port)
         self.stats["url"] = self.url
         self.stats["queries"] = 0
 
@@ -662,78 +741,49 @@ class HttpSink(Sink):
         d.update(e[2])
         return d
 
-    def handler(self):
-        sink = self
-
-        class H(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, fmt, *a):
-                pass
-
-            def reply(self, code, obj):
-                body = json.dumps(obj, ensure_ascii=False).encode("utf-8")
-                self.send_response(code)
-                self.send_header("Content-Type", "application/json;charset=UTF-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def params(self):
-                u = urllib.parse.urlparse(self.path)
-                q = {k: v[-1] for k, v in urllib.parse.parse_qs(u.query).items()}
-                if self.command == "POST":
-                    n = int(self.headers.get("Content-Length") or 0)
-                    try:
-                        body = json.loads(self.rfile.read(n) or b"{}")
-                    except ValueError:
-                        return u.path, None
-                    if isinstance(body, dict):
-                        q.update({k: v for k, v in body.items()})
-                return u.path, q
-
-            def serve(self):
-                path, q = self.params()
-                if path.endswith("/health"):
-                    return self.reply(200, {"status": "UP"})
-                want = urllib.parse.urlparse(sink.url).path
-                if path != want:
-                    return self.reply(404, {"code": 404, "msg": "请求地址不存在"})
-                if self.headers.get("Authorization", "") != "Bearer " + sink.token:
-                    return self.reply(401, {"code": 401, "msg": "认证失败，无法访问系统资源"})
-                if q is None:
-                    return self.reply(400, {"code": 400, "msg": "请求体不是合法的JSON"})
-                try:
-                    if sink.style == "mybatis":
-                        page, size = int(q.get("pageNo", 1)), int(q.get("pageSize", 100))
-                        begin, end = parse_time(q.get("startTime")), parse_time(q.get("endTime"))
-                    else:
-                        page, size = int(q.get("pageNum", 1)), int(q.get("pageSize", 100))
-                        begin, end = parse_time(q.get("beginTime")), parse_time(q.get("endTime"))
-                except ValueError as e:
-                    return self.reply(400, {"code": 400, "msg": "参数错误：%s" % e})
-                if page < 1 or not 1 <= size <= 500:
-                    return self.reply(400, {"code": 400, "msg": "参数错误：pageSize 1-500"})
-                total, sel = sink.query(begin if begin is not None else 0,
-                                        end if end is not None else 1 << 62, page, size)
-                sink.stats["queries"] += 1
-                rows = [sink.row_out(e) for e in sel]
-                if sink.style == "mybatis":
-                    return self.reply(200, {"code": "0", "msg": "success", "data": {
-                        "list": rows, "total": total, "pageNo": page, "pageSize": size,
-                        "pages": (total + size - 1) // size}})
-                return self.reply(200, {"code": 200, "msg": "查询成功", "total": total, "rows": rows})
-
-            def do_GET(self):
-                self.serve()
-
-            def do_POST(self):
-                self.serve()
-        return H
+    def handle(self, h, q):
+        """A request to this system's path; each system has its own token"""
+        if h.headers.get("Authorization", "") != "Bearer " + self.token:
+            return h.reply(401, {"code": 401, "msg": "认证失败，无法访问系统资源"})
+        if q is None:
+            return h.reply(400, {"code": 400, "msg": "请求体不是合法的JSON"})
+        try:
+            if self.style == "mybatis":
+                page, size = int(q.get("pageNo", 1)), int(q.get("pageSize", 100))
+                begin, end = parse_time(q.get("startTime")), parse_time(q.get("endTime"))
+            else:
+                page, size = int(q.get("pageNum", 1)), int(q.get("pageSize", 100))
+                begin, end = parse_time(q.get("beginTime")), parse_time(q.get("endTime"))
+        except ValueError as e:
+            return h.reply(400, {"code": 400, "msg": "参数错误：%s" % e})
+        if page < 1 or not 1 <= size <= 500:
+            return h.reply(400, {"code": 400, "msg": "参数错误：pageSize 1-500"})
+        total, sel = self.query(begin if begin is not None else 0,
+                                end if end is not None else 1 << 62, page, size)
+        self.stats["queries"] += 1
+        rows = [self.row_out(e) for e in sel]
+        if self.style == "mybatis":
+            return h.reply(200, {"code": "0", "msg": "success", "data": {
+                "list": rows, "total": total, "pageNo": page, "pageSize": size,
+                "pages": (total + size - 1) // size}})
+        return h.reply(200, {"code": 200, "msg": "查询成功", "total": total, "rows": rows})
 
     def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+        self.sim.gateway_release()
+
+
+def webhook_token(sim, cid):
+    """The token a webhook system presents (Authorization: Bearer), DIR/<cid>/webhook.token
+    (mode 0600), made once"""
+    d = city.sim_path(sim.root, cid)
+    os.makedirs(d, exist_ok=True)
+    tok = os.path.join(d, "webhook.token")
+    if not os.path.exists(tok):
+        fd = os.open(tok, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.write(fd, (secrets.token_hex(24) + "\n").encode())
+        os.close(fd)
+    with open(tok) as f:
+        return f.read().strip()
 
 
 def parse_time(v):
@@ -758,6 +808,7 @@ class WebhookSink(Sink):
         self.dir = city.sim_path(sim.root, self.cid)
         os.makedirs(self.dir, exist_ok=True)
         self.url = dict(sim.args.webhook).get(self.cid)
+        self.token = webhook_token(sim, sysd["cid"])
         self.q = queue.Queue()
         self.stats.update({"posted": 0, "failures": 0, "pending": 0})
         self.seq = 0
@@ -791,15 +842,34 @@ class WebhookSink(Sink):
         except OSError:
             return None
 
+    def next_request(self):
+        """(first record number, record count, body, content type) of the next request: one
+        record as a JSON object, or with --webhook-batch B > 1 up to B waiting records as
+        JSON Lines; None when nothing waits"""
+        try:
+            seq, body = self.q.get(timeout=0.2)
+        except queue.Empty:
+            return None
+        batch = self.sim.args.webhook_batch
+        if batch <= 1:
+            return seq, 1, body, "application/json; charset=utf-8"
+        lines = [body]
+        while len(lines) < batch:
+            try:
+                lines.append(self.q.get_nowait()[1])
+            except queue.Empty:
+                break
+        return seq, len(lines), b"\n".join(lines) + b"\n", "application/x-ndjson; charset=utf-8"
+
     def loop(self):
         secret_path = os.path.join(self.dir, "webhook.secret")
         while True:
-            try:
-                seq, body = self.q.get(timeout=0.2)
-            except queue.Empty:
+            nxt = self.next_request()
+            if nxt is None:
                 if self.done.is_set():
                     return
                 continue
+            seq, n, body, ctype = nxt
             self.busy = True
             delay = 0.2
             while True:
@@ -807,22 +877,33 @@ class WebhookSink(Sink):
                 if url:
                     ts = str(int(time.time() * 1000))
                     req = urllib.request.Request(url, data=body, method="POST")
-                    req.add_header("Content-Type", "application/json; charset=utf-8")
+                    req.add_header("Content-Type", ctype)
                     req.add_header("X-Request-Id", "%s-%d" % (self.cid, seq))
                     req.add_header("X-Timestamp", ts)
+                    req.add_header("Authorization", "Bearer " + self.token)
                     if os.path.exists(secret_path):
                         key = open(secret_path, "rb").read().strip()
                         req.add_header("X-Signature", hmac.new(key, ts.encode() + b"\n" + body,
                                                                hashlib.sha256).hexdigest())
                     try:
-                        with urllib.request.urlopen(req, timeout=10) as resp:
+                        with urllib.request.urlopen(req, timeout=30) as resp:
                             if 200 <= resp.status < 300:
-                                self.stats["posted"] += 1
+                                self.stats["posted"] += n
                                 break
                     except urllib.error.HTTPError as e:
+                        if e.code == 422:
+                            # the receiver took the others and kept the refused ones as dead
+                            # letters (gdx: 422 partial, "rejected": R)
+                            try:
+                                r = int(json.loads(e.read() or b"{}").get("rejected", n))
+                            except (ValueError, AttributeError):
+                                r = n
+                            self.stats["posted"] += n
+                            self.stats["rejected"] = self.stats.get("rejected", 0) + r
+                            break
                         if 400 <= e.code < 500 and e.code not in (408, 429):
-                            self.stats["posted"] += 1  # refused for good: the receiver's dead letter
-                            self.stats["refused"] = self.stats.get("refused", 0) + 1
+                            self.stats["posted"] += n  # refused for good: the receiver kept nothing
+                            self.stats["refused"] = self.stats.get("refused", 0) + n
                             break
                     except (OSError, ValueError):
                         pass
@@ -952,9 +1033,18 @@ def main():
                     help="records an http system keeps serving (default 200000)")
     ap.add_argument("--webhook", action="append", default=[], type=lambda s: tuple(s.split("=", 1)),
                     help="UNIT.SYSTEM=URL for a webhook system")
+    ap.add_argument("--webhook-batch", type=int, default=1,
+                    help="records a webhook request carries at most: 1 (default) posts each "
+                    "record as a JSON object; more posts what waits as JSON Lines")
     ap.add_argument("--linger", type=float, default=0,
                     help="after the run, keep serving http and retrying webhooks this long (s), "
                     "or until SIGTERM")
+    ap.add_argument("--api-listen", default="127.0.0.1:0",
+                    help="address of the http systems' API server (default a free port on "
+                    "127.0.0.1; the URL is written to DIR/api.url)")
+    ap.add_argument("--hold", metavar="FILE",
+                    help="once the sources are up (APIs listening, DIR/simulate.ready written), "
+                    "wait until FILE exists before the clock starts")
     ap.add_argument("--tick", type=float, default=0.25, help="wall seconds between steps")
     ap.add_argument("--inventory", default=city.INVENTORY)
     ap.add_argument("--list", action="store_true", help="print the systems and how each is simulated")
@@ -993,6 +1083,8 @@ def main():
                 os.makedirs(d, exist_ok=True)
                 write_tap_config(sim, s, {f.name: XML_TAGS.get(s["cid"], {}).get(f.name, f.name.upper())
                                           for f in g.maker.fields})
+            elif s["kind"] == "webhook":
+                webhook_token(sim, s["cid"])
             else:
                 os.makedirs(city.sim_path(sim.root, s["cid"]), exist_ok=True)
             continue
@@ -1008,6 +1100,11 @@ def main():
         sim.stop = True
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    if args.hold:
+        write_atomic(os.path.join(sim.root, "simulate.ready"),
+                     (sim.gw.url if sim.gw else "") + "\n")
+        while not sim.stop and not os.path.exists(args.hold):
+            time.sleep(0.1)
     wall0 = time.monotonic()
     last_stats = 0
     sim_now = sim.start
