@@ -11,6 +11,7 @@
 #
 #   --duration T   how long the simulator runs (default 60s: a simulated day at 1440x)
 #   --speed X      simulated seconds per wall second (default 1440)
+#   --start T      simulated start, "2026-09-21 08:00:00" (default: the span before now)
 #   --keep         keep everything running after the report until Ctrl-C (make demo KEEP=1)
 #   --work DIR     where the run lives (default a new folder under /tmp; kept with --keep
 #                  or when the run fails, removed otherwise)
@@ -29,10 +30,12 @@ KEEP=${KEEP:-0}
 W=
 LISTEN=127.0.0.1:0
 SUMMARY=
+START=
 while [ $# -gt 0 ]; do
     case $1 in
     --duration) DURATION=$2; shift 2 ;;
     --speed) SPEED=$2; shift 2 ;;
+    --start) START=$2; shift 2 ;;
     --keep) KEEP=1; shift ;;
     --work) W=$2; shift 2 ;;
     --listen) LISTEN=$2; shift 2 ;;
@@ -152,7 +155,7 @@ step "the sources start: the APIs of the http systems listen, the clock waits (s
 # the simulator serves the http systems' APIs and posts the webhook systems' records; it
 # keeps serving after its last record (--linger) until the run is over
 $PY "$X/simulate.py" --root "$GDX_SIM" --speed "$SPEED" --duration "$DURATION" --quiet \
-    --hold "$W/go" --linger 100000 --webhook-batch 200 >"$W/simulate.out" 2>"$W/simulate.err" &
+    ${START:+--start "$START"} --hold "$W/go" --linger 100000 --webhook-batch 200 >"$W/simulate.out" 2>"$W/simulate.err" &
 SIM=$!
 wait_file 60 "$GDX_SIM/simulate.ready" "$W/simulate.err"
 export GDX_SIM_API=$(cat "$GDX_SIM/simulate.ready")
