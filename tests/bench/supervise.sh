@@ -10,11 +10,18 @@
 #     (no supervisor);
 #   - CPU at idle over a window: per connector (mean and max) and in total, and the
 #     supervisor's own, beside the same `sleep` (goal: a quiet connector under 0.1% of a core).
+#   - the real city (examples/city-demo.sh, what `make demo` runs): the 112 real configs and
+#     the uplink under the supervisor, a simulated day at 1440x; its start-up beside the idle
+#     start-up above, the peak Pss/RSS of all its children during the run beside the idle
+#     city's, and the CPU the connectors, the uplink and the supervisor used per simulated
+#     day beside what the idle city uses in the same wall time (the brokers' and the
+#     simulator's CPU shown apart).
 # Nothing here is asserted: the figures are printed (Markdown on stdout and in
 # build/bench/supervise.md) with machine lines `bench: NAME=VALUE baseline=... ratio=...`.
 #
 # Environment: BENCH_SUP_IDLE_S (CPU window, default 30), BENCH_SUP_SETTLE_S (wait after the
-# start before measuring, default 10), BENCH_KEEP=1 keeps the work directory.
+# start before measuring, default 10), BENCH_CITY_DURATION (the city run, default 60s; 0
+# skips it), BENCH_KEEP=1 keeps the work directory.
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${GDX_BUILD:-$ROOT/build}
@@ -24,6 +31,7 @@ OUT=$ROOT/build/bench
 W=$OUT/supervise-work
 INV=$ROOT/examples/xiangcheng/inventory.yaml
 IDLE_S=${BENCH_SUP_IDLE_S:-30}
+CITY_DURATION=${BENCH_CITY_DURATION:-60s}
 SETTLE_S=${BENCH_SUP_SETTLE_S:-10}
 PIDS=()
 TCK=1000000000 # cpu_ns_of counts ns per second
@@ -163,6 +171,67 @@ mib() { calc "$1 / 1024"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "none" }'; }
 met_lt() { awk -v a="$1" -v b="$2" 'BEGIN { print (a < b) ? "yes" : "no" }'; }
 
+# --- the real city: examples/city-demo.sh, sampled while it runs
+kill -TERM "$SV_PID"
+wait "$SV_PID" 2>/dev/null
+CITY_OK=0
+if [ "$CITY_DURATION" != 0 ]; then
+    log "the city: examples/city-demo.sh --duration $CITY_DURATION (112 connectors, the uplink)"
+    rm -rf "$W/city"
+    GDX_BUILD=$BUILD bash "$ROOT/examples/city-demo.sh" --duration "$CITY_DURATION" --work "$W/city" \
+        --keep --summary "$W/city.json" >"$W/city.out" 2>&1 &
+    CITY=$!
+    PIDS+=($CITY)
+    CSUP=
+    for _ in $(seq 1200); do
+        [ -s "$W/city/status.url" ] && CSUP=$(curl -s "$(cat "$W/city/status.url")/status" |
+            $PY -c 'import json, sys; print(json.load(sys.stdin)["supervisor"]["pid"])' 2>/dev/null) &&
+            [ -n "$CSUP" ] && break
+        kill -0 "$CITY" 2>/dev/null || break
+        sleep 0.5
+    done
+    C_PSS_MAX=0
+    C_RSS_MAX=0
+    C_KIDS_MAX=0
+    while [ -n "$CSUP" ] && kill -0 "$CITY" 2>/dev/null &&
+        ! grep -q 'everything keeps running' "$W/city.out"; do
+        read -r p r k < <(for c in $(pgrep -P "$CSUP"); do
+            awk '$1 == "Pss:" { p = $2 } $1 == "Rss:" { r = $2 } END { print p + 0, r + 0 }' \
+                "/proc/$c/smaps_rollup" 2>/dev/null
+        done | awk '{ p += $1; r += $2; n++ } END { print p + 0, r + 0, n + 0 }')
+        [ "$p" -gt "$C_PSS_MAX" ] && C_PSS_MAX=$p
+        [ "$r" -gt "$C_RSS_MAX" ] && C_RSS_MAX=$r
+        [ "$k" -gt "$C_KIDS_MAX" ] && C_KIDS_MAX=$k
+        sleep 2
+    done
+    if grep -q 'everything keeps running' "$W/city.out"; then
+        CITY_OK=1
+        # CPU over each process's life (utime + stime, clock ticks): the children and the
+        # supervisor; the brokers, registries and the simulator apart
+        hz=$(getconf CLK_TCK)
+        ticks() { for p in "$@"; do awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null; done |
+            awk -v hz="$hz" '{ s += $1 } END { printf "%.1f", s / hz }'; }
+        C_CPU=$(ticks $(pgrep -P "$CSUP") "$CSUP")
+        C_CPU_UP=$(ticks $(pgrep -P "$CSUP" -f 'gdx uplink'))
+        C_CPU_SIM=$(ticks $(pgrep -f -- "--root $W/city/sim"))
+        C_CPU_BROKERS=$(ticks $(pgrep -f -- "broker --bootstrap-file $W/city/") \
+            $(pgrep -f -- "registry --listen 127.0.0.1:0 --url-file $W/city/"))
+        read -r C_START C_SIM_S C_DRAIN_S C_RECORDS C_UPLINKED < <($PY -c '
+import json, sys
+s = json.load(open(sys.argv[1]))
+print(s["start_s"], s["simulate_s"], s["drain_s"], s["records"], s["uplinked"])' "$W/city.json")
+        C_DAYS=$($PY -c '
+import sys
+sys.path.insert(0, sys.argv[1])
+import citydemo
+print("%.3f" % (citydemo.seconds(sys.argv[2]) * 1440 / 86400))' "$ROOT/examples/xiangcheng" "$CITY_DURATION")
+    else
+        log "the city demo did not reach its report (see $W/city.out)"
+    fi
+    kill -TERM "$CITY" 2>/dev/null
+    wait "$CITY" 2>/dev/null
+fi
+
 {
     echo "# gdx supervise: a city of idle connectors on one host"
     echo
@@ -193,6 +262,28 @@ met_lt() { awk -v a="$1" -v b="$2" 'BEGIN { print (a < b) ? "yes" : "no" }'; }
     echo "| CPU at idle, all $N connectors together (% of a core) | $C_SUM | | |"
     echo "| the supervisor: CPU at idle (%) / RSS / Pss (MiB) / threads | $SV_CPU / $(mib "$V_RSS") /" \
         "$(mib "$V_PSS") / $V_THR | sleep: $SLEEP_CPU / $(mib "$S_RSS") / $(mib "$S_PSS") | |"
+    if [ "$CITY_OK" = 1 ]; then
+        # the idle city's CPU in the same wall time as the city run (simulation and drain)
+        IDLE_CPU_S=$(calc "$C_SUM / 100 * ($C_START + $C_DRAIN_S)")
+        echo
+        echo "The real city: \`examples/city-demo.sh --duration $CITY_DURATION\` (what \`make demo\` runs):" \
+            "the $N configs of examples/xiangcheng/connectors and the uplink under one supervisor," \
+            "two embedded clusters, the simulator; $C_RECORDS records committed, $C_UPLINKED" \
+            "uplinked, all in $C_DRAIN_S s from the simulator's start."
+        echo
+        echo "| figure | the city | baseline | ratio |"
+        echo "|---|---:|---:|---:|"
+        echo "| start-up: supervisor start to all $C_KIDS_MAX running (s) | $C_START | $N idle file" \
+            "connectors: $ALL_S | $(ratio "$C_START" "$ALL_S") |"
+        echo "| all children during the run, peak Pss / RSS (MiB) | $(mib "$C_PSS_MAX") /" \
+            "$(mib "$C_RSS_MAX") | idle: $(mib "$T_PSS") / $(mib "$T_RSS") |" \
+            "$(ratio "$C_PSS_MAX" "$T_PSS") / $(ratio "$C_RSS_MAX" "$T_RSS") |"
+        echo "| CPU per simulated day: connectors, uplink, supervisor (s) | $(calc "$C_CPU / $C_DAYS")" \
+            "| idle city in the same $(calc "$C_START + $C_DRAIN_S") s: $IDLE_CPU_S | $(ratio "$C_CPU" "$IDLE_CPU_S") |"
+        echo "| of which the uplink (s) | $(calc "$C_CPU_UP / $C_DAYS") | | |"
+        echo "| beside them: the simulator / brokers and registries (s) | $(calc "$C_CPU_SIM / $C_DAYS") /" \
+            "$(calc "$C_CPU_BROKERS / $C_DAYS") | | |"
+    fi
 } | tee "$OUT/supervise.md"
 echo
 line() { echo "bench: $*"; }
@@ -205,4 +296,13 @@ line "supervise.total_rss_kib=$T_RSS total_pss_kib=$T_PSS baseline_pss_kib=$((S_
 line "supervise.idle_cpu_pct_max=$C_MAX mean=$C_MEAN total=$C_SUM baseline=$SLEEP_CPU" \
     "alone=$ALONE_CPU goal=<0.1 met=$(met_lt "$C_MAX" 0.1) window_s=$secs"
 line "supervise.supervisor_cpu_pct=$SV_CPU rss_kib=$V_RSS pss_kib=$V_PSS baseline=$SLEEP_CPU"
+if [ "$CITY_OK" = 1 ]; then
+    line "city.start_s=$C_START baseline=$ALL_S ratio=$(ratio "$C_START" "$ALL_S") configs=$C_KIDS_MAX"
+    line "city.peak_pss_kib=$C_PSS_MAX baseline=$T_PSS ratio=$(ratio "$C_PSS_MAX" "$T_PSS")" \
+        "peak_rss_kib=$C_RSS_MAX baseline_rss_kib=$T_RSS"
+    line "city.cpu_s_per_day=$(calc "$C_CPU / $C_DAYS") baseline=$IDLE_CPU_S" \
+        "ratio=$(ratio "$C_CPU" "$IDLE_CPU_S") uplink_s=$(calc "$C_CPU_UP / $C_DAYS")" \
+        "simulator_s=$(calc "$C_CPU_SIM / $C_DAYS") brokers_s=$(calc "$C_CPU_BROKERS / $C_DAYS")" \
+        "records=$C_RECORDS days=$C_DAYS"
+fi
 exit 0
