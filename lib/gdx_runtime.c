@@ -30,6 +30,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -162,7 +163,9 @@ struct gdx_runtime {
 
     /* kafka */
     rd_kafka_t *rk;
-    rd_kafka_t *consumer;
+    rd_kafka_queue_t *mainq; /* rk's main queue, which writes to wake_fd[1] when it fills */
+    int wake_fd[2];          /* a non-blocking pipe that an idle nap sleeps on */
+    rd_kafka_t *consumer;    /* only while a position is read (see position_read) */
     rd_kafka_topic_t *rkt, *rkt_dlq, *rkt_off;
     int32_t offsets_partition;
     int kafka_down; /* an outage is being reported */
@@ -219,18 +222,42 @@ static int stopping(const struct gdx_runtime *rt)
     return rt->stop && *rt->stop;
 }
 
-/* Sleep up to @p ms, waking early on a stop request. */
+/*
+ * Sleep up to @p ms, waking early on a stop request. An idle connector spends its life here,
+ * so the sleep is one poll(2) on the pipe that librdkafka's main queue writes to when an
+ * event arrives (a delivery report, an error): it costs no wake-up until there is something
+ * to serve, and a SIGTERM, which librdkafka's threads block, interrupts it at once (EINTR).
+ * The slice bounds what a stop request delivered to another thread of the process waits.
+ */
+#define RT_NAP_SLICE_MS 1000
 static void nap(struct gdx_runtime *rt, int64_t ms)
 {
     int64_t end = gdx_mono_ms() + ms;
-    while (!stopping(rt) && gdx_mono_ms() < end) {
+    while (!stopping(rt)) {
         int64_t left = end - gdx_mono_ms();
-        if (rt->rk) {
+        if (left <= 0) {
+            break;
+        }
+        if (left > RT_NAP_SLICE_MS) {
+            left = RT_NAP_SLICE_MS;
+        }
+        if (rt->rk && rt->mainq) {
+            struct pollfd pfd = {rt->wake_fd[0], POLLIN, 0};
+            rd_kafka_poll(rt->rk, 0);
+            if (poll(&pfd, 1, (int)left) > 0) {
+                char drain[64];
+                while (read(rt->wake_fd[0], drain, sizeof(drain)) > 0) {
+                }
+            }
+        } else if (rt->rk) {
             rd_kafka_poll(rt->rk, (int)(left < 100 ? left : 100));
         } else {
-            struct timespec ts = {0, (left < 100 ? left : 100) * 1000000L};
+            struct timespec ts = {left / 1000, (left % 1000) * 1000000L};
             nanosleep(&ts, NULL);
         }
+    }
+    if (rt->rk) {
+        rd_kafka_poll(rt->rk, 0);
     }
 }
 
@@ -795,6 +822,7 @@ int gdx_runtime_new(struct gdx_runtime **rtp, const char *path, char *errstr, si
 
     *rtp = NULL;
     rt->lock_fd = -1;
+    rt->wake_fd[0] = rt->wake_fd[1] = -1;
     rt->ctx.rt = rt;
     rt->cur = &rt->slots[0];
     rt->closing = &rt->slots[1];
@@ -836,6 +864,7 @@ const char *gdx_runtime_id(const struct gdx_runtime *rt)
 }
 
 static void kafka_close(struct gdx_runtime *rt);
+static void position_reader_close(struct gdx_runtime *rt);
 
 static void stash_clear(struct rt_stash *st)
 {
@@ -853,9 +882,11 @@ void gdx_runtime_destroy(struct gdx_runtime *rt)
         return;
     }
     kafka_close(rt);
-    if (rt->consumer) {
-        rd_kafka_consumer_close(rt->consumer);
-        rd_kafka_destroy(rt->consumer);
+    position_reader_close(rt);
+    for (int i = 0; i < 2; i++) {
+        if (rt->wake_fd[i] >= 0) {
+            close(rt->wake_fd[i]);
+        }
     }
     if (rt->conn && rt->inst) {
         if (rt->inst_inited) {
@@ -1224,6 +1255,11 @@ static void kafka_close(struct gdx_runtime *rt)
         rd_kafka_topic_destroy(rt->rkt_audit);
     }
     rt->rkt = rt->rkt_dlq = rt->rkt_off = rt->rkt_audit = NULL;
+    if (rt->mainq) {
+        rd_kafka_queue_io_event_enable(rt->mainq, -1, NULL, 0);
+        rd_kafka_queue_destroy(rt->mainq);
+        rt->mainq = NULL;
+    }
     if (rt->rk) {
         /* Outstanding messages belong to an attempt that is being given up or already
          * committed: purge instead of waiting, so close never hangs on a dead cluster. */
@@ -1268,6 +1304,13 @@ static int kafka_open(struct gdx_runtime *rt, char *errstr, size_t errstr_size)
     if (!rt->rk) {
         rd_kafka_conf_destroy(conf);
         return gdx_seterr(errstr, errstr_size, GDX_ERR_CONFIG, "cannot create producer: %s", rderr);
+    }
+    if (rt->wake_fd[0] < 0 && pipe2(rt->wake_fd, O_NONBLOCK | O_CLOEXEC)) {
+        rt->wake_fd[0] = rt->wake_fd[1] = -1; /* nap() then polls in slices */
+    }
+    if (rt->wake_fd[1] >= 0) {
+        rt->mainq = rd_kafka_queue_get_main(rt->rk);
+        rd_kafka_queue_io_event_enable(rt->mainq, rt->wake_fd[1], "1", 1);
     }
     rt->rkt = rd_kafka_topic_new(rt->rk, rt->topic, NULL);
     rt->rkt_dlq = rd_kafka_topic_new(rt->rk, rt->dlq_topic, NULL);
@@ -1327,6 +1370,18 @@ static int producer_up(struct gdx_runtime *rt, char *errstr, size_t errstr_size)
     }
 }
 
+/* The consumer of the offsets topic lives only while a position is read: between reads
+ * (at the start and after an aborted attempt) it would hold a librdkafka instance, its six
+ * threads and their timers for nothing. */
+static void position_reader_close(struct gdx_runtime *rt)
+{
+    if (rt->consumer) {
+        rd_kafka_consumer_close(rt->consumer);
+        rd_kafka_destroy(rt->consumer);
+        rt->consumer = NULL;
+    }
+}
+
 /* Read the committed position from the offsets topic, retrying while Kafka is away. */
 static int position_read(struct gdx_runtime *rt, char *errstr, size_t errstr_size)
 {
@@ -1378,6 +1433,7 @@ static int position_read(struct gdx_runtime *rt, char *errstr, size_t errstr_siz
                 rt->committed_doc = NULL;
             }
             free(value);
+            position_reader_close(rt);
             kafka_up(rt);
             rt->reposition = 1;
             return GDX_OK;
