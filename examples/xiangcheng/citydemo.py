@@ -236,13 +236,13 @@ def table(args):
 
     def pad(s, w):
         return s + " " * max(0, w - width(s))
-    print("  %-14s %s %7s %11s %12s %13s" % ("unit", pad("单位", 36), "systems", "records",
+    print("  %-14s %s %7s %11s %12s %13s" % ("unit", pad("单位", 42), "systems", "records",
                                               "dead letters", "uplinked"))
     for uid, name, n, nup, r, d, up in rows:
-        print("  %-14s %s %7d %11s %12s %13s" % (uid, pad(name, 36), n, fmt_n(r), fmt_n(d),
+        print("  %-14s %s %7d %11s %12s %13s" % (uid, pad(name, 42), n, fmt_n(r), fmt_n(d),
                                                   "%s (%d)" % (fmt_n(up), nup) if nup else "-"))
     tot = [sum(x[i] for x in rows) for i in (2, 3, 4, 5, 6)]
-    print("  %-14s %s %7d %11s %12s %13s" % ("total", pad("30 个单位", 36), tot[0], fmt_n(tot[2]),
+    print("  %-14s %s %7d %11s %12s %13s" % ("total", pad("30 个单位", 42), tot[0], fmt_n(tot[2]),
                                               fmt_n(tot[3]), "%s (%d)" % (fmt_n(tot[4]), tot[1])))
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:
