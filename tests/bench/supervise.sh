@@ -232,6 +232,8 @@ print("%.3f" % (citydemo.seconds(sys.argv[2]) * 1440 / 86400))' "$ROOT/examples/
     wait "$CITY" 2>/dev/null
 fi
 
+# the idle city's CPU in the same wall time as the city run (start-up, simulation and drain)
+[ "$CITY_OK" = 1 ] && IDLE_CPU_S=$(calc "$C_SUM / 100 * ($C_START + $C_DRAIN_S)")
 {
     echo "# gdx supervise: a city of idle connectors on one host"
     echo
@@ -263,8 +265,6 @@ fi
     echo "| the supervisor: CPU at idle (%) / RSS / Pss (MiB) / threads | $SV_CPU / $(mib "$V_RSS") /" \
         "$(mib "$V_PSS") / $V_THR | sleep: $SLEEP_CPU / $(mib "$S_RSS") / $(mib "$S_PSS") | |"
     if [ "$CITY_OK" = 1 ]; then
-        # the idle city's CPU in the same wall time as the city run (simulation and drain)
-        IDLE_CPU_S=$(calc "$C_SUM / 100 * ($C_START + $C_DRAIN_S)")
         echo
         echo "The real city: \`examples/city-demo.sh --duration $CITY_DURATION\` (what \`make demo\` runs):" \
             "the $N configs of examples/xiangcheng/connectors and the uplink under one supervisor," \
