@@ -91,10 +91,16 @@ print("inventory", sum(len(u["systems"]) for u in inv["units"]))
 print("running_inventory", sum(1 for u in inv["units"] for s in u["systems"]
                                if got.get("%s.%s" % (u["id"], s["id"]), {}).get("state") == "running"))
 print("uplink", got.get("uplink.province", {}).get("state"))
+print("restarts", sum(s.get("restarts") or 0 for s in got.values()))
 PY
 diag "$(grep '^states' "$T/states.txt")"
 is "$(sed -n 's/^running_inventory //p' "$T/states.txt")" 112 "/status: all 112 systems running"
 is "$(sed -n 's/^uplink //p' "$T/states.txt")" running "/status: the uplink running"
+is "$(sed -n 's/^restarts //p' "$T/states.txt")" 0 "/status: no process was restarted"
+ok "no sanitizer report and no crash in the children's logs" sh -c \
+    "! grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:|level=error' '$W/supervise.log'"
+grep -E 'ERROR: (Address|Leak)Sanitizer|runtime error:|level=error' "$W/supervise.log" | head -5 |
+    cut -c1-300 | sed 's/^/#   /'
 
 render() {
     rm -rf "$T/chromium-$1"
