@@ -2,7 +2,7 @@
 """Write the connector config of every system of a kind gdx has, from the inventory and the
 schemas: examples/xiangcheng/connectors/<unit>.<system>.yaml.
 
-    gen_connectors.py            write them
+    gen_connectors.py            write them (and connectors/uplink.province.yaml)
     gen_connectors.py --check    exit 1 if a file differs from what would be written
     gen_connectors.py --missing  list the systems whose kind has no connector yet
 
@@ -269,6 +269,23 @@ def uplink_config(systems):
     return "\n".join(L) + "\n"
 
 
+def emit(name, text, check):
+    """Write connectors/NAME, or with check compare it: 1 when it differs"""
+    path = os.path.join(city.CONNECTORS, name)
+    if not check:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+        return 0
+    try:
+        with open(path, encoding="utf-8") as f:
+            if f.read() == text:
+                return 0
+    except OSError:
+        pass
+    print("gen_connectors: connectors/%s differs (run gen_connectors.py)" % name, file=sys.stderr)
+    return 1
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--check", action="store_true")
@@ -287,36 +304,8 @@ def main():
         if s["kind"] not in BUILT:
             continue
         n += 1
-        text = config(s)
-        path = os.path.join(city.CONNECTORS, s["config"])
-        if args.check:
-            try:
-                with open(path, encoding="utf-8") as f:
-                    same = f.read() == text
-            except OSError:
-                same = False
-            if not same:
-                print("gen_connectors: connectors/%s differs (run gen_connectors.py)" % s["config"],
-                      file=sys.stderr)
-                bad += 1
-            continue
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(text)
-    text = uplink_config(systems)
-    path = os.path.join(city.CONNECTORS, UPLINK)
-    if args.check:
-        try:
-            with open(path, encoding="utf-8") as f:
-                same = f.read() == text
-        except OSError:
-            same = False
-        if not same:
-            print("gen_connectors: connectors/%s differs (run gen_connectors.py)" % UPLINK,
-                  file=sys.stderr)
-            bad += 1
-    else:
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(text)
+        bad += emit(s["config"], config(s), args.check)
+    bad += emit(UPLINK, uplink_config(systems), args.check)
     if not args.check:
         print("gen_connectors: %d configs written" % n, file=sys.stderr)
     return 1 if bad else 0

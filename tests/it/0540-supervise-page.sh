@@ -57,17 +57,9 @@ for id in $busy; do
 done
 
 # render: the DOM after its script ran, and a screenshot
-render() {
-    rm -rf "$T/chromium-$1"
-    mkdir -p "$T/chromium-$1"
-    timeout 120 $CHROMIUM --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
-        --disable-background-networking --disable-component-update --disable-sync \
-        --user-data-dir="$T/chromium-$1" --virtual-time-budget=3000 "${@:2}" "$SV_URL/" \
-        2>>"$T/chromium.log"
-}
-render dom --dump-dom >"$T/page.dom.html"
+page_render "$SV_URL" dom --dump-dom >"$T/page.dom.html"
 ok "chromium rendered the page" test -s "$T/page.dom.html"
-render shot --window-size=1680,4200 --screenshot="$T/status-page.png" >/dev/null
+page_render "$SV_URL" shot --window-size=1680,4200 --screenshot="$T/status-page.png" >/dev/null
 ok "chromium took a screenshot" sh -c "head -c 8 '$T/status-page.png' | od -An -c | grep -q 'P   N   G'"
 mkdir -p "$ART"
 cp "$T/status-page.png" "$ART/0540-status-page.png" 2>/dev/null

@@ -10,6 +10,7 @@
 # renders the status page: all 112 systems listed in their units, each running; the
 # screenshot is kept in build/test-artifacts/. Stopping the demo stops everything.
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/supervise.sh"
 PY=/usr/bin/python3
 CHROMIUM=/usr/bin/chromium
 ART=$GDX_BUILD/test-artifacts
@@ -102,17 +103,9 @@ ok "no sanitizer report and no crash in the children's logs" sh -c \
 grep -E 'ERROR: (Address|Leak)Sanitizer|runtime error:|level=error' "$W/supervise.log" | head -5 |
     cut -c1-300 | sed 's/^/#   /'
 
-render() {
-    rm -rf "$T/chromium-$1"
-    mkdir -p "$T/chromium-$1"
-    timeout 180 $CHROMIUM --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
-        --disable-background-networking --disable-component-update --disable-sync \
-        --user-data-dir="$T/chromium-$1" --virtual-time-budget=3000 "${@:2}" "$URL/" \
-        2>>"$T/chromium.log"
-}
-render dom --dump-dom >"$T/page.dom.html"
+page_render "$URL" dom --dump-dom >"$T/page.dom.html"
 ok "chromium rendered the page" test -s "$T/page.dom.html"
-render shot --window-size=1680,3400 --screenshot="$T/city-status-page.png" >/dev/null
+page_render "$URL" shot --window-size=1680,3400 --screenshot="$T/city-status-page.png" >/dev/null
 ok "chromium took a screenshot" sh -c "head -c 8 '$T/city-status-page.png' | od -An -c | grep -q 'P   N   G'"
 mkdir -p "$ART"
 cp "$T/city-status-page.png" "$ART/0550-city-status-page.png" 2>/dev/null

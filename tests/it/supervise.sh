@@ -9,6 +9,9 @@
 #   file_conf DIR ID [KEY: VALUE...]  a file-kind connector config DIR/ID.yaml reading the
 #                            drop folder $T/drop/ID into topic gdx.test.ID (seq.avsc)
 #   proc_alive PID           the pid runs and is not a zombie
+#   page_render URL NAME ARGS...  headless Chromium on URL/ (its script run for 3 s of
+#                            virtual time), profile in $T/chromium-NAME; ARGS are Chromium's
+#                            (--dump-dom, --screenshot=FILE ...); its log in $T/chromium.log
 SUPCHECK="/usr/bin/python3 $GDX_ROOT/tests/it/supcheck.py"
 
 sv_start() {
@@ -73,4 +76,15 @@ file_conf() {
         echo "source:"
         echo "  path: $T/drop/$id"
     } >"$dir/$id.yaml"
+}
+
+page_render() {
+    local url=$1 name=$2
+    shift 2
+    rm -rf "$T/chromium-$name"
+    mkdir -p "$T/chromium-$name"
+    timeout 180 /usr/bin/chromium --headless --no-sandbox --disable-gpu --disable-quic \
+        --no-first-run --disable-background-networking --disable-component-update \
+        --disable-sync --user-data-dir="$T/chromium-$name" --virtual-time-budget=3000 "$@" \
+        "$url/" 2>>"$T/chromium.log"
 }
