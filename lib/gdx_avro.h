@@ -38,15 +38,15 @@ enum gdx_logical {
 /* One top-level field of a record schema. */
 struct gdx_field {
     char *name;
-    int index;              /* position in the record */
-    avro_type_t type;       /* the (non-null) branch type */
-    int nullable;           /* union of null and one type */
-    int null_branch;        /* branch index of null in the union (0 or 1) */
-    int value_branch;       /* branch index of the value type */
+    int index;        /* position in the record */
+    avro_type_t type; /* the (non-null) branch type */
+    int nullable;     /* union of null and one type */
+    int null_branch;  /* branch index of null in the union (0 or 1) */
+    int value_branch; /* branch index of the value type */
     enum gdx_logical logical;
-    int precision, scale;   /* decimal */
-    int fixed_size;         /* fixed / decimal on fixed */
-    char **symbols;         /* enum symbols */
+    int precision, scale; /* decimal */
+    int fixed_size;       /* fixed / decimal on fixed */
+    char **symbols;       /* enum symbols */
     size_t nsymbols;
     enum gdx_level level;
     enum gdx_pi pi;
@@ -55,26 +55,26 @@ struct gdx_field {
 };
 
 struct gdx_schema {
-    char *text;             /* the original .avsc text, verbatim */
-    char *path;             /* file it came from, or NULL */
-    char *fullname;         /* namespace.name */
-    char *canonical;        /* Parsing Canonical Form */
-    uint64_t fingerprint;   /* CRC-64-AVRO of the canonical form */
-    avro_schema_t avro;     /* Avro-C's schema */
+    char *text;           /* the original .avsc text, verbatim */
+    char *path;           /* file it came from, or NULL */
+    char *fullname;       /* namespace.name */
+    char *canonical;      /* Parsing Canonical Form */
+    uint64_t fingerprint; /* CRC-64-AVRO of the canonical form */
+    avro_schema_t avro;   /* Avro-C's schema */
     struct gdx_field *fields;
     size_t nfields;
-    char *owner;            /* gdx.owner */
-    char *share;            /* gdx.share: unconditional|conditional|none */
+    char *owner; /* gdx.owner */
+    char *share; /* gdx.share: unconditional|conditional|none */
     char *doc;
     enum gdx_level max_level; /* highest level among fields */
-    int has_pi;             /* any pi/spi field */
-    int32_t registry_id;    /* id in the schema registry, -1 if unknown */
+    int has_pi;               /* any pi/spi field */
+    int32_t registry_id;      /* id in the schema registry, -1 if unknown */
 };
 
 /* Load a record schema from a file / from text. NULL with errstr on failure. */
 struct gdx_schema *gdx_schema_load(const char *path, char *errstr, size_t errstr_size);
-struct gdx_schema *gdx_schema_parse(const char *text, size_t len, const char *name,
-                                    char *errstr, size_t errstr_size);
+struct gdx_schema *gdx_schema_parse(const char *text, size_t len, const char *name, char *errstr,
+                                    size_t errstr_size);
 void gdx_schema_destroy(struct gdx_schema *schema);
 const struct gdx_field *gdx_schema_field(const struct gdx_schema *schema, const char *name);
 
@@ -84,12 +84,16 @@ char *gdx_avro_canonical(const char *text, size_t len, char *errstr, size_t errs
 uint64_t gdx_avro_crc64(const void *buf, size_t len);
 
 /*
- * A reusable encoder for one schema: holds one generic value, reset per record.
+ * A reusable encoder for one schema, reset per record. gdx_encoder_new() writes Avro binary
+ * directly from the text; gdx_encoder_new_avroc() builds the record with Avro-C's value API
+ * (slower; the reference the direct encoder is tested against: same bytes, same errors).
  */
 struct gdx_encoder;
 
 struct gdx_encoder *gdx_encoder_new(const struct gdx_schema *schema, char *errstr,
                                     size_t errstr_size);
+struct gdx_encoder *gdx_encoder_new_avroc(const struct gdx_schema *schema, char *errstr,
+                                          size_t errstr_size);
 void gdx_encoder_destroy(struct gdx_encoder *enc);
 /* Start a new record: all fields unset. */
 void gdx_encoder_reset(struct gdx_encoder *enc);
@@ -106,12 +110,12 @@ int gdx_encoder_set(struct gdx_encoder *enc, const struct gdx_field *f, const ch
  * encoder's buffer: *out points to it until the next call. GDX_ERR_PARSE if a field is
  * missing, GDX_ERR_FULL if the body exceeds @p max_bytes (0 = no limit).
  */
-int gdx_encoder_finish(struct gdx_encoder *enc, size_t max_bytes, const void **out,
-                       size_t *out_len, char *errstr, size_t errstr_size);
+int gdx_encoder_finish(struct gdx_encoder *enc, size_t max_bytes, const void **out, size_t *out_len,
+                       char *errstr, size_t errstr_size);
 
 /* Framings */
-#define GDX_SOE_HEADER_LEN 10 /* C3 01 + 8-byte LE fingerprint */
-#define GDX_CONFLUENT_HEADER_LEN 5 /* 00 + 4-byte BE schema id */
+#define GDX_SOE_HEADER_LEN       10 /* C3 01 + 8-byte LE fingerprint */
+#define GDX_CONFLUENT_HEADER_LEN 5  /* 00 + 4-byte BE schema id */
 void gdx_soe_header(uint8_t out[GDX_SOE_HEADER_LEN], uint64_t fingerprint);
 /* 1 if buf starts with a single-object header (fills fingerprint), else 0 */
 int gdx_soe_parse(const void *buf, size_t len, uint64_t *fingerprint);

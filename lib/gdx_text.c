@@ -94,6 +94,9 @@ static void gb_table_fill(struct gdx_decoder *dec)
                 continue;
             }
             memcpy(&v, out, n);
+            if (n <= 3) {
+                ((unsigned char *)&v)[3] = (unsigned char)n; /* its length in the fourth byte */
+            }
             dec->gb2[l * GB_TRAIL_CNT + ti] = v;
         }
     }
@@ -211,8 +214,11 @@ int gdx_decoder_convert(struct gdx_decoder *dec, const char *in, size_t len, con
                 int t = gb_trail(p[i + 1]);
                 if (t >= 0) {
                     uint32_t v = dec->gb2[(c - GB_LEAD_MIN) * GB_TRAIL_CNT + t];
-                    size_t n = utf8_seq((const unsigned char *)&v, 4);
-                    if (n == 0) {
+                    size_t n = ((const unsigned char *)&v)[3];
+                    if (n > 3) {
+                        n = 4; /* a four-byte sequence: its fourth byte is a continuation */
+                    }
+                    if (v == 0) {
                         break; /* a two-byte code without a character */
                     }
                     memcpy(dst, &v, 4); /* room: 4 bytes out for 2 in is within 1.5x + 8 */
@@ -293,17 +299,25 @@ int gdx_utf8_valid(const char *s, size_t len, size_t *bad_off)
     size_t i = 0;
 
     while (i < len) {
-        /* ASCII fast path, eight bytes at a time */
-        while (i + 8 <= len) {
-            uint64_t w;
-            memcpy(&w, p + i, 8);
-            if (w & 0x8080808080808080ULL) {
-                break;
+        unsigned char c = p[i];
+        if (c < 0x80) {
+            /* ASCII, eight bytes at a time where it runs on */
+            i++;
+            while (i + 8 <= len) {
+                uint64_t w;
+                memcpy(&w, p + i, 8);
+                if (w & 0x8080808080808080ULL) {
+                    break;
+                }
+                i += 8;
             }
-            i += 8;
+            continue;
         }
-        if (i >= len) {
-            break;
+        /* the common three-byte case (CJK): E1..EC and EE..EF take any two continuations */
+        if (c >= 0xe1 && c <= 0xef && c != 0xed && i + 2 < len && (p[i + 1] & 0xc0) == 0x80 &&
+            (p[i + 2] & 0xc0) == 0x80) {
+            i += 3;
+            continue;
         }
         size_t n = utf8_seq(p + i, len - i);
         if (n == 0) {
