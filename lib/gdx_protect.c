@@ -780,7 +780,7 @@ int gdx_scrub(const char *text, size_t len, char **out, size_t *count, char *err
 int gdx_protect_token(const struct gdx_key *key, enum gdx_mask_format format, const char *value,
                       size_t len, char **out, char *errstr, size_t errstr_size)
 {
-    unsigned char tk[GDX_SM3_LEN], mac[GDX_SM3_LEN];
+    unsigned char mac[GDX_SM3_LEN];
     char hex[GDX_SM3_HEX_LEN + 1];
     size_t nlen = 0, olen;
     char *norm = gdx_protect_normalise(format, value, len, &nlen);
@@ -791,17 +791,13 @@ int gdx_protect_token(const struct gdx_key *key, enum gdx_mask_format format, co
         *out = xstrdup("");
         return GDX_OK;
     }
-    err = gdx_key_derive(key, "gdx tok", tk, errstr, errstr_size);
-    if (!err) {
-        err = gdx_hmac_sm3(tk, sizeof(tk), norm, nlen, mac, errstr, errstr_size);
-    }
+    err = gdx_key_hmac(key, GDX_KEY_TOK, norm, nlen, mac, errstr, errstr_size);
     if (!err) {
         gdx_hex_encode(mac, sizeof(mac), hex);
         olen = strlen(TOK_PREFIX) + strlen(gdx_key_id(key)) + 1 + GDX_SM3_HEX_LEN + 1;
         *out = xmalloc(olen);
         snprintf(*out, olen, "%s%s:%s", TOK_PREFIX, gdx_key_id(key), hex);
     }
-    OPENSSL_cleanse(tk, sizeof(tk));
     free_wiped(norm, nlen);
     return err;
 }
@@ -822,20 +818,14 @@ static int derive_enc_mac(const struct gdx_key *key, unsigned char enc[GDX_SM3_L
 int gdx_protect_encrypt(const struct gdx_key *key, const void *plain, size_t len, char **out,
                         char *errstr, size_t errstr_size)
 {
-    unsigned char ek[GDX_SM3_LEN], mk[GDX_SM3_LEN], iv[GDX_SM4_BLOCK], mac[GDX_SM3_LEN];
+    unsigned char iv[GDX_SM4_BLOCK], mac[GDX_SM3_LEN];
     char ivhex[2 * GDX_SM4_BLOCK + 1], machex[GDX_SM3_HEX_LEN + 1];
     unsigned char *ct = NULL;
     char *b64 = NULL, *env = NULL;
     size_t ctlen = 0, envlen, plen;
     int err;
 
-    err = derive_enc_mac(key, ek, mk, errstr, errstr_size);
-    if (!err) {
-        err = gdx_random_bytes(iv, sizeof(iv), errstr, errstr_size);
-    }
-    if (!err) {
-        err = gdx_sm4_cbc_encrypt(ek, iv, plain, len, &ct, &ctlen, errstr, errstr_size);
-    }
+    err = gdx_key_sm4_encrypt(key, iv, plain, len, &ct, &ctlen, errstr, errstr_size);
     if (err) {
         goto out;
     }
@@ -845,7 +835,7 @@ int gdx_protect_encrypt(const struct gdx_key *key, const void *plain, size_t len
              1 + GDX_SM3_HEX_LEN + 1;
     env = xmalloc(envlen);
     plen = (size_t)snprintf(env, envlen, "%s%s:%s:%s", ENC_PREFIX, gdx_key_id(key), ivhex, b64);
-    err = gdx_hmac_sm3(mk, sizeof(mk), env, plen, mac, errstr, errstr_size);
+    err = gdx_key_hmac(key, GDX_KEY_MAC, env, plen, mac, errstr, errstr_size);
     if (err) {
         free(env);
         goto out;
@@ -854,8 +844,6 @@ int gdx_protect_encrypt(const struct gdx_key *key, const void *plain, size_t len
     snprintf(env + plen, envlen - plen, ":%s", machex);
     *out = env;
 out:
-    OPENSSL_cleanse(ek, sizeof(ek));
-    OPENSSL_cleanse(mk, sizeof(mk));
     free(ct);
     free(b64);
     return err;
@@ -928,7 +916,7 @@ int gdx_protect_decrypt(const struct gdx_keyring *kr, const char *env, size_t le
         goto out;
     }
     /* MAC over everything before the last colon, checked before any decryption */
-    err = gdx_hmac_sm3(mk, sizeof(mk), env, (size_t)(f[3] - 1 - env), mac, errstr, errstr_size);
+    err = gdx_key_hmac(key, GDX_KEY_MAC, env, (size_t)(f[3] - 1 - env), mac, errstr, errstr_size);
     if (err) {
         goto out;
     }
