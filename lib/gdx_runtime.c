@@ -73,11 +73,12 @@ struct gdx_batch {
     uint64_t dead;    /* dead letters produced */
     uint64_t bytes;   /* value bytes produced */
     int64_t started_ms;
-    char *offset; /* end position (JSON), malloc'd, NULL if unchanged */
-    int open;     /* the batch has rows or a position to commit */
-    int txn;      /* its transaction is open (at least once: its produce started); before
-                   * that, while the batch before is being committed, its messages wait in
-                   * the runtime's stash */
+    char *offset;      /* end position (JSON), malloc'd, NULL if unchanged */
+    size_t offset_cap; /* bytes allocated at offset (set per row: reused, not reallocated) */
+    int open;          /* the batch has rows or a position to commit */
+    int txn;           /* its transaction is open (at least once: its produce started); before
+                        * that, while the batch before is being committed, its messages wait in
+                        * the runtime's stash */
     int full;
     int error; /* a produce failed synchronously, or the batch before failed */
     struct gdx_audit_ranges *ranges; /* Kafka offsets of its records, for the audit event */
@@ -114,6 +115,9 @@ struct gdx_runtime {
     struct gdx_node *root;
     char *path, *dir;
     char config_sm3[65];
+    size_t hdr_len[4];          /* lengths of gdx.unit, .system, .connector, .config */
+    const char *protect_header; /* gdx_policy_header(), once */
+    size_t protect_header_len;
     char *id, *unit, *system, *kind;
     struct gdx_kafka_conf kafka;
     char *topic, *dlq_topic, *offsets_topic;
@@ -1533,20 +1537,28 @@ static int produce(struct gdx_runtime *rt, struct gdx_batch *b, rd_kafka_topic_t
     }
 }
 
+#define HDR(h, name, val, len)                                                                     \
+    rd_kafka_header_add((h), name, sizeof(name) - 1, (val), (ssize_t)(len))
+
+/* The lineage headers of every record; the lengths of the constant ones are taken once. */
 static rd_kafka_headers_t *lineage_headers(struct gdx_runtime *rt, const char *pos)
 {
     rd_kafka_headers_t *h = rd_kafka_headers_new(10);
     if (!rt->conn_header[0]) {
         snprintf(rt->conn_header, sizeof(rt->conn_header), "%s@%s", rt->id, GDX_VERSION);
+        rt->hdr_len[0] = strlen(rt->unit);
+        rt->hdr_len[1] = strlen(rt->system);
+        rt->hdr_len[2] = strlen(rt->conn_header);
+        rt->hdr_len[3] = strlen(rt->config_sm3);
     }
     update_extracted_at(rt);
-    rd_kafka_header_add(h, "gdx.unit", -1, rt->unit, -1);
-    rd_kafka_header_add(h, "gdx.system", -1, rt->system, -1);
-    rd_kafka_header_add(h, "gdx.connector", -1, rt->conn_header, -1);
-    rd_kafka_header_add(h, "gdx.config", -1, rt->config_sm3, -1);
-    rd_kafka_header_add(h, "gdx.src.pos", -1, pos ? pos : "", -1);
-    rd_kafka_header_add(h, "gdx.extracted.at", -1, rt->extracted_at, -1);
-    rd_kafka_header_add(h, "gdx.batch", -1, rt->cur->id, -1);
+    HDR(h, "gdx.unit", rt->unit, rt->hdr_len[0]);
+    HDR(h, "gdx.system", rt->system, rt->hdr_len[1]);
+    HDR(h, "gdx.connector", rt->conn_header, rt->hdr_len[2]);
+    HDR(h, "gdx.config", rt->config_sm3, rt->hdr_len[3]);
+    HDR(h, "gdx.src.pos", pos ? pos : "", pos ? strlen(pos) : 0);
+    HDR(h, "gdx.extracted.at", rt->extracted_at, strlen(rt->extracted_at));
+    HDR(h, "gdx.batch", rt->cur->id, strlen(rt->cur->id));
     return h;
 }
 
@@ -1627,12 +1639,25 @@ static int batch_full(struct gdx_runtime *rt)
 static void set_offset(struct gdx_batch *batch, const char *offset_json)
 {
     size_t n = strlen(offset_json);
-    char *p = realloc(batch->offset, n + 1);
-    if (!p) {
-        abort();
+    if (n + 1 > batch->offset_cap) {
+        size_t cap = n + 1 > 2 * batch->offset_cap ? n + 1 : 2 * batch->offset_cap;
+        char *p = realloc(batch->offset, cap);
+        if (!p) {
+            abort();
+        }
+        batch->offset = p;
+        batch->offset_cap = cap;
     }
-    memcpy(p, offset_json, n + 1);
-    batch->offset = p;
+    memcpy(batch->offset, offset_json, n + 1);
+}
+
+/* Keep source coordinates, cut at the buffer's size (snprintf("%s") per row cost more than
+ * the rest of the bookkeeping). */
+static void copy_pos(char *dst, size_t size, const char *pos)
+{
+    size_t n = strnlen(pos, size - 1);
+    memcpy(dst, pos, n);
+    dst[n] = '\0';
 }
 
 void gdx_batch_set_offset(struct gdx_batch *batch, const char *offset_json)
@@ -1666,9 +1691,9 @@ int gdx_batch_add(struct gdx_batch *batch, const struct gdx_row *row, const char
     }
     if (row->pos) {
         if (!batch->first_pos[0]) {
-            snprintf(batch->first_pos, sizeof(batch->first_pos), "%s", row->pos);
+            copy_pos(batch->first_pos, sizeof(batch->first_pos), row->pos);
         }
-        snprintf(batch->last_pos, sizeof(batch->last_pos), "%s", row->pos);
+        copy_pos(batch->last_pos, sizeof(batch->last_pos), row->pos);
     }
     if (row->error) {
         dead_letter(rt, row, "parse", row->error, row->error_field);
@@ -1761,8 +1786,12 @@ int gdx_batch_add(struct gdx_batch *batch, const struct gdx_row *row, const char
     memcpy(rt->valbuf + rt->frame_len, body, body_len);
 
     rd_kafka_headers_t *h = lineage_headers(rt, row->pos);
-    rd_kafka_header_add(h, "gdx.level", -1, level_name(level), -1);
-    rd_kafka_header_add(h, "gdx.protect", -1, gdx_policy_header(rt->policy), -1);
+    HDR(h, "gdx.level", level_name(level), -1);
+    if (!rt->protect_header) {
+        rt->protect_header = gdx_policy_header(rt->policy);
+        rt->protect_header_len = strlen(rt->protect_header);
+    }
+    HDR(h, "gdx.protect", rt->protect_header, rt->protect_header_len);
     err = produce(rt, batch, rt->rkt, RD_KAFKA_PARTITION_UA, key, keylen, rt->valbuf, need, h);
     if (err) {
         return GDX_ERR_FULL;
@@ -2095,6 +2124,7 @@ static int batch_finish(struct gdx_runtime *rt, struct gdx_batch *b, char *errst
     free(rt->committed);
     rt->committed = b->offset;
     b->offset = NULL;
+    b->offset_cap = 0;
     free(rt->committed_batch);
     rt->committed_batch = gdx_xstrdup(b->id);
     rt->total_records += b->records;
