@@ -206,8 +206,19 @@ int gdx_decoder_convert(struct gdx_decoder *dec, const char *in, size_t len, con
         while (i < len) {
             unsigned char c = p[i];
             if (c < 0x80) {
+                /* ASCII passes through, eight bytes at a time where it runs on */
                 *dst++ = (char)c;
                 i++;
+                while (i + 8 <= len) {
+                    uint64_t w;
+                    memcpy(&w, p + i, 8);
+                    if (w & 0x8080808080808080ULL) {
+                        break;
+                    }
+                    memcpy(dst, &w, 8);
+                    dst += 8;
+                    i += 8;
+                }
                 continue;
             }
             if (c >= GB_LEAD_MIN && c <= 0xfe && i + 1 < len) {
