@@ -110,6 +110,12 @@ static uint32_t u8_next(const char *str, size_t len, size_t *i)
         *i = p + 1;
         return c;
     }
+    if (c >= 0xe1 && c <= 0xef && c != 0xed && p + 2 < len && (s[p + 1] & 0xc0) == 0x80 &&
+        (s[p + 2] & 0xc0) == 0x80) {
+        /* the common three-byte case (CJK): no overlong or surrogate possible */
+        *i = p + 3;
+        return (c & 0x0f) << 12 | (uint32_t)(s[p + 1] & 0x3f) << 6 | (s[p + 2] & 0x3f);
+    }
     if (c >= 0xc2 && c <= 0xdf) {
         n = 1;
         cp = c & 0x1f;
@@ -661,12 +667,38 @@ static void put_raw(char *out, size_t *o, const char *text, const size_t *off, s
     *o += off[to] - off[from];
 }
 
+/* Any digit as scrubbing sees them: ASCII 0-9 or full-width U+FF10..U+FF19 (EF BC 90..99),
+ * the only code points that fold to a digit. */
+static int has_digit(const char *text, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    for (size_t i = 0; i < len; i++) {
+        if ((s[i] >= '0' && s[i] <= '9') || (s[i] == 0xef && i + 2 < len && s[i + 1] == 0xbc &&
+                                             s[i + 2] >= 0x90 && s[i + 2] <= 0x99)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 int gdx_scrub(const char *text, size_t len, char **out, size_t *count, char *errstr,
               size_t errstr_size)
 {
     struct cps v;
     size_t *off, i = 0, o = 0, n = 0, hits = 0;
     char *buf;
+
+    if (!has_digit(text, len)) {
+        /* nothing to find: identifiers and phone numbers are made of digits */
+        buf = xmalloc(len + 1);
+        memcpy(buf, text, len);
+        buf[len] = '\0';
+        *out = buf;
+        if (count) {
+            *count = 0;
+        }
+        return GDX_OK;
+    }
 
     /* Decode without trimming, remembering each code point's byte offset */
     v.cp = xmalloc((len + 1) * sizeof(uint32_t));
