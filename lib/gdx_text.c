@@ -45,6 +45,21 @@ struct gdx_decoder {
 
 static size_t utf8_seq(const unsigned char *s, size_t left);
 
+/* gb_trail() of every byte, for the decoding loop */
+#define GB_T8(b)                                                                                   \
+    (b) >= 0x40 && (b) <= 0x7e ? (b)-0x40 : (b) >= 0x80 && (b) <= 0xfe ? (b)-0x80 + 63 : -1
+#define GB_T16(b)                                                                                  \
+    GB_T8(b), GB_T8((b) + 1), GB_T8((b) + 2), GB_T8((b) + 3), GB_T8((b) + 4), GB_T8((b) + 5),      \
+        GB_T8((b) + 6), GB_T8((b) + 7), GB_T8((b) + 8), GB_T8((b) + 9), GB_T8((b) + 10),           \
+        GB_T8((b) + 11), GB_T8((b) + 12), GB_T8((b) + 13), GB_T8((b) + 14), GB_T8((b) + 15)
+static const int16_t gb_trail_index[256] = {
+    GB_T16(0x00), GB_T16(0x10), GB_T16(0x20), GB_T16(0x30), GB_T16(0x40), GB_T16(0x50),
+    GB_T16(0x60), GB_T16(0x70), GB_T16(0x80), GB_T16(0x90), GB_T16(0xa0), GB_T16(0xb0),
+    GB_T16(0xc0), GB_T16(0xd0), GB_T16(0xe0), GB_T16(0xf0),
+};
+#undef GB_T16
+#undef GB_T8
+
 /* Index of a two-byte code's trail byte, or -1 when the byte cannot trail. */
 static int gb_trail(unsigned char t)
 {
@@ -222,7 +237,7 @@ int gdx_decoder_convert(struct gdx_decoder *dec, const char *in, size_t len, con
                 continue;
             }
             if (c >= GB_LEAD_MIN && c <= 0xfe && i + 1 < len) {
-                int t = gb_trail(p[i + 1]);
+                int t = gb_trail_index[p[i + 1]];
                 if (t >= 0) {
                     uint32_t v = dec->gb2[(c - GB_LEAD_MIN) * GB_TRAIL_CNT + t];
                     size_t n = ((const unsigned char *)&v)[3];
