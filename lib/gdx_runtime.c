@@ -110,6 +110,44 @@ struct rt_stash {
     size_t len, size;
 };
 
+/*
+ * A row (or a position without a row) queued for the encode worker: the mapped columns'
+ * values, in map order, and everything else gdx_batch_add reads of the row, copied, since the
+ * connector's row is borrowed for the call only.
+ */
+enum { RT_ITEM_ROW, RT_ITEM_OFFSET };
+
+struct rt_item {
+    int kind;
+    char *buf; /* owns every string below */
+    size_t cap;
+    const char **values; /* per map */
+    size_t *lens;
+    int *idx; /* per map: its own index, or -1 when the row lacks the column */
+    size_t nmaps;
+    const char *pos, *raw, *error, *error_field, *offset;
+    size_t raw_len;
+};
+
+#define RT_QUEUE       256        /* rows between the connector and the encode worker */
+#define RT_QUEUE_BYTES (4 << 20)  /* and bytes of them: wide rows queue fewer */
+#define RT_ITEM_KEEP   (64 << 10) /* a slot keeps a buffer up to this size between rows */
+
+struct rt_worker {
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t more, room, idle;
+    struct rt_item items[RT_QUEUE];
+    size_t head, tail; /* items [tail, head) are queued */
+    size_t qbytes;     /* their buffers' bytes */
+    int busy;          /* the worker holds an item */
+    int quit;
+    /* the batch as the worker sees it, for the connector's side (gdx_batch_add's answer) */
+    atomic_int error;
+    atomic_uint_least64_t bytes;
+    uint64_t queued; /* rows queued in this batch (main thread only) */
+};
+
 struct gdx_runtime {
     /* config */
     struct gdx_node *root;
@@ -149,6 +187,10 @@ struct gdx_runtime {
     struct gdx_registry *registry;
     unsigned char *valbuf;
     size_t valbuf_size;
+
+    /* the encode worker (encode.thread): rows queued by gdx_batch_add, in order */
+    int encode_thread; /* 1, 0, or -1: auto */
+    struct rt_worker *worker;
 
     /* column lookup cache: keyed by the row's names array */
     const char *const *cache_names;
@@ -299,6 +341,7 @@ static const char *const rt_top_keys[] = {
     "poll.interval.ms",
     "shutdown.grace.ms",
     "offsets.after.delivery",
+    "encode.thread",
     "protect",
     "keys",
     "schema.registry.url",
@@ -373,6 +416,9 @@ static const struct rt_top_doc rt_docs[] = {
      "commit flushing both; needed where read_committed readers see open or aborted "
      "transactions, as on librdkafka's mock cluster (gdx broker); auto: true on the mock "
      "(known by its cluster id), false on a real cluster"},
+    {"encode.thread", "auto",
+     "map, protect, encode and produce rows on a thread of their own while the connector "
+     "reads the next ones (rows keep their order); auto: when the host has 2 CPUs or more"},
     {NULL, NULL, NULL},
 };
 
@@ -611,6 +657,17 @@ static int parse_config(struct gdx_runtime *rt, char *errstr, size_t errstr_size
     rt->inflight_max_bytes = 64 << 20;
     rt->poll_interval_ms = 1000;
     rt->grace_ms = 10000;
+    rt->encode_thread = -1;
+    if ((n = gdx_conf_get(root, "encode.thread"))) {
+        const char *v;
+        if ((err = gdx_conf_scalar(n, &v, errstr, errstr_size))) {
+            goto out;
+        }
+        if (strcmp(v, "auto") &&
+            (err = gdx_conf_bool(n, &rt->encode_thread, errstr, errstr_size))) {
+            goto out;
+        }
+    }
     rt->offsets_after_delivery = -1;
     if ((n = gdx_conf_get(root, "offsets.after.delivery"))) {
         const char *v;
@@ -1440,6 +1497,8 @@ static int batch_open(struct gdx_runtime *rt)
     return batch_start(rt);
 }
 
+static void worker_reset(struct gdx_runtime *rt);
+
 static void batch_reset(struct gdx_runtime *rt)
 {
     struct gdx_batch *b = rt->cur;
@@ -1459,6 +1518,7 @@ static void batch_reset(struct gdx_runtime *rt)
     }
     stash_clear(&rt->stash);
     batch_new_id(rt);
+    worker_reset(rt);
 }
 
 /* Keep a message of a batch that cannot begin yet. Takes ownership of @p hdrs. */
@@ -1660,19 +1720,37 @@ static void copy_pos(char *dst, size_t size, const char *pos)
     dst[n] = '\0';
 }
 
-void gdx_batch_set_offset(struct gdx_batch *batch, const char *offset_json)
+static void worker_queue(struct gdx_runtime *rt, int kind, const struct gdx_row *row,
+                         const char *offset);
+
+static void batch_set_offset(struct gdx_batch *batch, const char *offset_json)
 {
     if (batch_open(batch->rt) == GDX_OK) {
         set_offset(batch, offset_json);
     }
 }
 
+void gdx_batch_set_offset(struct gdx_batch *batch, const char *offset_json)
+{
+    if (batch->rt->worker) {
+        worker_queue(batch->rt, RT_ITEM_OFFSET, NULL, offset_json);
+        return;
+    }
+    batch_set_offset(batch, offset_json);
+}
+
 size_t gdx_batch_count(const struct gdx_batch *batch)
 {
+    if (batch->rt->worker) {
+        return (size_t)batch->rt->worker->queued;
+    }
     return (size_t)(batch->records + batch->dead);
 }
 
-int gdx_batch_add(struct gdx_batch *batch, const struct gdx_row *row, const char *offset_after)
+/* Map, validate, protect, encode and produce one row; @p idx gives each map's column in the
+ * row, or -1. On the encode worker's thread when there is one, else the connector's. */
+static int batch_add_row(struct gdx_batch *batch, const struct gdx_row *row,
+                         const char *offset_after, const int *idx)
 {
     struct gdx_runtime *rt = batch->rt;
     char reason[512];
@@ -1700,11 +1778,10 @@ int gdx_batch_add(struct gdx_batch *batch, const struct gdx_row *row, const char
         return batch_full(rt) ? GDX_ERR_FULL : GDX_OK;
     }
 
-    cache_columns(rt, row);
     gdx_encoder_reset(rt->enc);
     for (size_t i = 0; i < rt->nmaps; i++) {
         const struct rt_map *m = &rt->maps[i];
-        int c = rt->cache_idx[i];
+        int c = idx[i];
         const char *text = NULL;
         size_t len = 0;
         if (c >= 0) {
@@ -1799,6 +1876,270 @@ int gdx_batch_add(struct gdx_batch *batch, const struct gdx_row *row, const char
     batch->records++;
     batch->bytes += need;
     return batch_full(rt) ? GDX_ERR_FULL : GDX_OK;
+}
+
+/* ---------------------------------------------------------------------------------------
+ * The encode worker. gdx_batch_add queues a copy of the row (the mapped columns only, the
+ * column lookup done here) and answers from what it counted; the worker runs batch_add_row
+ * on the rows in order, so everything the batch does to Kafka happens on one thread as
+ * before, only not the connector's. The runtime waits for the queue to drain when poll()
+ * returns (worker_drain), before it closes, aborts or re-reads a batch: from then on the
+ * batch is the main thread's alone again. A batch that fails in the worker is told to the
+ * connector at its next row; rows it adds meanwhile are dropped with the failing batch,
+ * which is re-read from the committed position like any failed batch. batch.max.bytes is
+ * checked against the bytes encoded so far, at most RT_QUEUE rows behind.
+ */
+
+static void item_copy(struct rt_item *it, const struct gdx_runtime *rt, const struct gdx_row *row,
+                      const char *offset)
+{
+    size_t need = 0, o = 0;
+    const int *ci = rt->cache_idx;
+#define ITEM_STR(s) ((s) ? strlen(s) + 1 : 0)
+    if (it->nmaps < rt->nmaps) {
+        it->values = gdx_xrealloc(it->values, rt->nmaps * sizeof(*it->values));
+        it->lens = gdx_xrealloc(it->lens, rt->nmaps * sizeof(*it->lens));
+        it->idx = gdx_xrealloc(it->idx, rt->nmaps * sizeof(*it->idx));
+        it->nmaps = rt->nmaps;
+    }
+    need += ITEM_STR(offset);
+    if (row) {
+        need += ITEM_STR(row->pos) + ITEM_STR(row->error) + ITEM_STR(row->error_field);
+        need += (row->raw ? row->raw_len : 0) + 1;
+        for (size_t i = 0; !row->error && i < rt->nmaps; i++) {
+            if (ci[i] >= 0 && row->values[ci[i]]) {
+                need += row->lens[ci[i]] + 1;
+            }
+        }
+    }
+    if (need > it->cap || (it->cap > RT_ITEM_KEEP && need <= RT_ITEM_KEEP)) {
+        if (it->buf) {
+            OPENSSL_cleanse(it->buf, it->cap);
+        }
+        free(it->buf);
+        if (need > RT_ITEM_KEEP) {
+            it->cap = need; /* a wide row: the buffer goes with the next narrow one */
+        } else {
+            it->cap = 2 * need < 256 ? 256 : 2 * need > RT_ITEM_KEEP ? RT_ITEM_KEEP : 2 * need;
+        }
+        it->buf = gdx_xrealloc(NULL, it->cap);
+    }
+#define ITEM_PUT(dst, src, n)                                                                      \
+    do {                                                                                           \
+        memcpy(it->buf + o, (src), (n));                                                           \
+        it->buf[o + (n)] = '\0';                                                                   \
+        (dst) = it->buf + o;                                                                       \
+        o += (n) + 1;                                                                              \
+    } while (0)
+    it->offset = it->pos = it->raw = it->error = it->error_field = NULL;
+    it->raw_len = 0;
+    if (offset) {
+        ITEM_PUT(it->offset, offset, strlen(offset));
+    }
+    if (!row) {
+        return;
+    }
+    if (row->pos) {
+        ITEM_PUT(it->pos, row->pos, strlen(row->pos));
+    }
+    if (row->error) {
+        ITEM_PUT(it->error, row->error, strlen(row->error));
+    }
+    if (row->error_field) {
+        ITEM_PUT(it->error_field, row->error_field, strlen(row->error_field));
+    }
+    if (row->raw) {
+        ITEM_PUT(it->raw, row->raw, row->raw_len);
+        it->raw_len = row->raw_len;
+    }
+    for (size_t i = 0; i < rt->nmaps; i++) {
+        int c = row->error ? -1 : ci[i];
+        it->idx[i] = c >= 0 ? (int)i : -1;
+        it->values[i] = NULL;
+        it->lens[i] = 0;
+        if (c >= 0 && row->values[c]) {
+            ITEM_PUT(it->values[i], row->values[c], row->lens[c]);
+            it->lens[i] = row->lens[c];
+        }
+    }
+#undef ITEM_PUT
+#undef ITEM_STR
+}
+
+static void *worker_main(void *arg)
+{
+    struct gdx_runtime *rt = arg;
+    struct rt_worker *w = rt->worker;
+    pthread_mutex_lock(&w->lock);
+    for (;;) {
+        while (w->tail == w->head && !w->quit) {
+            pthread_cond_wait(&w->more, &w->lock);
+        }
+        if (w->tail == w->head) {
+            break; /* quit, and nothing left */
+        }
+        struct rt_item *it = &w->items[w->tail % RT_QUEUE];
+        w->busy = 1;
+        pthread_mutex_unlock(&w->lock);
+
+        struct gdx_batch *b = rt->cur;
+        if (it->kind == RT_ITEM_OFFSET) {
+            batch_set_offset(b, it->offset);
+        } else {
+            struct gdx_row row = {
+                .nfields = it->nmaps,
+                .values = it->values,
+                .lens = it->lens,
+                .pos = it->pos,
+                .raw = it->raw,
+                .raw_len = it->raw_len,
+                .error = it->error,
+                .error_field = it->error_field,
+            };
+            batch_add_row(b, &row, it->offset, it->idx);
+        }
+        atomic_store(&w->bytes, b->bytes);
+        atomic_store(&w->error, b->error);
+
+        pthread_mutex_lock(&w->lock);
+        w->busy = 0;
+        w->qbytes -= it->cap;
+        w->tail++;
+        pthread_cond_signal(&w->room);
+        if (w->tail == w->head) {
+            pthread_cond_signal(&w->idle);
+        }
+    }
+    pthread_mutex_unlock(&w->lock);
+    return NULL;
+}
+
+static void worker_queue(struct gdx_runtime *rt, int kind, const struct gdx_row *row,
+                         const char *offset)
+{
+    struct rt_worker *w = rt->worker;
+    struct rt_item *it;
+    if (row && !row->error) {
+        cache_columns(rt, row);
+    }
+    pthread_mutex_lock(&w->lock);
+    while (w->head - w->tail == RT_QUEUE || (w->head != w->tail && w->qbytes > RT_QUEUE_BYTES)) {
+        pthread_cond_wait(&w->room, &w->lock);
+    }
+    it = &w->items[w->head % RT_QUEUE];
+    pthread_mutex_unlock(&w->lock);
+    /* the slot is the connector's alone until head moves past it */
+    it->kind = kind;
+    item_copy(it, rt, row, offset);
+    pthread_mutex_lock(&w->lock);
+    w->qbytes += it->cap;
+    if (w->head++ == w->tail) {
+        pthread_cond_signal(&w->more);
+    }
+    pthread_mutex_unlock(&w->lock);
+}
+
+/* Wait until the worker has taken every queued row: the batch is the main thread's again. */
+static void worker_drain(struct gdx_runtime *rt)
+{
+    struct rt_worker *w = rt->worker;
+    if (!w) {
+        return;
+    }
+    pthread_mutex_lock(&w->lock);
+    while (w->tail != w->head || w->busy) {
+        pthread_cond_wait(&w->idle, &w->lock);
+    }
+    pthread_mutex_unlock(&w->lock);
+}
+
+/* A new batch begins (main thread, worker idle). */
+static void worker_reset(struct gdx_runtime *rt)
+{
+    if (rt->worker) {
+        rt->worker->queued = 0;
+        atomic_store(&rt->worker->bytes, 0);
+        atomic_store(&rt->worker->error, 0);
+    }
+}
+
+static void worker_start(struct gdx_runtime *rt)
+{
+    struct rt_worker *w;
+    int on = rt->encode_thread;
+    if (on < 0) {
+        on = sysconf(_SC_NPROCESSORS_ONLN) >= 2;
+    }
+    if (!on) {
+        return;
+    }
+    w = gdx_xcalloc(1, sizeof(*w));
+    pthread_mutex_init(&w->lock, NULL);
+    pthread_cond_init(&w->more, NULL);
+    pthread_cond_init(&w->room, NULL);
+    pthread_cond_init(&w->idle, NULL);
+    rt->worker = w;
+    if (pthread_create(&w->thread, NULL, worker_main, rt)) {
+        rt->worker = NULL; /* no thread to be had: rows are encoded by the connector's */
+        pthread_mutex_destroy(&w->lock);
+        pthread_cond_destroy(&w->more);
+        pthread_cond_destroy(&w->room);
+        pthread_cond_destroy(&w->idle);
+        free(w);
+        return;
+    }
+    gdx_log(GDX_LOG_DEBUG, "encode thread started", NULL);
+}
+
+static void worker_stop(struct gdx_runtime *rt)
+{
+    struct rt_worker *w = rt->worker;
+    if (!w) {
+        return;
+    }
+    pthread_mutex_lock(&w->lock);
+    w->quit = 1;
+    pthread_cond_signal(&w->more);
+    pthread_mutex_unlock(&w->lock);
+    pthread_join(w->thread, NULL);
+    rt->worker = NULL;
+    for (size_t i = 0; i < RT_QUEUE; i++) {
+        if (w->items[i].buf) {
+            OPENSSL_cleanse(w->items[i].buf, w->items[i].cap); /* rows with personal data */
+        }
+        free(w->items[i].buf);
+        free(w->items[i].values);
+        free(w->items[i].lens);
+        free(w->items[i].idx);
+    }
+    pthread_mutex_destroy(&w->lock);
+    pthread_cond_destroy(&w->more);
+    pthread_cond_destroy(&w->room);
+    pthread_cond_destroy(&w->idle);
+    free(w);
+}
+
+int gdx_batch_add(struct gdx_batch *batch, const struct gdx_row *row, const char *offset_after)
+{
+    struct gdx_runtime *rt = batch->rt;
+    struct rt_worker *w = rt->worker;
+    if (!w) {
+        if (!row->error) {
+            cache_columns(rt, row);
+        }
+        return batch_add_row(batch, row, offset_after, rt->cache_idx);
+    }
+    if (atomic_load(&w->error)) {
+        return GDX_ERR_FULL; /* the batch is failing: stop reading, it will be re-read */
+    }
+    worker_queue(rt, RT_ITEM_ROW, row, offset_after);
+    w->queued++;
+    if (w->queued >= (uint64_t)rt->batch_max_records ||
+        atomic_load(&w->bytes) >= (uint64_t)rt->batch_max_bytes ||
+        gdx_mono_ms() - batch->started_ms >= rt->batch_max_ms || stopping(rt)) {
+        return GDX_ERR_FULL;
+    }
+    return GDX_OK;
 }
 
 /* Start the grace period at the first sight of a stop request (it may arrive while a batch
@@ -2363,6 +2704,7 @@ int gdx_runtime_run(struct gdx_runtime *rt, int once, const volatile int *stop, 
         }
     }
     rt->started_ms = rt->last_progress_ms = gdx_mono_ms();
+    worker_start(rt);
 
     /*
      * The pipeline: batch N is closed on the committer's thread while poll() fills batch
@@ -2378,7 +2720,8 @@ int gdx_runtime_run(struct gdx_runtime *rt, int once, const volatile int *stop, 
         rt->reposition = 0;
         polled = rt->conn->poll(&rt->ctx, rt->inst, reposition ? &from : NULL, rt->cur,
                                 (int)rt->batch_max_ms, perr, sizeof(perr));
-        err = polled; /* err is reused below; polled keeps what the source said */
+        worker_drain(rt); /* the batch is this thread's again */
+        err = polled;     /* err is reused below; polled keeps what the source said */
         if ((err = commit_settle(rt, polled < 0 && polled != GDX_ERR_RETRY, errstr, errstr_size))) {
             if (err == GDX_ERR_STOPPED) {
                 err = GDX_OK; /* stopped while recovering: resumes next start */
@@ -2484,6 +2827,7 @@ int gdx_runtime_run(struct gdx_runtime *rt, int once, const volatile int *stop, 
         batch_abort(rt, rt->cur, "stopping");
     }
 out:
+    worker_stop(rt);
     if (rt->commit_running || rt->commit_pending) {
         char serr[512];
         commit_settle(rt, 1, serr, sizeof(serr));
