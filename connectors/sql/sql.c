@@ -605,17 +605,7 @@ static void sql_json_str(char **buf, size_t *cap, size_t *len, const char *s, si
     *o++ = '"';
     for (size_t i = 0; i < n; i++) {
         unsigned char ch = (unsigned char)s[i];
-        if (ch >= 0x20 && ch != '"' && ch != '\\' && ch != 0x7f) {
-            /* the run of bytes that need no escape, in one piece */
-            size_t j = i + 1;
-            while (j < n && (unsigned char)s[j] >= 0x20 && s[j] != '"' && s[j] != '\\' &&
-                   s[j] != 0x7f) {
-                j++;
-            }
-            memcpy(o, s + i, j - i);
-            o += j - i;
-            i = j - 1;
-        } else if (ch == '"' || ch == '\\') {
+        if (ch == '"' || ch == '\\') {
             *o++ = '\\';
             *o++ = (char)ch;
         } else if (ch < 0x20 || ch == 0x7f) {
