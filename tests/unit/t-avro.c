@@ -1237,7 +1237,7 @@ static void compare_schema(const struct gdx_schema *s, const char *name)
 
 static void test_direct_encoder(void)
 {
-    const char *dirs[] = {"schemas", FIXTURES};
+    const char *dirs[] = {"schemas", FIXTURES, "tests/it/schemas"};
     struct gdx_schema *s;
     int files = 0;
     for (size_t d = 0; d < sizeof(dirs) / sizeof(dirs[0]); d++) {
