@@ -4,16 +4,18 @@
  *
  * A schema is parsed twice: by jansson into a small type tree of our own (logical types,
  * defaults, labels, names resolved with namespace inheritance) and by Avro-C, whose generic
- * value class does the encoding. The original text is kept verbatim because Avro-C 1.11.1
- * forgets logicalType and defaults when it prints a schema. The public struct gdx_schema is
- * the first member of a private struct, so the type tree travels with it without a header
- * change; every gdx_schema is made and destroyed here.
+ * value class encodes defaults and complex fields. The original text is kept verbatim because
+ * Avro-C 1.11.1 forgets logicalType and defaults when it prints a schema. The public struct
+ * gdx_schema is the first member of a private struct, so the type tree travels with it
+ * without a header change; every gdx_schema is made and destroyed here.
  *
- * The encoder holds one generic record value that is reset per record (the value API is
- * 8-16x faster than datums). Strings are copied into a NUL-terminated scratch buffer because
- * Avro-C's set_string_len wants the length including the NUL and otherwise cuts the last
- * byte, which turns Chinese text into invalid UTF-8. Error messages name the field and quote
- * a truncated value only when the field is not pi/spi.
+ * The encoder writes Avro binary directly from the text, field by field (see struct
+ * gdx_encoder); the reference encoder, kept for the tests, holds one Avro-C generic record
+ * value reset per record (the value API is 8-16x faster than datums). There strings are
+ * copied into a NUL-terminated scratch buffer because Avro-C's set_string_len wants the
+ * length including the NUL and otherwise cuts the last byte, which turns Chinese text into
+ * invalid UTF-8. Both name the field in errors and quote a truncated value only when the
+ * field is not pi/spi.
  *
  * Decoding does not use Avro-C: its reader trusts lengths from the wire. Our decoder walks
  * the type tree over the body and checks every length and count against the bytes left

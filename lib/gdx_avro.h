@@ -4,8 +4,9 @@
  * A schema is loaded from its `.avsc` text, which is kept verbatim (Avro-C 1.11.1 drops
  * logicalType and defaults when it prints a schema). gdx parses the text itself (jansson) for
  * what Avro-C does not model: logical types, and the gdx labels `gdx.level`, `gdx.pi` on
- * fields and `gdx.owner`, `gdx.share` on records. Records are built with Avro-C's value API on
- * one reused generic value per encoder, never with the datum API (8-16x slower).
+ * fields and `gdx.owner`, `gdx.share` on records. Records are encoded directly from the text
+ * into Avro binary; Avro-C's value API (never its datum API, 8-16x slower) encodes defaults,
+ * complex fields given as JSON, and the reference encoder the tests hold the direct one to.
  *
  * Coercion turns source text into the field's type: int, long, float, double, boolean,
  * string, enum, bytes, fixed, nullable unions ["null", T] (empty text or SQL NULL is null),

@@ -3,8 +3,12 @@
  *
  * One process runs one connector. The loop is: poll the connector for a batch of rows;
  * map each row onto the schema, encode it and produce it as it arrives (rows are never held
- * in memory: librdkafka's bounded queue is the only buffer, and a full queue blocks the
- * source); then close the batch. Invariants:
+ * in memory beyond the encode thread's queue of 256 rows and the stash of the batch waiting
+ * for the one before it to commit: librdkafka's bounded queue is the buffer, and a full
+ * queue blocks the source); then close the batch. With encode.thread the mapping, protection,
+ * encoding and producing run on a thread of their own while the connector reads, in row
+ * order; the batch is the main thread's alone again once poll() returned and the queue
+ * drained. Invariants:
  *
  *  - A position is written to `_gdx.offsets` only after every record and dead letter of its
  *    batch has a successful delivery report; in exactly-once mode the position is in the same
