@@ -136,6 +136,7 @@ struct rt_item {
 #define RT_QUEUE       256        /* rows between the connector and the encode worker */
 #define RT_QUEUE_BYTES (4 << 20)  /* and bytes of them: wide rows queue fewer */
 #define RT_ITEM_KEEP   (64 << 10) /* a slot keeps a buffer up to this size between rows */
+#define RT_WAKE        32         /* a sleeping worker is woken for this many rows (or a drain) */
 
 struct rt_worker {
     pthread_t thread;
@@ -145,6 +146,8 @@ struct rt_worker {
     size_t head, tail; /* items [tail, head) are queued */
     size_t qbytes;     /* their buffers' bytes */
     int busy;          /* the worker holds an item */
+    int sleeping;      /* the worker waits for rows */
+    int waiting;       /* the connector waits for room (or for the queue to drain) */
     int quit;
     /* the batch as the worker sees it, for the connector's side (gdx_batch_add's answer) */
     atomic_int error;
@@ -1977,7 +1980,9 @@ static void *worker_main(void *arg)
     pthread_mutex_lock(&w->lock);
     for (;;) {
         while (w->tail == w->head && !w->quit) {
+            w->sleeping = 1;
             pthread_cond_wait(&w->more, &w->lock);
+            w->sleeping = 0;
         }
         if (w->tail == w->head) {
             break; /* quit, and nothing left */
@@ -2009,7 +2014,11 @@ static void *worker_main(void *arg)
         w->busy = 0;
         w->qbytes -= it->cap;
         w->tail++;
-        pthread_cond_signal(&w->room);
+        /* the connector, when it waits, is woken once half the queue is free, not per row */
+        if (w->waiting && (w->tail == w->head || (w->head - w->tail <= RT_QUEUE / 2 &&
+                                                  w->qbytes <= RT_QUEUE_BYTES / 2))) {
+            pthread_cond_signal(&w->room);
+        }
         if (w->tail == w->head) {
             pthread_cond_signal(&w->idle);
         }
@@ -2027,8 +2036,16 @@ static void worker_queue(struct gdx_runtime *rt, int kind, const struct gdx_row 
         cache_columns(rt, row);
     }
     pthread_mutex_lock(&w->lock);
-    while (w->head - w->tail == RT_QUEUE || (w->head != w->tail && w->qbytes > RT_QUEUE_BYTES)) {
-        pthread_cond_wait(&w->room, &w->lock);
+    if (w->head - w->tail == RT_QUEUE || (w->head != w->tail && w->qbytes > RT_QUEUE_BYTES)) {
+        if (w->sleeping) {
+            pthread_cond_signal(&w->more);
+        }
+        w->waiting = 1;
+        while (w->head != w->tail &&
+               (w->head - w->tail > RT_QUEUE / 2 || w->qbytes > RT_QUEUE_BYTES / 2)) {
+            pthread_cond_wait(&w->room, &w->lock);
+        }
+        w->waiting = 0;
     }
     it = &w->items[w->head % RT_QUEUE];
     pthread_mutex_unlock(&w->lock);
@@ -2037,7 +2054,10 @@ static void worker_queue(struct gdx_runtime *rt, int kind, const struct gdx_row 
     item_copy(it, rt, row, offset);
     pthread_mutex_lock(&w->lock);
     w->qbytes += it->cap;
-    if (w->head++ == w->tail) {
+    w->head++;
+    /* woken for a few rows at a time, not one: a wake-up per row cost a futex call and a
+     * context switch each (a tenth of the samples) */
+    if (w->sleeping && (w->head - w->tail >= RT_WAKE || w->qbytes > RT_QUEUE_BYTES / 2)) {
         pthread_cond_signal(&w->more);
     }
     pthread_mutex_unlock(&w->lock);
@@ -2051,6 +2071,9 @@ static void worker_drain(struct gdx_runtime *rt)
         return;
     }
     pthread_mutex_lock(&w->lock);
+    if (w->sleeping && w->tail != w->head) {
+        pthread_cond_signal(&w->more);
+    }
     while (w->tail != w->head || w->busy) {
         pthread_cond_wait(&w->idle, &w->lock);
     }
