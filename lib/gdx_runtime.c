@@ -57,10 +57,11 @@
 #include "gdx_runtime.h"
 #include "gdx_util.h"
 
-#define RT_OFFSETS_TOPIC  "_gdx.offsets"
-#define RT_BACKOFF_MAX_MS 30000
-#define RT_KAFKA_TIMEOUT  10000
-#define RT_PROGRESS_MS    10000
+#define RT_OFFSETS_TOPIC   "_gdx.offsets"
+#define RT_BACKOFF_MAX_MS  30000
+#define RT_KAFKA_TIMEOUT   10000
+#define RT_PROGRESS_MS     10000
+#define RT_OVERLAP_POLL_MS 10 /* poll timeout while a batch commits */
 
 struct rt_map {
     const struct gdx_field *field;
@@ -2459,8 +2460,14 @@ int gdx_runtime_run(struct gdx_runtime *rt, int once, const volatile int *stop, 
         int reposition = rt->reposition, overlapped = rt->commit_running;
         batch_reset(rt);
         rt->reposition = 0;
+        /* While a batch commits, a source that waits for rows (a push source whose clients
+         * wait for the answer to the batch being committed) must not wait long: its
+         * committed() follows this poll's return. */
         polled = rt->conn->poll(&rt->ctx, rt->inst, reposition ? &from : NULL, rt->cur,
-                                (int)rt->batch_max_ms, perr, sizeof(perr));
+                                overlapped && rt->batch_max_ms > RT_OVERLAP_POLL_MS
+                                    ? RT_OVERLAP_POLL_MS
+                                    : (int)rt->batch_max_ms,
+                                perr, sizeof(perr));
         err = polled; /* err is reused below; polled keeps what the source said */
         if ((err = commit_settle(rt, polled < 0 && polled != GDX_ERR_RETRY, errstr, errstr_size))) {
             if (err == GDX_ERR_STOPPED) {
