@@ -150,6 +150,7 @@ struct gdx_runtime {
     size_t frame_len;
     char *registry_url, *registry_auth, *registry_ca, *wire_format;
     struct gdx_tls registry_tls; /* the deployment's tls, schema.registry.ssl.ca.location over it */
+    struct gdx_tls deploy_tls;   /* the deployment's tls alone: gdx_ctx_tls_curl() */
     struct gdx_registry *registry;
     unsigned char *valbuf;
     size_t valbuf_size;
@@ -268,6 +269,51 @@ const char *gdx_ctx_state_dir(const struct gdx_ctx *ctx)
 int gdx_ctx_stopping(const struct gdx_ctx *ctx)
 {
     return stopping(ctx->rt);
+}
+
+int gdx_ctx_tls_curl(struct gdx_ctx *ctx, void *curl, const struct gdx_ctx_tls *own, char *errstr,
+                     size_t errstr_size)
+{
+    struct gdx_tls tls, mine;
+    int err;
+
+    memset(&tls, 0, sizeof(tls));
+    memset(&mine, 0, sizeof(mine));
+    gdx_tls_merge(&tls, &ctx->rt->deploy_tls);
+    if (own) {
+        /* the connector's keys override the host's (gdx_tls_merge copies) */
+        mine.ca_file = (char *)(uintptr_t)own->ca_file;
+        mine.ca_path = (char *)(uintptr_t)own->ca_path;
+        mine.cert_file = (char *)(uintptr_t)own->cert_file;
+        mine.key_file = (char *)(uintptr_t)own->key_file;
+        mine.key_password = (char *)(uintptr_t)own->key_password;
+        gdx_tls_merge(&tls, &mine);
+    }
+    err = gdx_tls_curl(&tls, curl, errstr, errstr_size);
+    gdx_tls_release(&tls);
+    return err;
+}
+
+int gdx_ctx_tls_explain(struct gdx_ctx *ctx, void *curl, int curl_code, const char *curlerr,
+                        const struct gdx_ctx_tls *own, const char *url, char *errstr,
+                        size_t errstr_size)
+{
+    struct gdx_tls tls;
+    int err;
+
+    memset(&tls, 0, sizeof(tls));
+    gdx_tls_merge(&tls, &ctx->rt->deploy_tls);
+    if (own && own->ca_file) {
+        free(tls.ca_file);
+        tls.ca_file = gdx_xstrdup(own->ca_file);
+    }
+    if (own && own->ca_path) {
+        free(tls.ca_path);
+        tls.ca_path = gdx_xstrdup(own->ca_path);
+    }
+    err = gdx_tls_curl_explain(curl, (CURLcode)curl_code, curlerr, &tls, url, errstr, errstr_size);
+    gdx_tls_release(&tls);
+    return err;
 }
 
 void gdx_ctx_set_lag(struct gdx_ctx *ctx, double seconds)
@@ -744,6 +790,7 @@ static int parse_config(struct gdx_runtime *rt, char *errstr, size_t errstr_size
     }
     rt->registry_tls.ca_file = gdx_xstrdup(rt->registry_ca);
     gdx_deploy_tls(deploy, &rt->registry_tls);
+    gdx_deploy_tls(deploy, &rt->deploy_tls);
     if (!rt->wire_format) {
         rt->wire_format = gdx_xstrdup(rt->registry_url ? "confluent" : "single-object");
     }
@@ -911,6 +958,7 @@ void gdx_runtime_destroy(struct gdx_runtime *rt)
     free(rt->registry_auth);
     free(rt->registry_ca);
     gdx_tls_release(&rt->registry_tls);
+    gdx_tls_release(&rt->deploy_tls);
     free(rt->wire_format);
     if (rt->audit) {
         char aerr[256];
