@@ -12,21 +12,89 @@
 #include "gdx_audit.h"
 #include "gdx_err.h"
 
-static void usage(FILE *out)
-{
-    fprintf(out,
-            "usage: gdx audit verify [--trust FILE] [--checkpoint LINE|FILE]\n"
-            "                        [--kafka BOOTSTRAP [--topic _gdx.audit]] [--strict] PATH...\n"
-            "   or: gdx audit show [--unit U] [--system S] [--since T] [--until T] [--type E]\n"
-            "                      [--json] PATH...\n"
-            "   or: gdx audit report [--format csv|md] PATH...\n"
-            "   or: gdx audit reconcile --bootstrap SERVERS PATH...\n"
-            "   or: gdx audit prune --days N [--dry-run] DIR\n\n"
-            "PATH is an audit file (<actor>-YYYYMMDD[.N].jsonl[.gz]) or a directory of them.\n"
-            "verify prints OK or the first broken place (exit 1); an unsealed tail is a\n"
-            "warning unless --strict. The trust file has lines 'key_id public-key.pem'.\n"
-            "Times are RFC 3339 or YYYY-MM-DD (+08:00). The format: docs/audit.md.\n");
-}
+enum {
+    O_TRUST = CMD_LONG(1),
+    O_CP,
+    O_KAFKA,
+    O_TOPIC,
+    O_STRICT,
+    O_UNIT,
+    O_SYSTEM,
+    O_SINCE,
+    O_UNTIL,
+    O_TYPE,
+    O_JSON,
+    O_FORMAT,
+    O_BOOT,
+    O_DAYS,
+    O_DRY
+};
+
+static const struct cmd_opt audit_opts[] = {
+    {O_TRUST, "trust", 0, CMD_REQ, "FILE",
+     "the trust file: lines 'key_id public-key.pem' of the keys that may seal checkpoints",
+     "verify"},
+    {O_CP, "checkpoint", 0, CMD_REQ, "LINE|FILE",
+     "a checkpoint held elsewhere (printed by an earlier verify): the trail must extend it",
+     "verify"},
+    {O_KAFKA, "kafka", 0, CMD_REQ, "BOOTSTRAP", "also compare the trail with its mirror on Kafka",
+     "verify"},
+    {O_TOPIC, "topic", 0, CMD_REQ, "TOPIC", "the mirror topic (default _gdx.audit)", "verify"},
+    {O_STRICT, "strict", 0, CMD_NONE, NULL, "an unsealed tail is an error, not a warning",
+     "verify"},
+    {O_UNIT, "unit", 0, CMD_REQ, "UNIT", "only events of this unit", "show"},
+    {O_SYSTEM, "system", 0, CMD_REQ, "SYSTEM", "only events of this system", "show"},
+    {O_SINCE, "since", 0, CMD_REQ, "TIME",
+     "events at or after TIME (RFC 3339 or YYYY-MM-DD, "
+     "+08:00)",
+     "show"},
+    {O_UNTIL, "until", 0, CMD_REQ, "TIME", "events before TIME", "show"},
+    {O_TYPE, "type", 0, CMD_REQ, "EVENT", "only events of this type", "show"},
+    {O_JSON, "json", 0, CMD_NONE, NULL, "print the events as JSON lines", "show"},
+    {O_FORMAT, "format", 0, CMD_REQ, "csv|md", "report format (default csv)", "report"},
+    {O_BOOT, "bootstrap", 0, CMD_REQ, "SERVERS", "the city cluster to recount the topics on",
+     "reconcile"},
+    {O_DAYS, "days", 0, CMD_REQ, "N", "keep the files of the last N days (at least 183)", "prune"},
+    {O_DRY, "dry-run", 0, CMD_NONE, NULL, "print what would be removed, remove nothing", "prune"},
+    CMD_OPT_END,
+};
+
+static const struct cmd_sub audit_subs[] = {
+    {"verify",
+     "[--trust FILE] [--checkpoint LINE|FILE] [--kafka BOOTSTRAP [--topic _gdx.audit]] "
+     "[--strict] PATH...",
+     "check the hash chain and the SM2-signed checkpoints: prints OK or the first broken place "
+     "(exit 1); an unsealed tail is a warning unless --strict"},
+    {"show", "[--unit U] [--system S] [--since T] [--until T] [--type E] [--json] PATH...",
+     "print the events that match"},
+    {"report", "[--format csv|md] PATH...", "records in, dead letters, per unit, system and day"},
+    {"reconcile", "--bootstrap SERVERS PATH...",
+     "recount and re-digest the topics and compare them with the trail"},
+    {"prune", "--days N [--dry-run] DIR",
+     "remove files older than the retention (at least 183 "
+     "days)"},
+    {NULL, NULL, NULL},
+};
+
+static const struct cmd_item audit_files[] = {
+    {"/var/lib/gdx/audit/", "the audit trail of the connectors on this host (mode 0750, owned by "
+                            "the gdx user); back it up as described in docs/operations.md"},
+    {NULL, NULL},
+};
+
+const struct cmd_doc cmd_audit_doc = {
+    .name = "audit",
+    .summary = "verify, show, report and reconcile the audit trail",
+    .subs = audit_subs,
+    .opts = audit_opts,
+    .description = "PATH is an audit file (<actor>-YYYYMMDD[.N].jsonl[.gz]) or a directory of "
+                   "them. Times are RFC 3339 or YYYY-MM-DD (+08:00). The format is in "
+                   "docs/audit.md, with an independent verifier (docs/audit-verify.py).",
+    .exit_status = "0 ok; 1 the trail is broken (verify), the topics disagree with it "
+                   "(reconcile) or a runtime failure; 2 usage; 78 bad config.",
+    .files = audit_files,
+    .see_also = "gdx-connector(1), gdx-uplink(1)",
+};
 
 static int exit_code(int err, const char *errstr)
 {
@@ -47,42 +115,7 @@ static int exit_code(int err, const char *errstr)
 
 int cmd_audit(int argc, char **argv)
 {
-    enum {
-        O_TRUST = 256,
-        O_CP,
-        O_KAFKA,
-        O_TOPIC,
-        O_STRICT,
-        O_UNIT,
-        O_SYSTEM,
-        O_SINCE,
-        O_UNTIL,
-        O_TYPE,
-        O_JSON,
-        O_FORMAT,
-        O_BOOT,
-        O_DAYS,
-        O_DRY
-    };
-    static const struct option longopts[] = {
-        {"trust", required_argument, NULL, O_TRUST},
-        {"checkpoint", required_argument, NULL, O_CP},
-        {"kafka", required_argument, NULL, O_KAFKA},
-        {"topic", required_argument, NULL, O_TOPIC},
-        {"strict", no_argument, NULL, O_STRICT},
-        {"unit", required_argument, NULL, O_UNIT},
-        {"system", required_argument, NULL, O_SYSTEM},
-        {"since", required_argument, NULL, O_SINCE},
-        {"until", required_argument, NULL, O_UNTIL},
-        {"type", required_argument, NULL, O_TYPE},
-        {"json", no_argument, NULL, O_JSON},
-        {"format", required_argument, NULL, O_FORMAT},
-        {"bootstrap", required_argument, NULL, O_BOOT},
-        {"days", required_argument, NULL, O_DAYS},
-        {"dry-run", no_argument, NULL, O_DRY},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
+    struct cmd_parser p;
     struct gdx_audit_verify_opts vo = {0};
     struct gdx_audit_filter flt = {0};
     const char *format = "csv", *bootstrap = NULL, *sub;
@@ -91,14 +124,15 @@ int cmd_audit(int argc, char **argv)
     char errstr[1024] = "";
 
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-        usage(argc < 2 ? stderr : stdout);
+        cmd_help(argc < 2 ? stderr : stdout, &cmd_audit_doc);
         return argc < 2 ? GDX_EXIT_USAGE : GDX_EXIT_OK;
     }
     sub = argv[1];
     argc--;
     argv++;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    cmd_parser_init(&p, &cmd_audit_doc, 0);
+    while ((c = cmd_getopt(&p, argc, argv)) != -1) {
         switch (c) {
         case O_TRUST:
             vo.trust = optarg;
@@ -146,16 +180,15 @@ int cmd_audit(int argc, char **argv)
             dry = 1;
             break;
         case 'h':
-            usage(stdout);
+            cmd_help(stdout, &cmd_audit_doc);
             return GDX_EXIT_OK;
         default:
-            usage(stderr);
             return GDX_EXIT_USAGE;
         }
     }
     if (optind >= argc) {
         fprintf(stderr, "gdx audit %s: no PATH given\n", sub);
-        usage(stderr);
+        cmd_help(stderr, &cmd_audit_doc);
         return GDX_EXIT_USAGE;
     }
     const char *const *paths = (const char *const *)(argv + optind);
@@ -189,7 +222,7 @@ int cmd_audit(int argc, char **argv)
                               sizeof(errstr));
     } else {
         fprintf(stderr, "gdx audit: unknown subcommand '%s'\n", sub);
-        usage(stderr);
+        cmd_help(stderr, &cmd_audit_doc);
         return GDX_EXIT_USAGE;
     }
     fflush(stdout);

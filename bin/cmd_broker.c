@@ -44,56 +44,78 @@ struct client {
     char buf[GDX_BROKER_LINE_MAX + 1];
 };
 
-static void broker_usage(FILE *out)
-{
-    fprintf(out,
-            "usage: gdx broker [options]\n"
-            "       gdx broker ctl --control PATH COMMAND [ARGS...]\n"
-            "\n"
-            "Embedded Kafka for demos and tests: librdkafka's mock cluster speaking the Kafka\n"
-            "protocol on 127.0.0.1 (no TLS, SASL, ACLs or admin requests). Prints\n"
-            "'bootstrap=HOST:PORT,...' on stdout once ready and runs until SIGTERM, SIGINT or\n"
-            "the control command 'stop'.\n"
-            "\n"
-            "options:\n"
-            "  --brokers N              number of brokers, ids 1..N (default %d, max %d)\n"
-            "  --bootstrap-file PATH    also write the bootstrap list to PATH (atomically)\n"
-            "  --topics PATH            topics file to pre-create (default %s\n"
-            "                           when it exists)\n"
-            "  --no-topics              do not read the default topics file\n"
-            "  --topic NAME:PARTITIONS  pre-create one more topic (repeatable)\n"
-            "  --control PATH           serve fault commands on a UNIX socket (mode 0600)\n"
-            "  --log-level LEVEL        error, warn, info (default) or debug\n"
-            "  -h, --help               show this help\n"
-            "\n"
-            "Topics that are not pre-created are created by the mock on first use with %d\n"
-            "partitions (fixed by librdkafka 2.0.2; it has no setting for it).\n"
-            "\n"
-            "control commands (one per line; reply 'ok ...' or 'error <reason>'):\n"
-            "  ping | bootstrap | help | stop\n"
-            "  down <broker-id|all>         up <broker-id|all>\n"
-            "  rtt <broker-id|all> <ms>\n"
-            "  errors <ApiName|ApiKey> <count> <ErrName>   e.g. errors Produce 3 "
-            "NOT_LEADER_OR_FOLLOWER\n"
-            "  errors-rtt <broker-id> <ApiName> <ErrName> <rtt-ms> [<ErrName> <rtt-ms>...]\n"
-            "  clear <ApiName|ApiKey>\n"
-            "  create-topic <name> <partitions> [<replication>]\n"
-            "  leader <topic> <partition> <broker-id>\n"
-            "  coordinator <transaction|group> <key> <broker-id>\n"
-            "  (leader on a topic the mock does not know makes it create the topic)\n"
-            "ApiName: Produce, Fetch, ListOffsets, Metadata, OffsetCommit, OffsetFetch,\n"
-            "FindCoordinator, JoinGroup, Heartbeat, LeaveGroup, SyncGroup, InitProducerId,\n"
-            "AddPartitionsToTxn, AddOffsetsToTxn, EndTxn, TxnOffsetCommit, ApiVersions.\n"
-            "ErrName: as librdkafka names them (NOT_LEADER_FOR_PARTITION, REQUEST_TIMED_OUT,\n"
-            "_TRANSPORT, ...) or a number.\n"
-            "\n"
-            "ctl options:\n"
-            "  --control PATH           the broker's control socket\n"
-            "  --timeout MS             wait this long for the reply (default %d)\n"
-            "  exits 0 on 'ok', 1 on 'error' or no answer, 2 on usage\n",
-            DEFAULT_BROKERS, GDX_BROKER_MAX_BROKERS, DEFAULT_TOPICS, GDX_BROKER_AUTO_PARTS,
-            CTL_TIMEOUT_MS);
-}
+#define XSTR(x) #x
+#define STR(x)  XSTR(x)
+
+static const struct cmd_opt broker_opts[] = {
+    {'b', "brokers", 0, CMD_REQ, "N",
+     "number of brokers, ids 1..N (default " STR(DEFAULT_BROKERS) ", max " STR(
+         GDX_BROKER_MAX_BROKERS) ")",
+     "run"},
+    {'f', "bootstrap-file", 0, CMD_REQ, "PATH",
+     "also write the bootstrap list to PATH (atomically)", "run"},
+    {'t', "topics", 0, CMD_REQ, "PATH",
+     "topics file to pre-create (default " DEFAULT_TOPICS " when it exists)", "run"},
+    {'N', "no-topics", 0, CMD_NONE, NULL, "do not read the default topics file", "run"},
+    {'T', "topic", 0, CMD_REQ, "NAME:PARTITIONS", "pre-create one more topic (repeatable)", "run"},
+    {'c', "control", 0, CMD_REQ, "PATH",
+     "run: serve fault commands on a UNIX socket (mode 0600); ctl: the broker's control socket",
+     NULL},
+    {'l', "log-level", 0, CMD_REQ, "LEVEL", "error, warn, info (default) or debug", "run"},
+    {'w', "timeout", 0, CMD_REQ, "MS",
+     "wait this long for the reply (default " STR(CTL_TIMEOUT_MS) ")", "ctl"},
+    CMD_OPT_END,
+};
+
+static const struct cmd_sub broker_subs[] = {
+    {"run", "[options]",
+     "run the embedded cluster (the default when no subcommand is given): prints "
+     "'bootstrap=HOST:PORT,...' on stdout once ready and runs until SIGTERM, SIGINT or the "
+     "control command 'stop'"},
+    {"ctl", "--control PATH COMMAND [ARGS...]",
+     "send one control command; exits 0 on 'ok', 1 on 'error' or no answer, 2 on usage"},
+    {NULL, NULL, NULL},
+};
+
+const struct cmd_doc cmd_broker_doc = {
+    .name = "broker",
+    .summary = "embedded Kafka for demos and tests (librdkafka mock cluster)",
+    .subs = broker_subs,
+    .opts = broker_opts,
+    .description =
+        "librdkafka's mock cluster speaking the Kafka protocol on 127.0.0.1 (no TLS, SASL, ACLs "
+        "or admin requests; production uses a real Kafka 3.x cluster configured from "
+        "broker-config/). Topics that are not pre-created are created by the mock on first use "
+        "with " STR(
+            GDX_BROKER_AUTO_PARTS) " partitions (fixed by librdkafka 2.0.2; it has no "
+                                   "setting for it). A partition keeps only its newest ~5 MiB.\n\n"
+                                   "Control commands (one per line; reply 'ok ...' or 'error "
+                                   "<reason>'):\n"
+                                   "ping | bootstrap | help | stop\n"
+                                   "down <broker-id|all>; up <broker-id|all>\n"
+                                   "rtt <broker-id|all> <ms>\n"
+                                   "errors <ApiName|ApiKey> <count> <ErrName>, e.g. errors Produce "
+                                   "3 "
+                                   "NOT_LEADER_OR_FOLLOWER\n"
+                                   "errors-rtt <broker-id> <ApiName> <ErrName> <rtt-ms> [<ErrName> "
+                                   "<rtt-ms>...]\n"
+                                   "clear <ApiName|ApiKey>\n"
+                                   "create-topic <name> <partitions> [<replication>]\n"
+                                   "leader <topic> <partition> <broker-id> (on a topic the mock "
+                                   "does not know, it creates "
+                                   "the topic)\n"
+                                   "coordinator <transaction|group> <key> <broker-id>\n\n"
+                                   "ApiName: Produce, Fetch, ListOffsets, Metadata, OffsetCommit, "
+                                   "OffsetFetch, "
+                                   "FindCoordinator, JoinGroup, Heartbeat, LeaveGroup, SyncGroup, "
+                                   "InitProducerId, "
+                                   "AddPartitionsToTxn, AddOffsetsToTxn, EndTxn, TxnOffsetCommit, "
+                                   "ApiVersions. ErrName: as "
+                                   "librdkafka names them (NOT_LEADER_FOR_PARTITION, "
+                                   "REQUEST_TIMED_OUT, _TRANSPORT, ...) or "
+                                   "a number.",
+    .see_also = "gdx-registry(1), gdx-topics(1)",
+};
 
 /* Copy @p s into @p buf as a logfmt-safe quoted value. */
 static const char *quote(const char *s, char *buf, size_t size)
@@ -387,17 +409,7 @@ static int file_exists(const char *path)
 
 static int broker_run(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"brokers", required_argument, NULL, 'b'},
-        {"bootstrap-file", required_argument, NULL, 'f'},
-        {"topics", required_argument, NULL, 't'},
-        {"no-topics", no_argument, NULL, 'N'},
-        {"topic", required_argument, NULL, 'T'},
-        {"control", required_argument, NULL, 'c'},
-        {"log-level", required_argument, NULL, 'l'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
+    struct cmd_parser p;
     struct gdx_broker_topics topics = {NULL, 0};
     struct gdx_broker_topics extra = {NULL, 0};
     struct gdx_broker *broker = NULL;
@@ -407,7 +419,8 @@ static int broker_run(int argc, char **argv)
     char errstr[512], q[4096 + 3];
 
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    cmd_parser_init(&p, &cmd_broker_doc, 0);
+    while ((opt = cmd_getopt(&p, argc, argv)) != -1) {
         switch (opt) {
         case 'b':
             if (parse_count(optarg, 1, GDX_BROKER_MAX_BROKERS, &nbrokers) != 0) {
@@ -445,11 +458,11 @@ static int broker_run(int argc, char **argv)
             gdx_log_set_level(gdx_log_level_parse(optarg));
             break;
         case 'h':
-            broker_usage(stdout);
+            cmd_help(stdout, &cmd_broker_doc);
             ret = GDX_EXIT_OK;
             goto out;
         default:
-            broker_usage(stderr);
+            cmd_help(stderr, &cmd_broker_doc);
             ret = GDX_EXIT_USAGE;
             goto out;
         }
@@ -479,6 +492,7 @@ static int broker_run(int argc, char **argv)
                 quote(errstr, q, sizeof(q)));
         goto out;
     }
+    gdx_broker_poke_start(broker);
     for (size_t i = 0; i < topics.n; i++) {
         int repl = topics.v[i].replication;
         if (repl > nbrokers) {
@@ -488,12 +502,14 @@ static int broker_run(int argc, char **argv)
         }
         if (gdx_broker_topic_create(broker, topics.v[i].name, topics.v[i].partitions, repl, errstr,
                                     sizeof(errstr)) != GDX_OK) {
+            gdx_broker_poke_stop(broker);
             gdx_log(GDX_LOG_ERROR, "cannot create topic", " error=%s", quote(errstr, q, sizeof(q)));
             goto out;
         }
         gdx_log(GDX_LOG_DEBUG, "topic created", " topic=%s partitions=%d", topics.v[i].name,
                 topics.v[i].partitions);
     }
+    gdx_broker_poke_stop(broker);
     if (control && control_listen(control, &lfd, errstr, sizeof(errstr)) != GDX_OK) {
         gdx_log(GDX_LOG_ERROR, "cannot open the control socket", " error=%s",
                 quote(errstr, q, sizeof(q)));
@@ -545,12 +561,7 @@ static long long now_ms(void)
 
 static int broker_ctl(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"control", required_argument, NULL, 'c'},
-        {"timeout", required_argument, NULL, 'w'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
+    struct cmd_parser p;
     struct sockaddr_un sun;
     const char *control = NULL;
     char line[GDX_BROKER_LINE_MAX + 2], reply[REPLY_MAX + 1], errstr[512];
@@ -560,7 +571,8 @@ static int broker_ctl(int argc, char **argv)
 
     optind = 1;
     /* '+': stop at the first word, so a command argument like "-185" is not an option */
-    while ((opt = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+    cmd_parser_init(&p, &cmd_broker_doc, 1);
+    while ((opt = cmd_getopt(&p, argc, argv)) != -1) {
         switch (opt) {
         case 'c':
             control = optarg;
@@ -572,10 +584,10 @@ static int broker_ctl(int argc, char **argv)
             }
             break;
         case 'h':
-            broker_usage(stdout);
+            cmd_help(stdout, &cmd_broker_doc);
             return GDX_EXIT_OK;
         default:
-            broker_usage(stderr);
+            cmd_help(stderr, &cmd_broker_doc);
             return GDX_EXIT_USAGE;
         }
     }
@@ -650,6 +662,9 @@ int cmd_broker(int argc, char **argv)
 {
     if (argc >= 2 && !strcmp(argv[1], "ctl")) {
         return broker_ctl(argc - 1, argv + 1);
+    }
+    if (argc >= 2 && !strcmp(argv[1], "run")) {
+        return broker_run(argc - 1, argv + 1);
     }
     return broker_run(argc, argv);
 }

@@ -683,21 +683,27 @@ static void write_html(FILE *out, const struct catalog *cat, const char *sources
 
 /* ---- command -------------------------------------------------------------------------- */
 
-static void usage(FILE *out)
-{
-    fprintf(out,
-            "usage: gdx catalog [options]\n\n"
-            "Generate the data-resource catalog (政务信息资源目录): every topic with its owner\n"
-            "unit and system, share attribute, record doc and fields (type, level, PI class).\n\n"
-            "options:\n"
-            "  -s, --schemas DIR        schema directory (default schemas)\n"
-            "  -t, --topics FILE        topic definitions (default broker-config/topics.yaml)\n"
-            "  -i, --inventory FILE     units and systems (default\n"
-            "                           examples/xiangcheng/inventory.yaml)\n"
-            "  -f, --format md|html     output format (default md)\n"
-            "  -o, --output FILE        write to FILE instead of stdout\n"
-            "  -h, --help               this help\n");
-}
+static const struct cmd_opt catalog_opts[] = {
+    {'s', "schemas", 's', CMD_REQ, "DIR", "schema directory (default schemas)", NULL},
+    {'t', "topics", 't', CMD_REQ, "FILE", "topic definitions (default broker-config/topics.yaml)",
+     NULL},
+    {'i', "inventory", 'i', CMD_REQ, "FILE",
+     "units and systems (default examples/xiangcheng/inventory.yaml)", NULL},
+    {'f', "format", 'f', CMD_REQ, "md|html", "output format (default md)", NULL},
+    {'o', "output", 'o', CMD_REQ, "FILE", "write to FILE instead of stdout", NULL},
+    CMD_OPT_END,
+};
+
+const struct cmd_doc cmd_catalog_doc = {
+    .name = "catalog",
+    .summary = "generate the data-resource catalog (Markdown or HTML)",
+    .args = "[options]",
+    .opts = catalog_opts,
+    .description = "Generate the data-resource catalog (政务信息资源目录): every topic with its "
+                   "owner unit and system, share attribute, record doc and fields (type, level, "
+                   "PI class). The HTML form is one self-contained page.",
+    .see_also = "gdx-schema(1), gdx-topics(1)",
+};
 
 static void catalog_free(struct catalog *cat)
 {
@@ -723,15 +729,7 @@ static void catalog_free(struct catalog *cat)
 
 int cmd_catalog(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"schemas", required_argument, NULL, 's'},
-        {"topics", required_argument, NULL, 't'},
-        {"inventory", required_argument, NULL, 'i'},
-        {"format", required_argument, NULL, 'f'},
-        {"output", required_argument, NULL, 'o'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
+    struct cmd_parser p;
     const char *dir = "schemas", *topics_path = "broker-config/topics.yaml";
     const char *inv_path = "examples/xiangcheng/inventory.yaml", *format = "md", *out_path = NULL;
     struct catalog cat = {0};
@@ -743,7 +741,8 @@ int cmd_catalog(int argc, char **argv)
     int status = GDX_EXIT_FAIL;
     int c;
 
-    while ((c = getopt_long(argc, argv, "s:t:i:f:o:h", opts, NULL)) != -1) {
+    cmd_parser_init(&p, &cmd_catalog_doc, 0);
+    while ((c = cmd_getopt(&p, argc, argv)) != -1) {
         switch (c) {
         case 's':
             dir = optarg;
@@ -761,15 +760,14 @@ int cmd_catalog(int argc, char **argv)
             out_path = optarg;
             break;
         case 'h':
-            usage(stdout);
+            cmd_help(stdout, &cmd_catalog_doc);
             return GDX_EXIT_OK;
         default:
-            usage(stderr);
             return GDX_EXIT_USAGE;
         }
     }
     if (optind != argc || (strcmp(format, "md") != 0 && strcmp(format, "html") != 0)) {
-        usage(stderr);
+        cmd_help(stderr, &cmd_catalog_doc);
         return GDX_EXIT_USAGE;
     }
     if (collect(dir, "", &rels, &nrels, 0) != 0) {

@@ -13,11 +13,10 @@
 
 #include <openssl/crypto.h>
 
+#include "cmd.h"
 #include "gdx_crypto.h"
 #include "gdx_err.h"
 #include "gdx_protect.h"
-
-int cmd_decrypt(int argc, char **argv);
 
 #define MAX_KEYS 32
 
@@ -27,21 +26,27 @@ struct key_src {
     const char *id;
 };
 
-static void usage(FILE *out)
-{
-    fprintf(out, "usage: gdx decrypt (--key-file FILE | --key-env VAR) [--key-id ID]... "
-                 "[ENVELOPE...]\n\n"
-                 "Print the plaintext of enc:v1 envelopes (one per line on stdin without\n"
-                 "arguments), one per line.\n\n"
-                 "options:\n"
-                 "  -k, --key-file FILE  data key file (hex or base64, mode 0600 or 0400);\n"
-                 "                       repeat for several key ids\n"
-                 "  -e, --key-env VAR    data key from environment variable VAR\n"
-                 "  -i, --key-id ID      id of the key given just before (default: the file\n"
-                 "                       name without .key, or VAR in lower case)\n"
-                 "  -h, --help           this help\n\n"
-                 "The envelope format and an openssl recipe are in docs/protection.md.\n");
-}
+static const struct cmd_opt decrypt_opts[] = {
+    {'k', "key-file", 'k', CMD_REQ, "FILE",
+     "data key file (hex or base64, mode 0600 or 0400); repeat for several key ids", NULL},
+    {'e', "key-env", 'e', CMD_REQ, "VAR", "data key from environment variable VAR", NULL},
+    {'i', "key-id", 'i', CMD_REQ, "ID",
+     "id of the key given just before (default: the file name without .key, or VAR in lower "
+     "case)",
+     NULL},
+    CMD_OPT_END,
+};
+
+const struct cmd_doc cmd_decrypt_doc = {
+    .name = "decrypt",
+    .summary = "print the plaintext of enc:v1 envelopes (for key holders)",
+    .args = "(--key-file FILE | --key-env VAR) [--key-id ID]... [ENVELOPE...]",
+    .opts = decrypt_opts,
+    .description = "Print the plaintext of enc:v1 envelopes (one per line on stdin without "
+                   "arguments), one per line. The envelope format and an openssl recipe are in "
+                   "docs/protection.md.",
+    .see_also = "gdx-keygen(1), gdx-tail(1)",
+};
 
 static int decrypt_one(const struct gdx_keyring *kr, const char *env, size_t len, size_t pos)
 {
@@ -61,13 +66,7 @@ static int decrypt_one(const struct gdx_keyring *kr, const char *env, size_t len
 
 int cmd_decrypt(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"key-file", required_argument, NULL, 'k'},
-        {"key-env", required_argument, NULL, 'e'},
-        {"key-id", required_argument, NULL, 'i'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
+    struct cmd_parser p;
     struct key_src srcs[MAX_KEYS];
     size_t nsrcs = 0, pos = 0;
     const char *pending_id = NULL;
@@ -79,7 +78,8 @@ int cmd_decrypt(int argc, char **argv)
     int c, failed = 0, ret = GDX_EXIT_FAIL;
 
     memset(srcs, 0, sizeof(srcs));
-    while ((c = getopt_long(argc, argv, "k:e:i:h", opts, NULL)) != -1) {
+    cmd_parser_init(&p, &cmd_decrypt_doc, 0);
+    while ((c = cmd_getopt(&p, argc, argv)) != -1) {
         switch (c) {
         case 'k':
         case 'e':
@@ -101,10 +101,10 @@ int cmd_decrypt(int argc, char **argv)
             }
             break;
         case 'h':
-            usage(stdout);
+            cmd_help(stdout, &cmd_decrypt_doc);
             return GDX_EXIT_OK;
         default:
-            usage(stderr);
+            cmd_help(stderr, &cmd_decrypt_doc);
             return GDX_EXIT_USAGE;
         }
     }
@@ -112,7 +112,7 @@ int cmd_decrypt(int argc, char **argv)
         fprintf(stderr, "gdx decrypt: %s\n",
                 nsrcs == 0 ? "no key: give --key-file or --key-env"
                            : "--key-id must follow a --key-file or --key-env");
-        usage(stderr);
+        cmd_help(stderr, &cmd_decrypt_doc);
         return GDX_EXIT_USAGE;
     }
 

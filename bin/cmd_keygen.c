@@ -17,26 +17,43 @@
 
 #include <openssl/crypto.h>
 
+#include "cmd.h"
 #include "gdx_crypto.h"
 #include "gdx_err.h"
 
-int cmd_keygen(int argc, char **argv);
-
 #define DATA_KEY_LEN 32
 
-static void usage(FILE *out)
-{
-    fprintf(out, "usage: gdx keygen --sm2 OUT.pem [--pub OUT.pub.pem]\n"
-                 "   or: gdx keygen --sm4 OUT.key\n\n"
-                 "Create a new key file (mode 0600; an existing file is never overwritten).\n\n"
-                 "options:\n"
-                 "      --sm2 FILE   SM2 private key (PKCS#8 PEM); the public key goes to\n"
-                 "                   --pub FILE, or to stdout\n"
-                 "      --pub FILE   where to write the SM2 public key (mode 0644)\n"
-                 "      --sm4 FILE   data key for token and encrypt: 32 random bytes in hex;\n"
-                 "                   its key id is the file name without .key\n"
-                 "  -h, --help       this help\n");
-}
+enum { O_SM2 = CMD_LONG(1), O_SM4, O_PUB };
+
+static const struct cmd_opt keygen_opts[] = {
+    {O_SM2, "sm2", 0, CMD_REQ, "FILE",
+     "SM2 private key (PKCS#8 PEM); the public key goes to --pub FILE, or to stdout", NULL},
+    {O_PUB, "pub", 0, CMD_REQ, "FILE", "where to write the SM2 public key (mode 0644)", NULL},
+    {O_SM4, "sm4", 0, CMD_REQ, "FILE",
+     "data key for token and encrypt: 32 random bytes in hex; its key id is the file name "
+     "without .key",
+     NULL},
+    CMD_OPT_END,
+};
+
+static const struct cmd_item keygen_examples[] = {
+    {"gdx keygen --sm4 /etc/gdx/keys/hotline12345.key", "A department's data key:"},
+    {"gdx keygen --sm2 /etc/gdx/keys/audit-hotline12345.pem --pub "
+     "/etc/gdx/keys/audit-hotline12345.pub.pem",
+     "An audit signing key and its public half for the auditors' trust file:"},
+    {NULL, NULL},
+};
+
+const struct cmd_doc cmd_keygen_doc = {
+    .name = "keygen",
+    .summary = "create an SM2 key pair or a data key file (mode 0600)",
+    .args = "--sm2 OUT.pem [--pub OUT.pub.pem] | --sm4 OUT.key",
+    .opts = keygen_opts,
+    .description = "Create a new key file (mode 0600; an existing file is never overwritten). "
+                   "Key rotation is described in docs/operations.md and docs/protection.md.",
+    .examples = keygen_examples,
+    .see_also = "gdx-decrypt(1)",
+};
 
 /* Write a new file, failing if it exists; fsync so a key is never half on disk */
 static int write_new(const char *path, const char *data, size_t len, mode_t mode)
@@ -134,37 +151,31 @@ static int gen_sm4(const char *path)
 
 int cmd_keygen(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"sm2", required_argument, NULL, '2'},
-        {"sm4", required_argument, NULL, '4'},
-        {"pub", required_argument, NULL, 'p'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
+    struct cmd_parser p;
     const char *sm2 = NULL, *sm4 = NULL, *pub = NULL;
     int c;
 
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    cmd_parser_init(&p, &cmd_keygen_doc, 0);
+    while ((c = cmd_getopt(&p, argc, argv)) != -1) {
         switch (c) {
-        case '2':
+        case O_SM2:
             sm2 = optarg;
             break;
-        case '4':
+        case O_SM4:
             sm4 = optarg;
             break;
-        case 'p':
+        case O_PUB:
             pub = optarg;
             break;
         case 'h':
-            usage(stdout);
+            cmd_help(stdout, &cmd_keygen_doc);
             return GDX_EXIT_OK;
         default:
-            usage(stderr);
             return GDX_EXIT_USAGE;
         }
     }
     if (optind < argc || !!sm2 == !!sm4 || (pub && !sm2)) {
-        usage(stderr);
+        cmd_help(stderr, &cmd_keygen_doc);
         return GDX_EXIT_USAGE;
     }
     return sm2 ? gen_sm2(sm2, pub) : gen_sm4(sm4);

@@ -20,27 +20,32 @@
 #include "gdx_log.h"
 #include "gdx_regserver.h"
 
-static void registry_usage(FILE *out)
-{
-    fprintf(out,
-            "usage: gdx registry [options]\n"
-            "\n"
-            "Embedded schema registry for demos and tests, speaking the Confluent Schema\n"
-            "Registry REST API (subjects, versions, ids, lookup, compatibility, config, delete)\n"
-            "and storing its state in the one-partition compacted topic _schemas exactly as\n"
-            "Confluent's does, so a restart keeps every id. Global compatibility default:\n"
-            "BACKWARD. Prints 'url=http://HOST:PORT' once ready; runs until SIGTERM or SIGINT.\n"
-            "Production uses Confluent Schema Registry, Apicurio or Karapace.\n"
-            "\n"
-            "options:\n"
-            "  --listen HOST:PORT     address to serve (default 127.0.0.1:8081; port 0 picks one)\n"
-            "  --url-file PATH        also write the URL to PATH (atomically)\n"
-            "  --bootstrap LIST       Kafka bootstrap servers (default $GDX_BOOTSTRAP)\n"
-            "  --topic NAME           storage topic (default _schemas)\n"
-            "  -X NAME=VALUE          extra librdkafka property (repeatable)\n"
-            "  --log-level LEVEL      error, warn, info (default) or debug\n"
-            "  -h, --help             show this help\n");
-}
+static const struct cmd_opt registry_opts[] = {
+    {'l', "listen", 0, CMD_REQ, "HOST:PORT",
+     "address to serve (default 127.0.0.1:8081; port 0 picks one)", NULL},
+    {'u', "url-file", 0, CMD_REQ, "PATH", "also write the URL to PATH (atomically)", NULL},
+    {'b', "bootstrap", 0, CMD_REQ, "LIST", "Kafka bootstrap servers (default $GDX_BOOTSTRAP)",
+     NULL},
+    {'t', "topic", 0, CMD_REQ, "NAME", "storage topic (default _schemas)", NULL},
+    {'X', NULL, 'X', CMD_REQ, "NAME=VALUE", "extra librdkafka property (repeatable)", NULL},
+    {'L', "log-level", 0, CMD_REQ, "LEVEL", "error, warn, info (default) or debug", NULL},
+    CMD_OPT_END,
+};
+
+const struct cmd_doc cmd_registry_doc = {
+    .name = "registry",
+    .summary = "embedded schema registry for demos and tests (Confluent API)",
+    .args = "[options]",
+    .opts = registry_opts,
+    .description = "Speaks the Confluent Schema Registry REST API (subjects, versions, ids, "
+                   "lookup, compatibility, config, delete) and stores its state in the "
+                   "one-partition compacted topic _schemas exactly as Confluent's does, so a "
+                   "restart keeps every id. Global compatibility default: BACKWARD. Prints "
+                   "'url=http://HOST:PORT' once ready; runs until SIGTERM or SIGINT. Production "
+                   "uses Confluent Schema Registry, Apicurio or Karapace "
+                   "(broker-config/registry/ has their settings).",
+    .see_also = "gdx-broker(1)",
+};
 
 /* a logfmt value in quotes */
 static const char *quote(const char *s, char *buf, size_t size)
@@ -60,42 +65,9 @@ static const char *quote(const char *s, char *buf, size_t size)
     return buf;
 }
 
-static int write_url_file(const char *path, const char *url)
-{
-    size_t n = strlen(path) + 8;
-    char *tmp = malloc(n);
-    FILE *f;
-    int ok;
-
-    if (!tmp) {
-        abort();
-    }
-    snprintf(tmp, n, "%s.tmp", path);
-    f = fopen(tmp, "w");
-    if (!f) {
-        free(tmp);
-        return -1;
-    }
-    ok = fprintf(f, "%s\n", url) > 0;
-    ok = (fclose(f) == 0) && ok && rename(tmp, path) == 0;
-    if (!ok) {
-        unlink(tmp);
-    }
-    free(tmp);
-    return ok ? 0 : -1;
-}
-
 int cmd_registry(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"listen", required_argument, NULL, 'l'},
-        {"url-file", required_argument, NULL, 'u'},
-        {"bootstrap", required_argument, NULL, 'b'},
-        {"topic", required_argument, NULL, 't'},
-        {"log-level", required_argument, NULL, 'L'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
+    struct cmd_parser p;
     const char *listen = "127.0.0.1:8081", *url_file = NULL, *topic = GDX_REGSERVER_TOPIC;
     const char *bootstrap = getenv("GDX_BOOTSTRAP");
     struct gdx_kafka_conf kc;
@@ -105,7 +77,8 @@ int cmd_registry(int argc, char **argv)
     int opt, err = GDX_OK, ret = GDX_EXIT_FAIL, published = 0, warned = 0;
 
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "hX:", longopts, NULL)) != -1) {
+    cmd_parser_init(&p, &cmd_registry_doc, 0);
+    while ((opt = cmd_getopt(&p, argc, argv)) != -1) {
         switch (opt) {
         case 'l':
             listen = optarg;
@@ -144,11 +117,11 @@ int cmd_registry(int argc, char **argv)
             gdx_log_set_level(gdx_log_level_parse(optarg));
             break;
         case 'h':
-            registry_usage(stdout);
+            cmd_help(stdout, &cmd_registry_doc);
             ret = GDX_EXIT_OK;
             goto out;
         default:
-            registry_usage(stderr);
+            cmd_help(stderr, &cmd_registry_doc);
             ret = GDX_EXIT_USAGE;
             goto out;
         }
@@ -195,7 +168,7 @@ int cmd_registry(int argc, char **argv)
         ret = err == GDX_ERR_USAGE ? GDX_EXIT_USAGE : GDX_EXIT_FAIL;
         goto out;
     }
-    if (url_file && write_url_file(url_file, gdx_regserver_url(srv)) != 0) {
+    if (url_file && cmd_write_url_file(url_file, gdx_regserver_url(srv)) != 0) {
         gdx_log(GDX_LOG_ERROR, "cannot write the url file", " path=%s error=%s",
                 quote(url_file, q, sizeof(q)), strerror(errno));
         goto out;

@@ -100,35 +100,70 @@ static void print_problem(void *opaque, const char *msg)
     fprintf(stderr, "%s\n", msg);
 }
 
-static void lint_usage(FILE *out)
+enum { O_SPEC_ONLY = CMD_LONG(1) };
+
+static const struct cmd_opt schema_opts[] = {
+    {O_SPEC_ONLY, "spec-only", 0, CMD_NONE, NULL,
+     "the Avro spec only, not gdx's labels and conventions", "lint"},
+    {'m', "mode", 'm', CMD_REQ, "LEVEL",
+     "backward, forward, full, backward_transitive, forward_transitive, full_transitive or "
+     "none (default backward_transitive, gdx's rule)",
+     "check"},
+    CMD_OPT_END,
+};
+
+static const struct cmd_sub schema_subs[] = {
+    {"lint", "[--spec-only] [PATH...]",
+     "check Avro schemas (files, or every .avsc under a directory; default schemas/) against "
+     "the Avro spec and gdx's rules: gdx.level and gdx.pi on every field, gdx.owner and "
+     "gdx.share on the record, docs, naming; every problem as file:line:col, exit 1 if any"},
+    {"check", "[--mode LEVEL] NEW OLD...",
+     "check that schema NEW may follow the versions OLD... (oldest first) under Avro's schema "
+     "resolution rules; prints 'compatible' or the reason"},
+    {NULL, NULL, NULL},
+};
+
+const struct cmd_doc cmd_schema_doc = {
+    .name = "schema",
+    .summary = "lint schemas, check compatibility with previous versions",
+    .subs = schema_subs,
+    .opts = schema_opts,
+    .exit_status = "0 ok, 1 a problem was found (lint) or the schemas are incompatible (check), "
+                   "2 usage.",
+    .see_also = "gdx-catalog(1)",
+};
+
+/* Parse a subcommand's options; @p sub names it for misplaced options. */
+static int schema_getopt(struct cmd_parser *p, int argc, char **argv, const char *sub)
 {
-    fprintf(out, "usage: gdx schema lint [--spec-only] [PATH...]\n\n"
-                 "Check Avro schemas (files, or every .avsc under a directory; default\n"
-                 "schemas/) against the Avro spec and gdx's rules: gdx.level and gdx.pi on\n"
-                 "every field, gdx.owner and gdx.share on the record, docs, naming.\n\n"
-                 "  --spec-only   the Avro spec only, not gdx's labels and conventions\n");
+    int c = cmd_getopt(p, argc, argv);
+    if (c > 0 && c != 'h' && c != '?') {
+        for (const struct cmd_opt *o = schema_opts; o->id; o++) {
+            if (o->id == c && o->subs && strcmp(o->subs, sub)) {
+                cmd_opt_misplaced(&cmd_schema_doc, sub, c);
+                return '?';
+            }
+        }
+    }
+    return c;
 }
 
 static int schema_lint(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"spec-only", no_argument, NULL, 's'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
+    struct cmd_parser p;
     unsigned flags = 0;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    cmd_parser_init(&p, &cmd_schema_doc, 0);
+    while ((c = schema_getopt(&p, argc, argv, "lint")) != -1) {
         switch (c) {
-        case 's':
+        case O_SPEC_ONLY:
             flags |= GDX_LINT_SPEC_ONLY;
             break;
         case 'h':
-            lint_usage(stdout);
+            cmd_help(stdout, &cmd_schema_doc);
             return GDX_EXIT_OK;
         default:
-            lint_usage(stderr);
             return GDX_EXIT_USAGE;
         }
     }
@@ -223,27 +258,14 @@ static char *slurp(const char *path)
     return buf;
 }
 
-static void check_usage(FILE *out)
-{
-    fprintf(out, "usage: gdx schema check [--mode LEVEL] NEW OLD...\n\n"
-                 "Check that schema NEW may follow the versions OLD... (oldest first) under\n"
-                 "Avro's schema resolution rules. Prints 'compatible' or the reason.\n\n"
-                 "  -m, --mode LEVEL   backward, forward, full, backward_transitive,\n"
-                 "                     forward_transitive, full_transitive or none\n"
-                 "                     (default backward_transitive, gdx's rule)\n");
-}
-
 static int schema_check(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"mode", required_argument, NULL, 'm'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
+    struct cmd_parser p;
     int level = GDX_COMPAT_BACKWARD_TRANSITIVE;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "m:h", opts, NULL)) != -1) {
+    cmd_parser_init(&p, &cmd_schema_doc, 0);
+    while ((c = schema_getopt(&p, argc, argv, "check")) != -1) {
         switch (c) {
         case 'm':
             level = gdx_compat_level_parse(optarg);
@@ -253,15 +275,14 @@ static int schema_check(int argc, char **argv)
             }
             break;
         case 'h':
-            check_usage(stdout);
+            cmd_help(stdout, &cmd_schema_doc);
             return GDX_EXIT_OK;
         default:
-            check_usage(stderr);
             return GDX_EXIT_USAGE;
         }
     }
     if (argc - optind < 2) {
-        check_usage(stderr);
+        cmd_help(stderr, &cmd_schema_doc);
         return GDX_EXIT_USAGE;
     }
     const char *new_path = argv[optind];
@@ -325,18 +346,10 @@ out:
     return status;
 }
 
-static void usage(FILE *out)
-{
-    fprintf(out, "usage: gdx schema lint [PATH...]\n"
-                 "       gdx schema check [--mode LEVEL] NEW OLD...\n\n"
-                 "  lint    check schemas against the Avro spec and gdx's rules\n"
-                 "  check   check a schema's compatibility with its previous versions\n");
-}
-
 int cmd_schema(int argc, char **argv)
 {
     if (argc < 2) {
-        usage(stderr);
+        cmd_help(stderr, &cmd_schema_doc);
         return GDX_EXIT_USAGE;
     }
     if (!strcmp(argv[1], "lint")) {
@@ -346,10 +359,10 @@ int cmd_schema(int argc, char **argv)
         return schema_check(argc - 1, argv + 1);
     }
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
-        usage(stdout);
+        cmd_help(stdout, &cmd_schema_doc);
         return GDX_EXIT_OK;
     }
     fprintf(stderr, "gdx schema: unknown subcommand '%s'\n", argv[1]);
-    usage(stderr);
+    cmd_help(stderr, &cmd_schema_doc);
     return GDX_EXIT_USAGE;
 }

@@ -20,10 +20,12 @@
 #include "cmd.h"
 #include "gdx.h"
 #include "gdx_avro.h"
+#include "gdx_deploy.h"
 #include "gdx_kafka.h"
 #include "gdx_log.h"
 #include "gdx_registry.h"
 #include "gdx_text.h"
+#include "gdx_util.h"
 
 struct tail_opts {
     const char *topic;
@@ -76,24 +78,61 @@ struct tail_line {
     char *text;
 };
 
-static void usage(FILE *out)
-{
-    fprintf(out, "usage: gdx tail [options] TOPIC\n\n"
-                 "Print the records of TOPIC as JSON lines, Avro values decoded.\n\n"
-                 "options:\n"
-                 "  -b, --bootstrap LIST   Kafka bootstrap servers (default: $GDX_BOOTSTRAP)\n"
-                 "  -s, --schemas DIR      directory of .avsc files (default: $GDX_SCHEMAS, else\n"
-                 "                         ./schemas, else the schemas installed with gdx)\n"
-                 "  -n, --lines N          the last N records (default 10); with\n"
-                 "                         --from-beginning, at most N records\n"
-                 "      --from-beginning   start at the oldest record\n"
-                 "  -f, --follow           keep printing new records until interrupted\n"
-                 "  -H, --headers          print topic, partition, offset, key and headers too\n"
-                 "  -r, --registry URL     schema registry for Confluent-framed values (default:\n"
-                 "                         $GDX_REGISTRY_URL)\n"
-                 "  -X, --property K=V     librdkafka property (e.g. security.protocol=ssl)\n"
-                 "  -h, --help             this help\n");
-}
+enum { O_FROM_BEGINNING = CMD_LONG(1) };
+
+static const struct cmd_opt tail_opts[] = {
+    {'b', "bootstrap", 'b', CMD_REQ, "LIST",
+     "Kafka bootstrap servers (default: $GDX_BOOTSTRAP, else the deployment file's)", NULL},
+    {'s', "schemas", 's', CMD_REQ, "DIR",
+     "directory of .avsc files (default: $GDX_SCHEMAS, else ./schemas, else the schemas "
+     "installed with gdx)",
+     NULL},
+    {'n', "lines", 'n', CMD_REQ, "N",
+     "the last N records (default 10); with --from-beginning, at most N records", NULL},
+    {O_FROM_BEGINNING, "from-beginning", 0, CMD_NONE, NULL, "start at the oldest record", NULL},
+    {'f', "follow", 'f', CMD_NONE, NULL, "keep printing new records until interrupted", NULL},
+    {'H', "headers", 'H', CMD_NONE, NULL, "print topic, partition, offset, key and headers too",
+     NULL},
+    {'r', "registry", 'r', CMD_REQ, "URL",
+     "schema registry for Confluent-framed values (default: $GDX_REGISTRY_URL, else the "
+     "deployment file's)",
+     NULL},
+    {'X', "property", 'X', CMD_REQ, "K=V",
+     "a librdkafka property (e.g. fetch.max.bytes=1048576); secrets (passwords, keys) are "
+     "refused here: they belong in the deployment file or the environment",
+     NULL},
+    CMD_OPT_END,
+};
+
+static const struct cmd_item tail_env[] = {
+    {"GDX_BOOTSTRAP", "default bootstrap servers"},
+    {"GDX_REGISTRY_URL", "default schema registry"},
+    {"GDX_SCHEMAS", "default schema directory"},
+    {"GDX_DEPLOYMENT", "the deployment file (TLS, SASL, registry; default "
+                       "/etc/gdx/deployment.yaml when it exists)"},
+    {NULL, NULL},
+};
+
+static const struct cmd_item tail_examples[] = {
+    {"gdx tail -H _gdx.dlq.hotline12345.workorders",
+     "The dead letters of the 12345 hotline's work orders, with their stage, reason and row:"},
+    {NULL, NULL},
+};
+
+const struct cmd_doc cmd_tail_doc = {
+    .name = "tail",
+    .summary = "decode the Avro records of a topic to JSON lines",
+    .args = "[options] TOPIC",
+    .opts = tail_opts,
+    .description = "Like kcat plus an Avro console consumer: Confluent-framed values are decoded "
+                   "with the writer schema fetched from the registry by id, single-object "
+                   "encoded values with the schema found by its fingerprint among the .avsc "
+                   "files; other values (dead letters carry the raw row) are printed as JSON "
+                   "strings.",
+    .env = tail_env,
+    .examples = tail_examples,
+    .see_also = "gdx-connector(1), gdx-decrypt(1)",
+};
 
 static json_t *raw_json(const void *buf, size_t len)
 {
@@ -245,18 +284,7 @@ static const char *default_schemas(void)
 
 int cmd_tail(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"bootstrap", required_argument, NULL, 'b'},
-        {"schemas", required_argument, NULL, 's'},
-        {"lines", required_argument, NULL, 'n'},
-        {"from-beginning", no_argument, NULL, 'B'},
-        {"follow", no_argument, NULL, 'f'},
-        {"headers", no_argument, NULL, 'H'},
-        {"property", required_argument, NULL, 'X'},
-        {"registry", required_argument, NULL, 'r'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
+    struct cmd_parser parser;
     struct tail_opts o = {.n = -1};
     struct gdx_kafka_conf kc = {0};
     const char *schemas = NULL;
@@ -272,11 +300,14 @@ int cmd_tail(int argc, char **argv)
     int *eof = NULL;
     int64_t printed = 0;
 
-    const char *registry = getenv("GDX_REGISTRY_URL");
-    while ((c = getopt_long(argc, argv, "b:s:n:fHX:r:h", opts, NULL)) != -1) {
+    const char *registry = getenv("GDX_REGISTRY_URL"), *registry_auth = NULL, *bootstrap = NULL;
+    struct gdx_deploy *deploy = NULL;
+    struct gdx_tls reg_tls = {0};
+    cmd_parser_init(&parser, &cmd_tail_doc, 0);
+    while ((c = cmd_getopt(&parser, argc, argv)) != -1) {
         switch (c) {
         case 'b':
-            kc.bootstrap = optarg;
+            bootstrap = optarg;
             break;
         case 's':
             schemas = optarg;
@@ -293,7 +324,7 @@ int cmd_tail(int argc, char **argv)
         case 'r':
             registry = optarg;
             break;
-        case 'B':
+        case O_FROM_BEGINNING:
             o.from_beginning = 1;
             break;
         case 'f':
@@ -309,53 +340,80 @@ int cmd_tail(int argc, char **argv)
                 return GDX_EXIT_USAGE;
             }
             *eq = '\0';
+            if (gdx_kafka_secret_prop(optarg)) {
+                fprintf(stderr,
+                        "gdx tail: '%s' is a secret: a command line is visible to every user "
+                        "of the host; set it in the deployment file (as %s.file) or the "
+                        "environment\n",
+                        optarg, optarg);
+                return GDX_EXIT_USAGE;
+            }
             props[nprops++] = optarg;
             props[nprops++] = eq + 1;
             break;
         }
         case 'h':
-            usage(stdout);
+            cmd_help(stdout, &cmd_tail_doc);
             return GDX_EXIT_OK;
         default:
-            usage(stderr);
             return GDX_EXIT_USAGE;
         }
     }
     if (optind != argc - 1) {
-        usage(stderr);
+        cmd_help(stderr, &cmd_tail_doc);
         return GDX_EXIT_USAGE;
     }
     o.topic = argv[optind];
-    if (!kc.bootstrap) {
-        kc.bootstrap = getenv("GDX_BOOTSTRAP");
+    if (gdx_deploy_load(&deploy, errstr, sizeof(errstr))) {
+        fprintf(stderr, "gdx tail: %s\n", errstr);
+        return GDX_EXIT_CONFIG;
     }
-    if (!kc.bootstrap || !*kc.bootstrap) {
-        fprintf(stderr, "gdx tail: no bootstrap servers: use -b or set GDX_BOOTSTRAP\n");
-        return GDX_EXIT_USAGE;
+    if (!bootstrap) {
+        bootstrap = getenv("GDX_BOOTSTRAP");
     }
-    kc.props = props;
+    if (bootstrap && *bootstrap) {
+        kc.bootstrap = gdx_xstrdup(bootstrap);
+    }
+    kc.props = gdx_xcalloc(nprops + 1, sizeof(char *));
+    for (size_t i = 0; i < nprops; i++) {
+        kc.props[i] = gdx_xstrdup(props[i]);
+    }
     kc.nprops = nprops / 2;
+    gdx_deploy_kafka_merge(deploy, &kc);
+    if (!registry && deploy->registry_url) {
+        registry = deploy->registry_url;
+        registry_auth = deploy->registry_auth;
+    }
+    gdx_deploy_tls(deploy, &reg_tls);
+    if (!kc.bootstrap || !*kc.bootstrap) {
+        fprintf(stderr, "gdx tail: no bootstrap servers: use -b, set GDX_BOOTSTRAP or write a "
+                        "deployment file\n");
+        ret = GDX_EXIT_USAGE;
+        goto out;
+    }
     if (o.n < 0) {
         o.n = o.from_beginning ? INT64_MAX : 10;
     }
     o.schemas = gdx_schema_set_load(schemas ? schemas : default_schemas(), errstr, sizeof(errstr));
     if (!o.schemas) {
         fprintf(stderr, "gdx tail: %s\n", errstr);
-        return GDX_EXIT_CONFIG;
+        ret = GDX_EXIT_CONFIG;
+        goto out;
     }
     if (registry && *registry) {
-        o.registry = gdx_registry_new(registry, NULL, NULL, errstr, sizeof(errstr));
+        o.registry = gdx_registry_new(registry, registry_auth, NULL, errstr, sizeof(errstr));
         if (!o.registry) {
             fprintf(stderr, "gdx tail: %s\n", errstr);
-            gdx_schema_set_destroy(o.schemas);
-            return GDX_EXIT_CONFIG;
+            ret = GDX_EXIT_CONFIG;
+            goto out;
         }
+        gdx_registry_set_tls(o.registry, &reg_tls);
     }
     rk = gdx_kafka_consumer_new(&kc, "gdx-tail", errstr, sizeof(errstr));
     if (!rk) {
         fprintf(stderr, "gdx tail: %s\n", errstr);
-        gdx_schema_set_destroy(o.schemas);
-        return GDX_EXIT_CONFIG;
+        ret = GDX_EXIT_CONFIG;
+        goto out;
     }
     if (gdx_kafka_partition_count(rk, o.topic, 10000, &cnt, errstr, sizeof(errstr))) {
         fprintf(stderr, "gdx tail: %s\n", errstr);
@@ -465,5 +523,8 @@ out:
     free(o.ids);
     free(o.by_id);
     gdx_registry_destroy(o.registry);
+    gdx_kafka_conf_release(&kc);
+    gdx_tls_release(&reg_tls);
+    gdx_deploy_destroy(deploy);
     return ret;
 }

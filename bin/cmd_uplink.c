@@ -13,27 +13,51 @@
 #include "gdx_log.h"
 #include "gdx_uplink.h"
 
-static void usage(FILE *out)
-{
-    fprintf(out,
-            "usage: gdx uplink [run] -c FILE [--once] [--accept-gap TOPIC/PARTITION]...\n"
-            "       gdx uplink check -c FILE\n\n"
-            "Forward the city topics the egress policy allows to the provincial cluster,\n"
-            "exactly once (docs/uplink.md).\n\n"
-            "  run      forward until SIGTERM (the default); with --once, until every owned\n"
-            "           partition is forwarded to its end\n"
-            "  check    validate the config, create the clients (TLS/SASL applied), reach both\n"
-            "           clusters, move no data\n\n"
-            "options:\n"
-            "  -c, --config FILE          uplink YAML file\n"
-            "      --once                 exit once every owned partition is forwarded\n"
-            "      --accept-gap T/P       continue past a retention gap of topic T partition P\n"
-            "                             (the loss is logged and recorded with the positions)\n"
-            "      --log-level L          error, warn, info (default) or debug\n"
-            "  -h, --help                 this help\n\n"
-            "exit codes: 0 ok, 1 runtime failure (or a partition stopped at a gap with --once),\n"
-            "2 usage, 78 bad config or a policy refusal at start\n");
-}
+enum { O_ONCE = CMD_LONG(1), O_GAP, O_LOGLEVEL };
+
+static const struct cmd_opt uplink_opts[] = {
+    {'c', "config", 'c', CMD_REQ, "FILE", "the uplink's YAML file", NULL},
+    {O_ONCE, "once", 0, CMD_NONE, NULL, "exit once every owned partition is forwarded", "run"},
+    {O_GAP, "accept-gap", 0, CMD_REQ, "TOPIC/PARTITION",
+     "continue past a retention gap of the partition (the loss is logged and recorded with "
+     "the positions); repeatable",
+     "run"},
+    {O_LOGLEVEL, "log-level", 0, CMD_REQ, "LEVEL", "error, warn, info (default) or debug", NULL},
+    CMD_OPT_END,
+};
+
+static const struct cmd_sub uplink_subs[] = {
+    {"run", "-c FILE [--once] [--accept-gap TOPIC/PARTITION]...",
+     "forward until SIGTERM (the default when no subcommand is given); with --once, until "
+     "every owned partition is forwarded to its end"},
+    {"check", "-c FILE",
+     "validate the config, create the clients (TLS/SASL applied), reach both clusters, move "
+     "no data"},
+    {NULL, NULL, NULL},
+};
+
+static const struct cmd_item uplink_files[] = {
+    {"/etc/gdx/uplink.yaml", "the uplink's configuration, run by gdx-uplink.service"},
+    {NULL, NULL},
+};
+
+const struct cmd_doc cmd_uplink_doc = {
+    .name = "uplink",
+    .summary = "forward authorised topics to the provincial cluster, exactly once",
+    .subs = uplink_subs,
+    .opts = uplink_opts,
+    .description = "Forwards the city topics the egress policy allows to the provincial "
+                   "cluster: the forwarded records and the positions read commit in one "
+                   "provincial transaction. Topics whose schema says gdx.share none never "
+                   "leave; conditional ones need an approval id; field protections of the "
+                   "destination are applied to the values. The city side (source) starts from "
+                   "the host's deployment file like every gdx client; the provincial side is "
+                   "configured in the uplink's file. Every key is in docs/uplink.md.",
+    .exit_status = "0 ok, 1 runtime failure (or a partition stopped at a gap with --once), 2 "
+                   "usage, 78 bad config or a policy refusal at start.",
+    .files = uplink_files,
+    .see_also = "gdx-connector(1), gdx-audit(1)",
+};
 
 static int exit_code(int err)
 {
@@ -52,14 +76,7 @@ static int exit_code(int err)
 
 int cmd_uplink(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"config", required_argument, NULL, 'c'},
-        {"once", no_argument, NULL, 'o'},
-        {"accept-gap", required_argument, NULL, 'g'},
-        {"log-level", required_argument, NULL, 'l'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
+    struct cmd_parser p;
     const char *config = NULL, *gaps[64];
     size_t ngaps = 0;
     int once = 0, check = 0, c, err;
@@ -72,22 +89,23 @@ int cmd_uplink(int argc, char **argv)
         argv++;
     }
     optind = 1;
-    while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+    cmd_parser_init(&p, &cmd_uplink_doc, 0);
+    while ((c = cmd_getopt(&p, argc, argv)) != -1) {
         switch (c) {
         case 'c':
             config = optarg;
             break;
-        case 'o':
+        case O_ONCE:
             once = 1;
             break;
-        case 'g':
+        case O_GAP:
             if (ngaps == sizeof(gaps) / sizeof(gaps[0])) {
                 fprintf(stderr, "gdx uplink: too many --accept-gap options\n");
                 return GDX_EXIT_USAGE;
             }
             gaps[ngaps++] = optarg;
             break;
-        case 'l': {
+        case O_LOGLEVEL: {
             int lvl = gdx_log_level_parse(optarg);
             if (lvl < 0) {
                 fprintf(stderr, "gdx uplink: unknown log level '%s'\n", optarg);
@@ -97,15 +115,14 @@ int cmd_uplink(int argc, char **argv)
             break;
         }
         case 'h':
-            usage(stdout);
+            cmd_help(stdout, &cmd_uplink_doc);
             return GDX_EXIT_OK;
         default:
-            usage(stderr);
             return GDX_EXIT_USAGE;
         }
     }
     if (!config || optind < argc) {
-        usage(stderr);
+        cmd_help(stderr, &cmd_uplink_doc);
         return GDX_EXIT_USAGE;
     }
     if ((err = gdx_uplink_new(&up, config, errstr, sizeof(errstr)))) {

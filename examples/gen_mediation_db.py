@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Create the dispute-mediation system's SQLite database for the demo (schemas/mediation/
-case.avsc): a `mediation_case` table as the county's 人民调解 system keeps it, with an
+case.avsc): a `mediation_case` table as the city's 人民调解 system keeps it, with an
 auto-increment id and a NOT NULL, indexed `updated_at` the sql connector captures by.
 
     gen_mediation_db.py --rows N --out FILE.db [--seed S]
@@ -9,8 +9,9 @@ import argparse
 import random
 import sqlite3
 
-TOWNS = ["城关镇", "颍桥回族镇", "麦岭镇", "颍阳镇", "王洛镇", "紫云镇", "库庄镇", "十里铺镇",
-         "山头店镇", "汾陈镇", "茨沟乡", "丁营乡", "姜庄乡", "范湖乡", "双庙乡", "湛北乡"]
+TOWNS = ["花园街道", "水寨街道", "东方街道", "莲花街道", "千佛阁街道", "光武街道", "南顿镇",
+         "孙店镇", "李寨镇", "贾岭镇", "高寺镇", "新桥镇", "付集镇", "官会镇", "丁集镇", "郑郭镇",
+         "秣陵镇", "王明口镇", "范集镇", "永丰镇", "三店镇", "老城镇"]
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
 GIVEN = ["建国", "秀英", "桂兰", "志强", "海燕", "国庆", "淑珍", "伟", "芳", "军", "磊", "静",
          "红霞", "玉梅", "卫东", "春花", "保国", "金凤", "明亮", "小燕"]
@@ -23,15 +24,17 @@ DISPUTES = [
     ("物业纠纷", "业主以电梯长期故障为由拒交物业费，物业公司要求补交欠费。"),
     ("道路交通事故纠纷", "双方电动车在村道相撞，就误工费和车辆维修费赔偿产生分歧。"),
 ]
-COMMITTEES = ["城关镇人民调解委员会", "颍桥回族镇人民调解委员会", "县医疗纠纷人民调解委员会",
-              "县道路交通事故人民调解委员会", "麦岭镇人民调解委员会", "县物业纠纷人民调解委员会"]
+COMMITTEES = ["千佛阁街道人民调解委员会", "付集镇人民调解委员会", "项城市医疗纠纷人民调解委员会",
+              "项城市道路交通事故人民调解委员会", "秣陵镇人民调解委员会",
+              "项城市物业纠纷人民调解委员会"]
 SOURCES = ["APPLICATION", "REFERRAL", "INITIATIVE", "GRID"]
 STATUSES = ["ACCEPTED", "MEDIATING", "AGREED", "AGREED", "AGREED", "FAILED", "WITHDRAWN"]
 W = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 
 
 def resident_id(r):
-    body = "4110%02d%04d%02d%02d%03d" % (r.choice([2, 3, 24, 25, 81, 82]), r.randint(1950, 2003),
+    body = "4116%02d%04d%02d%02d%03d" % (r.choice([81, 81, 81, 81, 2, 3, 23, 24, 25]),
+                                         r.randint(1950, 2003),
                                          r.randint(1, 12), r.randint(1, 28), r.randint(0, 999))
     return body + "10X98765432"[sum(int(a) * w for a, w in zip(body, W)) % 11]
 
@@ -73,7 +76,7 @@ def main():
             "TJ2026%04d%04d" % (900 + day, i), acc, r.choice(SOURCES), kind, name(r),
             phone if r.random() < 0.9 else None, resident_id(r) if r.random() < 0.8 else None,
             name(r), resident_id(r) if r.random() < 0.5 else None, r.choice([2, 2, 2, 3, 4]),
-            "襄城县%s%s" % (town, summary),
+            "项城市%s%s" % (town, summary),
             "%d.%02d" % (r.randint(500, 90000), r.randint(0, 99)) if r.random() < 0.6 else None,
             r.choice(COMMITTEES), name(r), status,
             (1 if r.random() < 0.9 else 0) if status == "AGREED" else None,

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Generate realistic sample data for the Xiangcheng (襄城县) demo and tests.
+"""Generate realistic sample data for the Xiangcheng (项城市) demo and tests.
 
     gen_sample.py --kind workorders --rows N [--encoding gb18030] [--bad K] --out FILE.csv
                   [--expect FILE.jsonl] [--seed S] [--start "2026-09-20 08:00:00"] [--eol crlf]
@@ -38,33 +38,42 @@ import random
 import sys
 import time
 
-REGION = "411025"  # 襄城县, 许昌市, 河南省
+REGION = "411681"  # 项城市, 周口市, 河南省
 
-# Townships of 襄城县 and the 3-digit code used in grid codes (411025 + town + grid).
+# Sub-districts (街道, the urban area) and towns of 项城市 with the 3-digit township part of
+# their statistical division code, used in grid codes (411681 + township + grid).
 TOWNS = [
-    ("城关镇", "001"), ("颍桥回族镇", "002"), ("麦岭镇", "003"), ("颍阳镇", "004"),
-    ("王洛镇", "005"), ("紫云镇", "006"), ("库庄镇", "007"), ("十里铺镇", "008"),
-    ("山头店镇", "009"), ("汾陈镇", "010"), ("茨沟乡", "011"), ("丁营乡", "012"),
-    ("姜庄乡", "013"), ("范湖乡", "014"), ("双庙乡", "015"), ("湛北乡", "016"),
+    ("花园街道", "001"), ("水寨街道", "002"), ("东方街道", "003"), ("莲花街道", "004"),
+    ("千佛阁街道", "005"), ("光武街道", "006"), ("南顿镇", "100"), ("孙店镇", "101"),
+    ("李寨镇", "102"), ("贾岭镇", "103"), ("高寺镇", "104"), ("新桥镇", "105"),
+    ("付集镇", "107"), ("官会镇", "108"), ("丁集镇", "109"), ("郑郭镇", "110"),
+    ("秣陵镇", "111"), ("王明口镇", "112"), ("范集镇", "113"), ("永丰镇", "114"),
+    ("三店镇", "115"), ("老城镇", "116"),
 ]
+URBAN = 6  # the first six are the sub-districts of the city proper
 # Rough township centres (WGS-84), for incident positions.
 TOWN_CENTRES = {
-    "001": (33.8512, 113.4835), "002": (33.9271, 113.5602), "003": (33.8060, 113.3952),
-    "004": (33.9573, 113.4190), "005": (33.7880, 113.5410), "006": (33.7460, 113.3210),
-    "007": (33.8090, 113.2810), "008": (33.8860, 113.5280), "009": (33.7780, 113.4350),
-    "010": (33.8770, 113.6280), "011": (33.8300, 113.2370), "012": (33.9360, 113.6510),
-    "013": (33.8520, 113.3330), "014": (33.7920, 113.6240), "015": (33.9080, 113.4650),
-    "016": (33.8870, 113.4010),
+    "001": (33.4551, 114.9046), "002": (33.4466, 114.8952), "003": (33.4448, 114.9254),
+    "004": (33.4302, 114.9151), "005": (33.4203, 114.8957), "006": (33.4398, 114.8702),
+    "100": (33.5204, 114.7803), "101": (33.5012, 114.8498), "102": (33.3608, 114.7801),
+    "103": (33.3012, 114.8203), "104": (33.5003, 114.9802), "105": (33.3307, 115.0504),
+    "107": (33.2503, 115.1902), "108": (33.2804, 115.0298), "109": (33.3702, 114.9003),
+    "110": (33.4107, 115.0196), "111": (33.2203, 114.9504), "112": (33.4502, 115.0898),
+    "113": (33.4803, 114.7302), "114": (33.4006, 114.8297), "115": (33.5601, 114.8502),
+    "116": (33.3204, 114.9297),
 }
-ROADS = ["文昌路", "八七路", "紫云大道", "襄州大道", "颍河路", "新华路", "人民路", "建设路",
-         "城南路", "迎宾大道", "解放路", "汝河路", "首山路", "许南路", "华夏大道"]
-ESTATES = ["幸福家园", "紫云花园", "文昌苑", "建业城", "颍河湾", "阳光新城", "翰林府",
-           "锦绣华庭", "首山御府", "书香苑", "汝河名郡", "盛世名门", "金色家园", "和谐小区"]
-COMMUNITIES = ["西街社区", "东街社区", "南街社区", "北街社区", "文昌社区", "紫云社区",
-               "八七社区", "新华社区"]
-VILLAGE_STEMS = ["张庄", "李庄", "王营", "刘店", "孙湾", "黄柳", "马庄", "后湖", "前营",
-                 "小河", "大王", "西孟", "北街", "南关", "堂东", "吕庄", "曹庄", "罗庄",
-                 "周营", "赵岗", "郭店", "杨楼", "高庄", "朱湾", "范庄", "侯岗", "韩店"]
+# The government of each: 街道办事处 in the city, 镇人民政府 in the towns.
+TOWN_UNIT = {code: "项城市" + name + ("办事处" if int(code) <= URBAN else "人民政府")
+             for name, code in TOWNS}
+ROADS = ["莲花大道", "建设路", "迎宾大道", "水新路", "环城路", "光武大道", "千佛阁路",
+         "人民路", "交通路", "团结路", "东方大道", "花园路", "文明路", "育新街", "正西路"]
+ESTATES = ["莲花苑", "建业桂园", "光武花园", "千佛阁小区", "袁桥新村", "水寨花园", "东方名苑",
+           "金色港湾", "城南新城", "滨河花园", "阳光新城", "翰林府", "书香门第", "锦绣华庭"]
+COMMUNITIES = ["刘祖师庙社区", "潘庄社区", "袁桥社区", "南大街社区", "北大街社区",
+               "建设路社区", "文明路社区", "莲花社区"]
+VILLAGE_STEMS = ["张庄", "李洼", "王沟", "刘堂", "胡营", "荣楼", "马庄", "后湖", "前营",
+                 "小河", "大王", "西孟", "北街", "南关", "韩老家", "吕庄", "曹庄", "罗庄",
+                 "周营", "赵岗", "郭店", "杨楼", "高庄", "朱湾", "范庄", "侯岗", "于楼"]
 GROUPS = ["一", "二", "三", "四", "五", "六", "七", "八"]
 SURNAMES = ("王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董程曹袁邓许傅沈曾"
             "彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康"
@@ -85,25 +94,27 @@ MOBILE_PREFIXES = ["130", "131", "132", "133", "134", "135", "136", "137", "138"
                    "150", "151", "152", "153", "155", "156", "157", "158", "159", "166",
                    "173", "175", "176", "177", "178", "180", "181", "182", "183", "185",
                    "186", "187", "188", "189", "191", "198", "199"]
-# 4110xx: counties and districts of 许昌市 (襄城县 most often).
-ID_REGIONS = ["411025"] * 8 + ["411002", "411003", "411024", "411081", "411082"]
+# 4116xx: 项城市 most often, else the other counties and districts of 周口市 (people born
+# elsewhere in the prefecture).
+ID_REGIONS = ["411681"] * 12 + ["411602", "411603", "411621", "411622", "411623", "411624",
+                                "411625", "411627", "411628"]
 ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 ID_CHECK = "10X98765432"
 REF_YEAR = 2026  # "now" for ages in the sample text
 
 # (category, subcategory, handling unit or None for the township government, amount kind,
-#  where: urban (城关镇) | rural | any, titles, contents, replies). Titles and replies are
+#  where: urban (the six 街道) | rural | any, titles, contents, replies). Titles and replies are
 #  picked at the content's index. Placeholders: {addr} {place} {amount} {n} {months} {age}
 #  {phone} {idno} (the caller's) {elder_id} and company names {builder} {factory} {shop}
 #  {school} {company}.
 TOPICS = [
-    ("城市管理", "噪音扰民", "县城市管理局", None, "any",
+    ("城市管理", "噪音扰民", "市城市管理局", None, "any",
      ["反映{place}夜间噪音扰民", "{place}附近施工噪音问题"],
      ["来电人反映{addr}附近有商户每天晚上十点以后还在用音响播放音乐，严重影响休息，多次沟通无果，"
       "希望相关部门尽快处理。",
       "来电人称{place}旁边的工地连续{n}天夜间施工，凌晨两点还有搅拌车进出，家里老人孩子无法入睡，"
       "要求查处夜间违规施工。"],
-     ["经县城市管理局执法人员现场核实，已责令商户降低音量并在22时前停止外放，来电人表示认可。",
+     ["经市城市管理局执法人员现场核实，已责令商户降低音量并在22时前停止外放，来电人表示认可。",
       "经核实，该工地未办理夜间施工许可，执法中队已下达整改通知书，夜间已停止施工。"]),
     ("城市管理", "垃圾清运", None, None, "any",
      ["{place}垃圾长期无人清运", "反映{place}垃圾桶满溢"],
@@ -111,90 +122,93 @@ TOPICS = [
       "来电人称{place}门口的垃圾桶每天上午就满了，保洁车下午才来，垃圾散落一地，建议增加清运频次。"],
      ["经乡镇环卫所核实，已安排保洁车辆当日清运完毕，并调整为每日两次清运。",
       "已协调保洁公司增设垃圾桶{n}个，清运时间调整为上午九点前。"]),
-    ("城市管理", "路灯不亮", "县城市管理局", None, "any",
+    ("城市管理", "路灯不亮", "市城市管理局", None, "any",
      ["{place}路灯不亮", "反映{place}一段路灯损坏"],
      ["来电人反映{addr}一带的路灯已经{n}天晚上不亮了，晚上出行很不安全，希望尽快维修。",
       "来电人称{place}到学校门口这段路有{n}盏路灯不亮，学生晚自习放学路上漆黑一片。"],
-     ["经县城市管理局市政维护中心现场检修，更换损坏的灯具和线路，路灯已恢复照明。"]),
-    ("城市管理", "占道经营", "县城市管理局", None, "urban",
+     ["经市城市管理局市政维护中心现场检修，更换损坏的灯具和线路，路灯已恢复照明。"]),
+    ("城市管理", "占道经营", "市城市管理局", None, "urban",
      ["{place}占道经营问题", "反映{place}流动摊贩占道"],
      ["来电人反映{addr}早市摊贩占用机动车道经营，早上七点到九点车辆无法通行，存在安全隐患。"],
      ["城管执法中队已对占道摊点进行劝导疏导，引导入市经营，并安排人员早间值守。"]),
-    ("环境保护", "大气污染", "许昌市生态环境局襄城分局", None, "any",
+    ("环境保护", "大气污染", "周口市生态环境局项城分局", None, "any",
      ["反映{place}附近焚烧垃圾", "{place}企业废气扰民"],
      ["来电人反映{addr}附近有人焚烧塑料垃圾，黑烟很大，气味刺鼻，要求相关部门处理。",
       "来电人称{factory}晚上排放刺激性气体，周边居民咳嗽、嗓子疼，怀疑偷排，请环保部门夜查。"],
      ["经生态环境分局执法人员现场检查，已责令停止焚烧并清理现场，对相关责任人进行了教育。",
       "执法人员夜间对该企业进行突击检查，废气处理设施运行不正常，已立案调查并责令整改。"]),
-    ("环境保护", "水污染", "许昌市生态环境局襄城分局", None, "rural",
+    ("环境保护", "水污染", "周口市生态环境局项城分局", None, "rural",
      ["{place}附近河沟污水", "反映{place}排污问题"],
      ["来电人反映{addr}附近的河沟里有黑臭污水流入，怀疑附近养殖场直排，希望查处。"],
      ["经现场排查，系养殖场沼液池渗漏所致，已责令其限期整改并清理沟渠。"]),
-    ("劳动保障", "拖欠工资", "县人力资源和社会保障局", "wage", "any",
+    ("劳动保障", "拖欠工资", "市人力资源和社会保障局", "wage", "any",
      ["{builder}拖欠农民工工资", "反映{company}拖欠工资"],
      ["来电人称其在{builder}承建的工地务工，{builder}拖欠{n}名工人{months}个月工资共计{amount}元，"
       "多次讨要未果。来电人身份证号{idno}，联系电话{phone}。",
       "来电人反映在{company}工作期间被拖欠工资{amount}元，公司以工程款未结为由一直推脱，"
       "希望劳动监察部门帮忙追讨。"],
-     ["经县劳动保障监察大队调查核实，已督促{builder}于本月支付拖欠工资，来电人表示已收到。",
+     ["经市劳动保障监察大队调查核实，已督促{builder}于本月支付拖欠工资，来电人表示已收到。",
       "劳动监察大队已对{company}立案调查，下达《劳动保障监察责令改正决定书》，限期支付。"]),
-    ("劳动保障", "社保缴纳", "县人力资源和社会保障局", None, "any",
+    ("劳动保障", "社保缴纳", "市人力资源和社会保障局", None, "any",
      ["反映{company}未缴社保", "咨询城乡居民养老保险缴费"],
      ["来电人称其入职{company}已{months}个月，公司一直未给缴纳社会保险，询问如何维权。来电人身份证号码{idno}。",
       "来电人咨询城乡居民基本养老保险今年的缴费档次和缴费截止时间，村里通知不清楚。"],
      ["劳动保障监察大队已责令{company}为来电人补缴入职以来的社会保险费，来电人表示认可。",
       "已向来电人解释缴费档次及截止时间，并告知可通过“豫事办”APP自助缴费。"]),
-    ("住房城乡建设", "物业服务", "县住房和城乡建设局", None, "urban",
+    ("住房城乡建设", "物业服务", "市住房和城乡建设局", None, "urban",
      ["{place}物业服务差", "反映{place}物业乱收费"],
      ["来电人反映{addr}物业不作为，电梯经常故障，楼道灯坏了{n}个月没人修，物业费却年年涨。",
       "来电人称{place}物业公司强制收取停车管理费每月{n}0元，未公示收费依据，要求查处。"],
-     ["县住建局物业科已约谈{place}物业公司，电梯已完成检修，楼道照明已恢复。",
+     ["市住建局物业科已约谈{place}物业公司，电梯已完成检修，楼道照明已恢复。",
       "经核实，该收费未经备案，已责令物业公司暂停收取并公示收费标准。"]),
-    ("住房城乡建设", "供暖问题", "县住房和城乡建设局", None, "urban",
-     ["{place}暖气不热", "反映{place}供暖温度不达标"],
-     ["来电人反映{addr}家中暖气温度只有{n}度左右，已经交了供暖费，要求热力公司上门检查。"],
-     ["热力公司维修人员已上门排查，系户内管道气堵，放气后室温已达到18度以上。"]),
-    ("住房城乡建设", "不动产办证", "县自然资源局", None, "urban",
+    ("住房城乡建设", "燃气服务", "市住房和城乡建设局", None, "urban",
+     ["{place}天然气迟迟不通气", "反映{place}燃气管道安全隐患"],
+     ["来电人反映{addr}去年就交了天然气开户费，管道已经入户，燃气公司一直没来通气点火，"
+      "冬天做饭只能用电。",
+      "来电人称{place}楼下燃气管道被车辆撞弯，闻到有轻微气味，担心出事，要求燃气公司马上检修。"],
+     ["市住建局已督促燃气公司{n}日内完成验收通气，来电人家中已正常用气。",
+      "燃气公司抢修人员已到场检测，更换受损管段并加装防撞护栏，无泄漏。"]),
+    ("住房城乡建设", "不动产办证", "市自然资源局", None, "urban",
      ["{place}小区无法办理房产证", "反映{place}办证难"],
      ["来电人称{place}交房已经{n}年，开发商一直没有办理不动产权证，孩子上学受影响，要求尽快办证。"],
-     ["经县自然资源局核实，该项目已完成竣工验收备案，正在办理首次登记，预计两个月内可分户办证。"]),
-    ("交通运输", "道路破损", "县交通运输局", None, "any",
+     ["经市自然资源局核实，该项目已完成竣工验收备案，正在办理首次登记，预计两个月内可分户办证。"]),
+    ("交通运输", "道路破损", "市交通运输局", None, "any",
      ["{place}道路坑洼", "反映{place}路面塌陷"],
      ["来电人反映{addr}路段路面坑洼不平，下雨后积水严重，电动车经常摔倒，请尽快修补。"],
-     ["县公路事业发展中心已安排养护人员对坑槽进行修补，路面已恢复平整。"]),
-    ("市场监管", "食品安全", "县市场监督管理局", None, "any",
+     ["市公路事业发展中心已安排养护人员对坑槽进行修补，路面已恢复平整。"]),
+    ("市场监管", "食品安全", "市市场监督管理局", None, "any",
      ["在{place}附近超市购买到过期食品", "反映{place}附近小吃店卫生问题"],
      ["来电人反映在{addr}一家超市购买的牛奶已过期{n}天，要求商家赔偿并查处。",
       "来电人称在{place}附近的小吃店吃饭后全家腹泻，怀疑食材不新鲜，要求检查后厨卫生。"],
-     ["县市场监管局执法人员已对该超市进行检查，下架过期食品，商家已按规定赔偿来电人。",
+     ["市市场监管局执法人员已对该超市进行检查，下架过期食品，商家已按规定赔偿来电人。",
       "执法人员已对该店后厨进行检查，责令停业整改，并对食材抽样送检。"]),
-    ("市场监管", "消费纠纷", "县市场监督管理局", "consumer", "any",
+    ("市场监管", "消费纠纷", "市市场监督管理局", "consumer", "any",
      ["{shop}预付卡退费纠纷", "反映购买的电动车质量问题"],
      ["来电人称在{shop}办理预付卡充值{amount}元，现商家关门无法消费，要求退还余额。",
       "来电人反映在{place}购买的电动车使用{n}天后电池鼓包，价格{amount}元，商家拒绝退换。"],
      ["经市场监管所调解，商家同意退还剩余金额，双方达成一致。",
       "经调解，商家同意为来电人更换电池，来电人表示满意。"]),
-    ("供水供电", "停水", "襄城县水务有限公司", None, "any",
+    ("供水供电", "停水", "项城市自来水公司", None, "any",
      ["{place}停水未通知", "反映{place}水压低"],
      ["来电人反映{addr}从早上开始停水，事先没有任何通知，家里老人做饭都成问题。"],
      ["经核实，系主管网抢修临时停水，已于当日18时恢复供水，今后停水将提前公告。"]),
-    ("供水供电", "停电", "国网襄城县供电公司", None, "any",
+    ("供水供电", "停电", "国网项城市供电公司", None, "any",
      ["{place}频繁停电", "反映{place}电压不稳"],
      ["来电人反映{addr}这个月已经停电{n}次，电压也不稳，家里冰箱都烧坏了。"],
      ["供电公司已对该台区变压器进行增容改造，电压恢复正常。"]),
-    ("教育", "校外培训", "县教育体育局", "consumer", "any",
+    ("教育", "校外培训", "市教育体育局", "consumer", "any",
      ["{school}培训退费", "反映违规校外培训"],
      ["来电人称给孩子在{school}报了培训班交费{amount}元，机构停课后拒绝退费，联系电话{phone}。"],
-     ["县教体局已约谈培训机构负责人，机构承诺按剩余课时退费。"]),
-    ("农业农村", "惠农补贴", "县农业农村局", "subsidy", "rural",
+     ["市教体局已约谈培训机构负责人，机构承诺按剩余课时退费。"]),
+    ("农业农村", "惠农补贴", "市农业农村局", "subsidy", "rural",
      ["咨询耕地地力保护补贴", "反映补贴未发放"],
      ["来电人称{addr}村民的耕地地力保护补贴{amount}元至今没有发到“一卡通”上，村里说不清楚原因。"],
      ["经乡镇财政所核实，因来电人银行账户信息有误导致发放失败，已更正信息并重新发放。"]),
-    ("民政", "高龄津贴", "县民政局", "subsidy", "any",
+    ("民政", "高龄津贴", "市民政局", "subsidy", "any",
      ["反映高龄津贴停发", "咨询高龄津贴认证"],
      ["来电人称家中老人今年{age}岁，高龄津贴从上个月起停发了，老人身份证号{elder_id}，请帮忙查询。"],
-     ["经县民政局核实，老人未按期完成年度资格认证，已协助上门认证，津贴将于下月补发。"]),
-    ("公安", "交通秩序", "县公安局交通管理大队", None, "urban",
+     ["经市民政局核实，老人未按期完成年度资格认证，已协助上门认证，津贴将于下月补发。"]),
+    ("公安", "交通秩序", "市公安局交通管理大队", None, "urban",
      ["{place}路口车辆乱停", "反映{place}上下学交通拥堵"],
      ["来电人反映{addr}路口早晚高峰车辆乱停乱放，学校门口拥堵严重，建议增派交警疏导。"],
      ["交警大队已在该路口增设临时停车区，上下学时段安排警力疏导。"]),
@@ -312,14 +326,15 @@ def bad_positions(rows, bad):
 
 
 class Places:
-    """Addresses, places and grid codes of 襄城县, precomputed for speed."""
+    """Addresses, places and grid codes of 项城市, precomputed for speed."""
 
     def __init__(self, rng):
         self.towns = []
         for town, code in TOWNS:
-            if code == "001":
-                places = [(e, "城关镇%s%d号%s" % (r, rng.randint(1, 300), e), c)
-                          for e, r, c in zip(ESTATES, ROADS * 2, COMMUNITIES * 2)]
+            if int(code) <= URBAN:
+                places = [(e, "%s%s%d号%s" % (town, r, rng.randint(1, 300), e), c)
+                          for e, r, c in zip(rng.sample(ESTATES, 6), rng.sample(ROADS, 6),
+                                             rng.sample(COMMUNITIES, 6))]
             else:
                 stems = rng.sample(VILLAGE_STEMS, 8)
                 places = [(s + "村", "%s%s村%s组" % (town, s, rng.choice(GROUPS)), s + "村")
@@ -328,20 +343,21 @@ class Places:
 
     def pick(self, rng, where="any"):
         """(town code, short place, full address, grid code); where: urban|rural|any"""
+        n = len(self.towns)
         if where == "urban":
-            i = 0
+            i = rng.randrange(URBAN)
         elif where == "rural":
-            i = rng.randrange(1, 16)
+            i = rng.randrange(URBAN, n)
         else:
-            i = 0 if rng.random() < 0.45 else rng.randrange(16)
+            i = rng.randrange(URBAN) if rng.random() < 0.45 else rng.randrange(n)
         town, code, places = self.towns[i]
         place, addr, _ = rng.choice(places)
-        if code == "001":
-            addr = "襄城县%s%d号楼%d单元%d0%d室" % (addr, rng.randint(1, 18), rng.randint(1, 4),
+        if i < URBAN:
+            addr = "项城市%s%d号楼%d单元%d0%d室" % (addr, rng.randint(1, 18), rng.randint(1, 4),
                                               rng.randint(1, 18), rng.randint(1, 4))
         else:
-            addr = "襄城县" + addr
-        grid = "%s%s%03d" % (REGION, code, rng.randint(1, 30))
+            addr = "项城市" + addr
+        grid = "%s%s%03d" % (REGION, code, 400 + rng.randint(1, 30))  # grids are 4xx-9xx
         return code, place, addr, grid
 
 
@@ -377,7 +393,7 @@ class WorkOrderMaker:
         self.rng = rng
         self.places = Places(rng)
         self.people = [(make_name(rng), make_phone(rng), make_id(rng)) for _ in range(5000)]
-        self.companies = {role: ["%s%s%s" % (rng.choice(["襄城县", "许昌", "河南"]), s, k)
+        self.companies = {role: ["%s%s%s" % (rng.choice(["项城市", "周口", "河南"]), s, k)
                                  for s in COMPANY_STEMS for k in kinds]
                           for role, kinds in COMPANY_KINDS.items()}
 
@@ -393,7 +409,7 @@ class WorkOrderMaker:
         category, sub, unit, amount_kind, where, titles, contents, replies = choice(TOPICS)
         code, place, addr, grid = self.places.pick(rng, where)
         if unit is None:
-            unit = TOWNS[int(code) - 1][0] + "人民政府"
+            unit = TOWN_UNIT[code]
         amount = fmt_amount(amount_kind, rng) if amount_kind else ""
         subst = {role: choice(names) for role, names in self.companies.items()}
         age = randint(80, 99)
@@ -531,7 +547,7 @@ def incident_body(rng, places, staff):
     reporter = staff.get(grid)
     if reporter is None:
         reporter = staff[grid] = ("WG" + grid, make_name(rng))
-    category, lo, hi, text = rng.choice(INC_URBAN if code == "001" else INC_RURAL)
+    category, lo, hi, text = rng.choice(INC_URBAN if int(code) <= URBAN else INC_RURAL)
     subst = {"village": place, "estate": place, "name": make_name(rng),
              "age": rng.randint(80, 96), "phone": make_phone(rng), "bld": rng.randint(1, 18),
              "road": rng.choice(ROADS), "road2": rng.choice(ROADS)}
@@ -629,7 +645,7 @@ def main():
     ap.add_argument("--kind", choices=["workorders", "incidents"], required=True)
     ap.add_argument("--rows", type=int, default=1000)
     ap.add_argument("--bad", type=int, default=0, help="number of bad rows (default 0)")
-    ap.add_argument("--seed", type=int, default=411025)
+    ap.add_argument("--seed", type=int, default=411681)
     ap.add_argument("--encoding", default="utf-8",
                     help="CSV encoding (gb18030 as the hotline exports, or utf-8); JSONL is utf-8")
     ap.add_argument("--eol", choices=["crlf", "lf"], default="crlf", help="CSV record separator")

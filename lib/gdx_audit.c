@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,7 @@
 #include "gdx_avro.h"
 #include "gdx_crypto.h"
 #include "gdx_fault.h"
+#include "gdx_limits.h"
 #include "gdx_util.h"
 
 #define CST_OFFSET_MS (8LL * 3600 * 1000) /* China Standard Time, no daylight saving */
@@ -149,6 +151,7 @@ int gdx_audit_name_cmp(const struct audit_name *a, const struct audit_name *b)
     return 0;
 }
 
+/* -1 with errno set; EFBIG past GDX_LIMIT_AUDIT_FILE_BYTES (a gzip bomb among archives) */
 static int read_fd_all(int fd, char **buf, size_t *len)
 {
     size_t cap = 65536, n = 0;
@@ -158,6 +161,11 @@ static int read_fd_all(int fd, char **buf, size_t *len)
     }
     for (;;) {
         ssize_t r;
+        if (n > GDX_LIMIT_AUDIT_FILE_BYTES) {
+            free(b);
+            errno = EFBIG;
+            return -1;
+        }
         if (n + 1 >= cap) {
             cap *= 2;
             b = realloc(b, cap);
@@ -210,6 +218,15 @@ int gdx_audit_read_file(const char *path, char **buf, size_t *len, char *errstr,
         }
         close(pfd[1]);
         rc = read_fd_all(pfd[0], buf, len);
+        if (rc != 0) {
+            int e = errno;
+            kill(pid, SIGKILL); /* gzip may be blocked writing the rest */
+            close(pfd[0]);
+            while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+            }
+            return gdx_seterr(errstr, errstr_size, GDX_ERR_IO, "cannot decompress '%s': %s", path,
+                              e == EFBIG ? "larger than the audit file limit" : strerror(e));
+        }
         close(pfd[0]);
         while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
         }
@@ -222,16 +239,24 @@ int gdx_audit_read_file(const char *path, char **buf, size_t *len, char *errstr,
         }
         return GDX_OK;
     }
-    fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO named like an audit file must not hang the verifier */
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         return gdx_seterr(errstr, errstr_size, GDX_ERR_IO, "cannot open '%s': %s", path,
                           strerror(errno));
+    }
+    {
+        struct stat st;
+        if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+            close(fd);
+            return gdx_seterr(errstr, errstr_size, GDX_ERR_IO, "'%s' is not a regular file", path);
+        }
     }
     rc = read_fd_all(fd, buf, len);
     close(fd);
     if (rc != 0) {
         return gdx_seterr(errstr, errstr_size, GDX_ERR_IO, "cannot read '%s': %s", path,
-                          strerror(errno));
+                          errno == EFBIG ? "larger than the audit file limit" : strerror(errno));
     }
     return GDX_OK;
 }

@@ -27,6 +27,7 @@
 #include "gdx_audit.h"
 #include "gdx_audit_int.h"
 #include "gdx_crypto.h"
+#include "gdx_deploy.h"
 #include "gdx_kafka.h"
 #include "gdx_util.h"
 
@@ -296,10 +297,15 @@ static int ext_from_text(struct ext_set *es, const char *text, size_t len)
 static int ext_from_kafka(struct ext_set *es, const char *bootstrap, const char *topic,
                           char *errstr, size_t errstr_size)
 {
-    struct gdx_kafka_conf kc = {(char *)(uintptr_t)bootstrap, NULL, 0};
-    rd_kafka_t *rk = gdx_kafka_consumer_new(&kc, "gdx-audit-verify", errstr, errstr_size);
+    struct gdx_kafka_conf kc;
+    rd_kafka_t *rk = NULL;
     int32_t cnt = 0;
-    int err;
+    int err = gdx_deploy_kafka_conf(&kc, bootstrap, errstr, errstr_size);
+    if (err) {
+        return err;
+    }
+    rk = gdx_kafka_consumer_new(&kc, "gdx-audit-verify", errstr, errstr_size);
+    gdx_kafka_conf_release(&kc);
     if (!rk) {
         return GDX_ERR_KAFKA;
     }
@@ -793,8 +799,9 @@ int gdx_audit_verify(const char *const *paths, size_t npaths,
         fprintf(out, "WARNING: %" PRIu64 " checkpoint signatures not checked (no --trust file)\n",
                 vs.unchecked);
     }
-    fprintf(out, "OK: %" PRIu64 " lines, %" PRIu64 " checkpoints, %zu files:", vs.lines,
-            vs.checkpoints, fs.n);
+    /* strict: the warnings above are failures, so the verdict is not OK */
+    fprintf(out, "%s: %" PRIu64 " lines, %" PRIu64 " checkpoints, %zu files:",
+            opts->strict && warnings ? "FAIL (strict)" : "OK", vs.lines, vs.checkpoints, fs.n);
     for (size_t k = 0; k < fs.n; k++) {
         fprintf(out, " %s", fs.v[k].base);
     }
@@ -1239,14 +1246,15 @@ int gdx_audit_reconcile(const char *const *paths, size_t npaths, const char *boo
                         char *errstr, size_t errstr_size)
 {
     struct recon_ctx rc = {NULL, 0, errstr, errstr_size};
-    struct gdx_kafka_conf kc = {(char *)(uintptr_t)bootstrap, NULL, 0};
+    struct gdx_kafka_conf kc;
     rd_kafka_t *rk = NULL;
     uint64_t fails = 0, retained = 0;
     int err = each_event(paths, npaths, recon_cb, &rc, errstr, errstr_size);
     size_t i = 0;
 
-    if (!err) {
+    if (!err && !(err = gdx_deploy_kafka_conf(&kc, bootstrap, errstr, errstr_size))) {
         rk = gdx_kafka_consumer_new(&kc, "gdx-audit-reconcile", errstr, errstr_size);
+        gdx_kafka_conf_release(&kc);
         if (!rk) {
             err = GDX_ERR_KAFKA;
         }

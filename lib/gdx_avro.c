@@ -40,14 +40,15 @@
 
 #include "gdx_avro.h"
 #include "gdx_err.h"
+#include "gdx_limits.h"
 #include "gdx_text.h"
 #include "gdx_util.h"
 
-#define SCHEMA_MAX_BYTES   (4 << 20)
-#define DECIMAL_MAX_DIGITS 128 /* precision cap: 10^128 fits in DEC_BUF bytes */
+#define SCHEMA_MAX_BYTES   GDX_LIMIT_SCHEMA_BYTES
+#define DECIMAL_MAX_DIGITS GDX_LIMIT_DECIMAL_PRECISION /* 10^128 fits in DEC_BUF bytes */
 #define DEC_BUF            64
-#define FIXED_MAX_SIZE     (1 << 20)
-#define DECODE_MAX_DEPTH   64
+#define FIXED_MAX_SIZE     GDX_LIMIT_FIXED_SIZE
+#define DECODE_MAX_DEPTH   GDX_LIMIT_AVRO_DEPTH
 #define QUOTE_MAX          40 /* bytes of a value quoted in an error message */
 
 /* ---------------------------------------------------------------------------------------- */
@@ -715,7 +716,7 @@ out:
 
 static int compile(struct compile_ctx *cc, json_t *j, const char *ns, struct atype **out, int depth)
 {
-    if (depth > 64) {
+    if (depth > GDX_LIMIT_SCHEMA_DEPTH) {
         return gdx_seterr(cc->errstr, cc->errstr_size, GDX_ERR_SCHEMA,
                           "schema '%s': nested too deeply", cc->what);
     }
@@ -943,6 +944,13 @@ struct gdx_schema *gdx_schema_parse(const char *text, size_t len, const char *na
     int rc;
 
     s->registry_id = -1;
+    if (len > SCHEMA_MAX_BYTES) {
+        /* a registry's answer can be up to GDX_LIMIT_REGISTRY_ANSWER bytes */
+        gdx_seterr(errstr, errstr_size, GDX_ERR_SCHEMA, "schema '%s' is too large (%zu bytes)",
+                   what, len);
+        free(sp);
+        return NULL;
+    }
     s->text = xmalloc(len + 1);
     memcpy(s->text, text, len);
     s->text[len] = '\0';
@@ -3249,7 +3257,7 @@ json_t *gdx_avro_decode_json(const struct gdx_schema *schema, const void *body, 
     json_t *res;
     rd.start = rd.p = body;
     rd.end = rd.p + len;
-    rd.budget = 1 << 20;
+    rd.budget = GDX_LIMIT_AVRO_VALUES;
     rd.errstr = errstr;
     rd.errstr_size = errstr_size;
     res = decode_value(&rd, cpriv(schema)->rec, 0);

@@ -30,10 +30,13 @@
 #include <string.h>
 #include <strings.h>
 
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <librdkafka/rdkafka.h>
@@ -48,6 +51,9 @@ struct gdx_broker {
     rd_kafka_mock_cluster_t *mcluster;
     int nbrokers;
     char *bootstraps;
+    pthread_t poker;
+    int poking;
+    volatile int poke_stop;
 };
 
 /* ---------------------------------------------------------------------------------------
@@ -67,6 +73,58 @@ int accept(int fd, __SOCKADDR_ARG addr, socklen_t *__restrict addrlen)
         (void)setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     }
     return cfd;
+}
+
+/* ---------------------------------------------------------------------------------------
+ * Waking the mock thread
+ *
+ * librdkafka 2.0.2's mock thread serves its op queue after poll() returns and only then
+ * drains its wake-up pipe: an op queued in between (the next topic of a bulk creation) has
+ * its wake-up byte thrown away, and waits for the next timer, up to a second. 250 topics
+ * took 30-40 s to pre-create. While a bulk creation runs, a thread connects to the first
+ * broker's listener every 2 ms: the accept wakes poll(), which serves the queue. */
+
+static void *poke_main(void *arg)
+{
+    struct gdx_broker *b = arg;
+    struct sockaddr_in sa;
+    const char *colon = strrchr(b->bootstraps, ':');
+    memset(&sa, 0, sizeof(sa));
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    sa.sin_port = htons((uint16_t)atoi(colon ? colon + 1 : "0"));
+    if (strchr(b->bootstraps, ',')) {
+        /* the first broker of the list */
+        char first[64];
+        snprintf(first, sizeof(first), "%.*s", (int)strcspn(b->bootstraps, ","), b->bootstraps);
+        colon = strrchr(first, ':');
+        sa.sin_port = htons((uint16_t)atoi(colon ? colon + 1 : "0"));
+    }
+    while (!b->poke_stop) {
+        struct timespec ts = {0, 2000000};
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd >= 0) {
+            (void)!connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+            close(fd);
+        }
+        nanosleep(&ts, NULL);
+    }
+    return NULL;
+}
+
+void gdx_broker_poke_start(struct gdx_broker *broker)
+{
+    broker->poke_stop = 0;
+    broker->poking = pthread_create(&broker->poker, NULL, poke_main, broker) == 0;
+}
+
+void gdx_broker_poke_stop(struct gdx_broker *broker)
+{
+    if (broker->poking) {
+        broker->poke_stop = 1;
+        pthread_join(broker->poker, NULL);
+        broker->poking = 0;
+    }
 }
 
 /* ---------------------------------------------------------------------------------------
@@ -691,6 +749,7 @@ void gdx_broker_destroy(struct gdx_broker *broker)
     if (!broker) {
         return;
     }
+    gdx_broker_poke_stop(broker);
     if (broker->mcluster) {
         rd_kafka_mock_cluster_destroy(broker->mcluster);
     }

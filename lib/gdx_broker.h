@@ -131,6 +131,11 @@ struct gdx_broker *gdx_broker_new(int nbrokers, char *errstr, size_t errstr_size
 /* Stop the cluster, then its rd_kafka_t. NULL is a no-op. */
 void gdx_broker_destroy(struct gdx_broker *broker);
 
+/* Around a bulk topic creation: keep the mock thread awake (librdkafka 2.0.2 loses the
+ * wake-up of back-to-back ops and then sleeps up to a second per op). */
+void gdx_broker_poke_start(struct gdx_broker *broker);
+void gdx_broker_poke_stop(struct gdx_broker *broker);
+
 /* `127.0.0.1:port,...`, owned by @p broker. */
 const char *gdx_broker_bootstraps(const struct gdx_broker *broker);
 int gdx_broker_count(const struct gdx_broker *broker);

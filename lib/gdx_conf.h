@@ -57,8 +57,9 @@ const char *gdx_conf_where(const struct gdx_node *node, char *buf, size_t size);
  * place. @p section names the map in messages ("source"). @p map may be NULL (all defaults;
  * a missing required key is reported at @p parent_where). Returns GDX_OK or GDX_ERR_CONFIG.
  */
-int gdx_conf_bind(const struct gdx_node *map, const char *section, const struct gdx_conf_prop *props,
-                  void *inst, const char *parent_where, char *errstr, size_t errstr_size);
+int gdx_conf_bind(const struct gdx_node *map, const char *section,
+                  const struct gdx_conf_prop *props, void *inst, const char *parent_where,
+                  char *errstr, size_t errstr_size);
 /* Free heap members (STR, SECRET, STRLIST) that gdx_conf_bind set; wipes secrets. */
 void gdx_conf_unbind(const struct gdx_conf_prop *props, void *inst);
 
@@ -69,8 +70,8 @@ int gdx_conf_only_keys(const struct gdx_node *map, const char *const *allowed, c
 /* Scalar helpers: errors name the node's position */
 int gdx_conf_scalar(const struct gdx_node *node, const char **out, char *errstr,
                     size_t errstr_size);
-int gdx_conf_int(const struct gdx_node *node, int64_t min, int64_t max, int64_t *out,
-                 char *errstr, size_t errstr_size);
+int gdx_conf_int(const struct gdx_node *node, int64_t min, int64_t max, int64_t *out, char *errstr,
+                 size_t errstr_size);
 int gdx_conf_bool(const struct gdx_node *node, int *out, char *errstr, size_t errstr_size);
 /* "500ms", "5s", "2m", "1h", "1d" or plain number of ms */
 int gdx_conf_duration(const struct gdx_node *node, int64_t *ms, char *errstr, size_t errstr_size);

@@ -347,6 +347,45 @@ int gdx_hmac_sm3(const void *key, size_t keylen, const void *data, size_t len,
 }
 
 /* ---------------------------------------------------------------------------------------
+ * SHA-256 and HMAC-SHA256: not national crypto, but what API gateways outside the GB/T
+ * 39786 scope sign requests with (the http connector offers HMAC-SM3 beside it). A request
+ * is signed once per HTTP call, so the algorithms are fetched per call. */
+
+int gdx_sha256(const void *data, size_t len, unsigned char out[GDX_SHA256_LEN], char *errstr,
+               size_t errstr_size)
+{
+    unsigned int n = 0;
+    EVP_MD *md = EVP_MD_fetch(NULL, "SHA256", NULL);
+    int ok = md && EVP_Digest(data, len, out, &n, md, NULL) == 1 && n == GDX_SHA256_LEN;
+    EVP_MD_free(md);
+    if (!ok) {
+        return gdx_crypto_seterr(errstr, errstr_size, GDX_ERR_CRYPTO, "SHA-256 digest failed");
+    }
+    return GDX_OK;
+}
+
+int gdx_hmac_sha256(const void *key, size_t keylen, const void *data, size_t len,
+                    unsigned char out[GDX_SHA256_LEN], char *errstr, size_t errstr_size)
+{
+    EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    EVP_MAC_CTX *mctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
+    OSSL_PARAM params[2];
+    size_t n = 0;
+    int err = GDX_OK;
+
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0);
+    params[1] = OSSL_PARAM_construct_end();
+    if (!mctx || EVP_MAC_init(mctx, key, keylen, params) != 1 ||
+        EVP_MAC_update(mctx, data, len) != 1 || EVP_MAC_final(mctx, out, &n, GDX_SHA256_LEN) != 1 ||
+        n != GDX_SHA256_LEN) {
+        err = gdx_crypto_seterr(errstr, errstr_size, GDX_ERR_CRYPTO, "HMAC-SHA256 failed");
+    }
+    EVP_MAC_CTX_free(mctx);
+    EVP_MAC_free(mac);
+    return err;
+}
+
+/* ---------------------------------------------------------------------------------------
  * SM4 */
 
 /* SM4 ciphers are fetched once per process for the same reason as HMAC-SM3 above. */

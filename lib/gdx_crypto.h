@@ -4,6 +4,7 @@
  * SM3 digests, HMAC-SM3, SM4-CBC with PKCS#7 padding, SM2 signatures over SM3 with the
  * signer ID `1234567812345678` always set explicitly, secure random, hex and base64, and
  * symmetric data keys (struct gdx_key) with key ids gathered in a keyring for rotation.
+ * SHA-256 and HMAC-SHA256 are here too, for API gateways that sign requests with them.
  *
  * Every failure drains OpenSSL's error queue into errstr, so no stale error leaks into a
  * later, unrelated message. Key material is wiped with OPENSSL_cleanse before it is freed.
@@ -78,6 +79,17 @@ void gdx_sm3_destroy(struct gdx_sm3 *sm3);
 /* @brief HMAC-SM3 (EVP_MAC "HMAC", digest SM3) of @p len bytes under @p key. */
 int gdx_hmac_sm3(const void *key, size_t keylen, const void *data, size_t len,
                  unsigned char out[GDX_SM3_LEN], char *errstr, size_t errstr_size);
+
+/* ---- SHA-256, HMAC-SHA256 (request signatures of API gateways) ---- */
+
+#define GDX_SHA256_LEN 32
+
+/* @brief One-shot SHA-256 of @p len bytes into @p out (32 bytes). */
+int gdx_sha256(const void *data, size_t len, unsigned char out[GDX_SHA256_LEN], char *errstr,
+               size_t errstr_size);
+/* @brief HMAC-SHA256 of @p len bytes under @p key. */
+int gdx_hmac_sha256(const void *key, size_t keylen, const void *data, size_t len,
+                    unsigned char out[GDX_SHA256_LEN], char *errstr, size_t errstr_size);
 
 /* ---- SM4 ---- */
 

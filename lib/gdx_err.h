@@ -29,10 +29,10 @@ typedef enum {
 } gdx_err_t;
 
 /* Exit codes of the gdx binary */
-#define GDX_EXIT_OK      0
-#define GDX_EXIT_FAIL    1
-#define GDX_EXIT_USAGE   2
-#define GDX_EXIT_CONFIG  78
+#define GDX_EXIT_OK     0
+#define GDX_EXIT_FAIL   1
+#define GDX_EXIT_USAGE  2
+#define GDX_EXIT_CONFIG 78
 
 const char *gdx_err2str(int err);
 

@@ -3,17 +3,19 @@
  *
  * The list is read from GDX_FAULTS at every hit (cheap: tests only), and hit counters are
  * kept per name in a small table guarded by a mutex, since librdkafka threads may call back
- * into code with fault points.
+ * into code with fault points. A point is counted only while GDX_FAULTS names it, so the
+ * Nth hit is the Nth time the code passed the point in this process.
  */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "gdx_fault.h"
+#include "gdx_log.h"
 
 #if defined(GDX_TEST_BUILD) && GDX_TEST_BUILD
 
-#define FAULT_MAX 32
+#define FAULT_MAX 64
 
 static struct {
     char name[64];
@@ -38,6 +40,12 @@ static unsigned long fault_count(const char *name)
     return n;
 }
 
+static int fault_fire(const char *name, unsigned long hit)
+{
+    gdx_log(GDX_LOG_WARN, "fault injected", " point=%s hit=%lu", name, hit);
+    return 1;
+}
+
 int gdx_fault_hit(const char *name)
 {
     const char *spec = getenv("GDX_FAULTS");
@@ -51,14 +59,14 @@ int gdx_fault_hit(const char *name)
         if (n >= len && !strncmp(p, name, len) && (n == len || p[len] == '@')) {
             unsigned long hit = fault_count(name);
             if (n == len) {
-                return 1;
+                return fault_fire(name, hit);
             }
             char *rest;
             unsigned long want = strtoul(p + len + 1, &rest, 10);
-            if (*rest == '+') {
-                return hit >= want;
+            if (*rest == '+' ? hit >= want : hit == want) {
+                return fault_fire(name, hit);
             }
-            return hit == want;
+            return 0;
         }
         p = end ? end + 1 : NULL;
     }

@@ -38,6 +38,7 @@ struct gdx_jrow {
     const char **names, **values;
     size_t *lens;
     size_t ptr_cap;
+    size_t span_start, span_len; /* the object of the last row, in its text */
 };
 
 /* ------------------------------------------------------------------------------------- */
@@ -83,7 +84,8 @@ static size_t js_skip_value(const char *s, size_t i, size_t n, int max_depth, in
     }
     if (s[i] != '{' && s[i] != '[') {
         size_t st = i;
-        while (i < n && !strchr(",}] \t\r\n", s[i])) {
+        /* memchr, not strchr: a NUL byte is not a delimiter (strchr finds the terminator) */
+        while (i < n && !memchr(",}] \t\r\n", s[i], 7)) {
             i++;
         }
         *depth_out = 0;
@@ -464,11 +466,49 @@ static int jr_object(struct gdx_jrow *jr, json_t *obj, const char *s, size_t n, 
     return GDX_OK;
 }
 
-int gdx_jrow_parse(struct gdx_jrow *jr, const char *text, size_t len, struct gdx_row *row,
-                   char *errstr, size_t errstr_size)
+/* The value at JSON pointer @p ptr in @p doc, or NULL. */
+static json_t *jr_ptr_get(json_t *doc, const char *ptr)
+{
+    char tok[512];
+
+    while (doc && *ptr == '/') {
+        size_t tl = 0;
+        ptr++;
+        while (*ptr && *ptr != '/') {
+            char c = *ptr++;
+            if (c == '~' && (*ptr == '0' || *ptr == '1')) {
+                c = *ptr++ == '0' ? '~' : '/';
+            }
+            if (tl + 1 >= sizeof(tok)) {
+                return NULL;
+            }
+            tok[tl++] = c;
+        }
+        tok[tl] = '\0';
+        if (json_is_object(doc)) {
+            doc = json_object_getn(doc, tok, tl);
+        } else if (json_is_array(doc)) {
+            char *endp;
+            unsigned long idx;
+            if (tl == 0 || (tl > 1 && tok[0] == '0') || tok[0] < '0' || tok[0] > '9') {
+                return NULL;
+            }
+            idx = strtoul(tok, &endp, 10);
+            doc = *endp ? NULL : json_array_get(doc, idx);
+        } else {
+            return NULL;
+        }
+    }
+    return *ptr ? NULL : doc;
+}
+
+int gdx_jrow_parse_at(struct gdx_jrow *jr, const char *text, size_t len, const char *ptr,
+                      struct gdx_row *row, char *errstr, size_t errstr_size)
 {
     json_error_t jerr;
-    size_t i = js_ws(text, 0, len), e;
+    json_t *obj;
+    size_t i = js_ws(text, 0, len), e, vs = 0, vl = 0;
+    const char *nul;
     int depth = 0;
 
     json_decref(jr->doc);
@@ -476,10 +516,18 @@ int gdx_jrow_parse(struct gdx_jrow *jr, const char *text, size_t len, struct gdx
     jr->arena_len = 0;
     jr->nfields = 0;
     row->nfields = 0;
+    if (!ptr) {
+        ptr = "";
+    }
 
-    if (i >= len || text[i] != '{') {
+    if (!*ptr && (i >= len || text[i] != '{')) {
         return gdx_seterr(errstr, errstr_size, GDX_ERR_PARSE, "col %zu: expected a JSON object",
                           i + 1);
+    }
+    /* jansson 2.14 skips a raw NUL between tokens; JSON has none (\u0000 is the escape) */
+    if ((nul = memchr(text, '\0', len))) {
+        return gdx_seterr(errstr, errstr_size, GDX_ERR_PARSE, "col %zu: NUL byte in JSON text",
+                          (size_t)(nul - text) + 1);
     }
     /* refuse hostile nesting before jansson recurses into it */
     e = js_skip_value(text, i, len, jr->max_depth, &depth);
@@ -493,11 +541,21 @@ int gdx_jrow_parse(struct gdx_jrow *jr, const char *text, size_t len, struct gdx
         return gdx_seterr(errstr, errstr_size, GDX_ERR_PARSE, "col %d: %s",
                           jerr.column > 0 ? jerr.column : (int)jerr.position + 1, jerr.text);
     }
-    if (!json_is_object(jr->doc)) {
+    obj = jr_ptr_get(jr->doc, ptr);
+    if (!obj) {
+        return gdx_seterr(errstr, errstr_size, GDX_ERR_NOENT, "no member '%s'", ptr);
+    }
+    if (!json_is_object(obj)) {
         return gdx_seterr(errstr, errstr_size, GDX_ERR_PARSE, "col %zu: expected a JSON object",
                           i + 1);
     }
-    if (e == SIZE_MAX || jr_object(jr, jr->doc, text + i, e - i, SIZE_MAX, 0, 1) != GDX_OK) {
+    if (!*ptr) {
+        vs = i;
+        vl = e == SIZE_MAX ? 0 : e - i;
+    } else if (gdx_json_find(text, len, ptr, &vs, &vl) != GDX_OK) {
+        e = SIZE_MAX;
+    }
+    if (e == SIZE_MAX || jr_object(jr, obj, text + vs, vl, SIZE_MAX, 0, 1) != GDX_OK) {
         return gdx_seterr(errstr, errstr_size, GDX_ERR_PARSE, "col %zu: malformed object", i + 1);
     }
 
@@ -517,5 +575,32 @@ int gdx_jrow_parse(struct gdx_jrow *jr, const char *text, size_t len, struct gdx
     row->names = jr->names;
     row->values = jr->values;
     row->lens = jr->lens;
+    jr->span_start = vs;
+    jr->span_len = vl;
     return GDX_OK;
+}
+
+void gdx_jrow_span(const struct gdx_jrow *jr, size_t *start, size_t *len)
+{
+    *start = jr->span_start;
+    *len = jr->span_len;
+}
+
+int gdx_jrow_parse(struct gdx_jrow *jr, const char *text, size_t len, struct gdx_row *row,
+                   char *errstr, size_t errstr_size)
+{
+    return gdx_jrow_parse_at(jr, text, len, "", row, errstr, errstr_size);
+}
+
+const char *gdx_jrow_str(const struct gdx_jrow *jr, const char *ptr, size_t *len)
+{
+    json_t *v = jr->doc ? jr_ptr_get(jr->doc, ptr) : NULL;
+
+    if (!json_is_string(v)) {
+        return NULL;
+    }
+    if (len) {
+        *len = json_string_length(v);
+    }
+    return json_string_value(v);
 }

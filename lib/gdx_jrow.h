@@ -45,6 +45,30 @@ void gdx_jrow_destroy(struct gdx_jrow *jr);
 int gdx_jrow_parse(struct gdx_jrow *jr, const char *text, size_t len, struct gdx_row *row,
                    char *errstr, size_t errstr_size);
 
+/**
+ * @brief Like gdx_jrow_parse, but the row is the object at JSON pointer @p ptr ("" is the
+ *        whole document) of the document @p text, which is validated whole in the same
+ *        single pass, e.g. "/record" of a Singer RECORD line. The depth limit counts from
+ *        the top of @p text.
+ *
+ * The document stays loaded for gdx_jrow_str() until the next call, also when @p ptr names
+ * nothing.
+ * @returns GDX_OK, GDX_ERR_PARSE ("col N: reason"; also when the value at @p ptr is not an
+ *          object), or GDX_ERR_NOENT when @p ptr names nothing in a valid document.
+ */
+int gdx_jrow_parse_at(struct gdx_jrow *jr, const char *text, size_t len, const char *ptr,
+                      struct gdx_row *row, char *errstr, size_t errstr_size);
+
+/** @brief Where the object of the last successful parse lies in its text: *start, *len. */
+void gdx_jrow_span(const struct gdx_jrow *jr, size_t *start, size_t *len);
+
+/**
+ * @brief The string at JSON pointer @p ptr of the document last loaded by @p jr (decoded
+ *        UTF-8, borrowed until the next parse), with its length in *len; NULL when there is no
+ *        such member, it is not a string, or the last parse failed before loading.
+ */
+const char *gdx_jrow_str(const struct gdx_jrow *jr, const char *ptr, size_t *len);
+
 /** @brief Nesting depth of the JSON value in @p text (0 for a scalar), or -1 if malformed. */
 int gdx_json_depth(const char *text, size_t len);
 

@@ -19,7 +19,10 @@
 #include "gdx_err.h"
 #include "gdx_kafka.h"
 #include "gdx_log.h"
+#include "gdx_tls.h"
 #include "gdx_util.h"
+
+#include <openssl/crypto.h>
 
 int gdx_kafka_set(rd_kafka_conf_t *conf, const char *name, const char *value, char *errstr,
                   size_t errstr_size)
@@ -32,8 +35,59 @@ int gdx_kafka_set(rd_kafka_conf_t *conf, const char *name, const char *value, ch
     return GDX_OK;
 }
 
+int gdx_kafka_secret_prop(const char *name)
+{
+    return strstr(name, "password") || strstr(name, "secret") || !strcmp(name, "ssl.key.pem") ||
+           !strcmp(name, "sasl.oauthbearer.config");
+}
+
+int gdx_kafka_secret_file(const struct gdx_node *kid, char **prop, char **value, char *errstr,
+                          size_t errstr_size)
+{
+    size_t kl = strlen(kid->key);
+    char where[300], reason[700], *path, *dir = NULL;
+    const char *slash;
+    int err;
+
+    *prop = *value = NULL;
+    if (kl <= 5 || strcmp(kid->key + kl - 5, ".file")) {
+        return 0;
+    }
+    *prop = strndup(kid->key, kl - 5);
+    if (!*prop) {
+        abort();
+    }
+    if (!gdx_kafka_secret_prop(*prop) || kid->type != GDX_NODE_SCALAR) {
+        free(*prop);
+        *prop = NULL;
+        return 0;
+    }
+    slash = kid->file ? strrchr(kid->file, '/') : NULL;
+    if (slash) {
+        dir = strndup(kid->file, (size_t)(slash - kid->file) + (slash == kid->file));
+    }
+    path = gdx_path_join(dir, kid->value);
+    free(dir);
+    err = gdx_secret_file_read(path, value, reason, sizeof(reason));
+    free(path);
+    if (err) {
+        free(*prop);
+        *prop = NULL;
+        snprintf(where, sizeof(where), "%s:%d:%d", kid->file, kid->key_line, kid->key_col);
+        return gdx_seterr(errstr, errstr_size, GDX_ERR_CONFIG, "%s: %s: %s", where, kid->key,
+                          reason);
+    }
+    return 1;
+}
+
 int gdx_kafka_conf_parse(const struct gdx_node *map, struct gdx_kafka_conf *kc, char *errstr,
                          size_t errstr_size)
+{
+    return gdx_kafka_conf_parse_secure(map, NULL, 0, kc, errstr, errstr_size);
+}
+
+int gdx_kafka_conf_parse_secure(const struct gdx_node *map, const char *dir, int strict,
+                                struct gdx_kafka_conf *kc, char *errstr, size_t errstr_size)
 {
     char where[256];
     memset(kc, 0, sizeof(*kc));
@@ -48,15 +102,32 @@ int gdx_kafka_conf_parse(const struct gdx_node *map, struct gdx_kafka_conf *kc, 
     if (!kc->props) {
         abort();
     }
+    (void)dir;
     for (size_t i = 0; i < map->nkids; i++) {
         const struct gdx_node *kid = map->kids[i];
-        const char *v;
-        int err = gdx_conf_scalar(kid, &v, errstr, errstr_size);
-        if (err) {
+        const char *v, *key = kid->key;
+        char *fprop = NULL, *fval = NULL;
+        int err = gdx_kafka_secret_file(kid, &fprop, &fval, errstr, errstr_size);
+        if (err < 0) {
             gdx_kafka_conf_release(kc);
             return err;
         }
-        if (!strcmp(kid->key, "bootstrap.servers")) {
+        if (err == 1) {
+            key = fprop;
+            v = fval;
+        } else if ((err = gdx_conf_scalar(kid, &v, errstr, errstr_size))) {
+            gdx_kafka_conf_release(kc);
+            return err;
+        }
+        if (!fprop && strict && gdx_kafka_secret_prop(key) && !kid->from_env) {
+            snprintf(where, sizeof(where), "%s:%d:%d", kid->file, kid->key_line, kid->key_col);
+            gdx_kafka_conf_release(kc);
+            return gdx_seterr(errstr, errstr_size, GDX_ERR_CONFIG,
+                              "%s: '%s' is a secret: take it from the environment (${NAME}) or "
+                              "from a file ('%s.file: PATH'), not from this file",
+                              where, key, key);
+        }
+        if (!strcmp(key, "bootstrap.servers")) {
             free(kc->bootstrap);
             kc->bootstrap = strdup(v);
             continue;
@@ -64,21 +135,30 @@ int gdx_kafka_conf_parse(const struct gdx_node *map, struct gdx_kafka_conf *kc, 
         /* Validate the property name now so the error carries the position. */
         rd_kafka_conf_t *probe = rd_kafka_conf_new();
         char rderr[256];
-        rd_kafka_conf_res_t res = rd_kafka_conf_set(probe, kid->key, v, rderr, sizeof(rderr));
+        rd_kafka_conf_res_t res = rd_kafka_conf_set(probe, key, v, rderr, sizeof(rderr));
         rd_kafka_conf_destroy(probe);
         if (res != RD_KAFKA_CONF_OK) {
             snprintf(where, sizeof(where), "%s:%d:%d", kid->file, kid->key_line, kid->key_col);
             gdx_kafka_conf_release(kc);
+            if (fval) {
+                OPENSSL_cleanse(fval, strlen(fval));
+            }
+            free(fval);
+            free(fprop);
             return gdx_seterr(errstr, errstr_size, GDX_ERR_CONFIG, "%s: kafka property '%s': %s",
-                              where, kid->key, rderr);
+                              where, key, rderr);
         }
-        if (strstr(kid->key, "password") || strstr(kid->key, "secret") ||
-            strstr(kid->key, "key.pem")) {
+        if (gdx_kafka_secret_prop(key)) {
             gdx_log_add_secret(v);
         }
-        kc->props[2 * kc->nprops] = strdup(kid->key);
-        kc->props[2 * kc->nprops + 1] = strdup(v);
+        kc->props[2 * kc->nprops] = gdx_xstrdup(key);
+        kc->props[2 * kc->nprops + 1] = gdx_xstrdup(v);
         kc->nprops++;
+        if (fval) {
+            OPENSSL_cleanse(fval, strlen(fval));
+        }
+        free(fval);
+        free(fprop);
     }
     return GDX_OK;
 }
@@ -90,8 +170,13 @@ void gdx_kafka_conf_release(struct gdx_kafka_conf *kc)
     }
     free(kc->bootstrap);
     if (kc->props) {
-        for (size_t i = 0; i < 2 * kc->nprops; i++) {
-            free(kc->props[i]);
+        for (size_t i = 0; i < kc->nprops; i++) {
+            char *name = kc->props[2 * i], *value = kc->props[2 * i + 1];
+            if (value && name && gdx_kafka_secret_prop(name)) {
+                OPENSSL_cleanse(value, strlen(value));
+            }
+            free(name);
+            free(value);
         }
         free(kc->props);
     }
@@ -125,7 +210,12 @@ static void kafka_log_cb(const rd_kafka_t *rk, int level, const char *fac, const
     /* librdkafka reports transport failures at error level while it retries them itself;
      * the runtime reports outages once, so keep these at debug unless asked. */
     if (lvl < GDX_LOG_DEBUG && (!strcmp(fac, "FAIL") || !strcmp(fac, "ERROR"))) {
-        lvl = GDX_LOG_DEBUG;
+        /* ... except a refused certificate or credential: no retry mends that, and the
+         * operator must read it (e.g. "SSL handshake failed: ... certificate verify failed") */
+        lvl = strstr(buf, "SSL") || strstr(buf, "certificate") || strstr(buf, "SASL") ||
+                      strstr(buf, "uthenticat")
+                  ? GDX_LOG_WARN
+                  : GDX_LOG_DEBUG;
     }
     gdx_log(lvl, buf, " kafka.client=%s kafka.facility=%s", rd_kafka_name(rk), fac);
 }

@@ -24,9 +24,26 @@ struct gdx_kafka_conf {
 };
 
 /* Parse a `kafka:` map: `bootstrap.servers` plus any librdkafka property (passed through,
- * validated by librdkafka at client creation). */
+ * validated by librdkafka at client creation). A secret property may be read from a file:
+ * `sasl.password.file: PATH` sets sasl.password (gdx_kafka_secret_file). */
 int gdx_kafka_conf_parse(const struct gdx_node *map, struct gdx_kafka_conf *kc, char *errstr,
                          size_t errstr_size);
+/* The same; with @p strict, a secret property written in the file itself (not from ${ENV}
+ * or a `.file`) is refused (the deployment file). @p dir is unused (paths of `.file` keys are
+ * relative to the file that names them). */
+int gdx_kafka_conf_parse_secure(const struct gdx_node *map, const char *dir, int strict,
+                                struct gdx_kafka_conf *kc, char *errstr, size_t errstr_size);
+
+/* Is @p name a secret librdkafka property (a password, a secret, a private key in PEM)? */
+int gdx_kafka_secret_prop(const char *name);
+/*
+ * `<secret property>.file: PATH` (sasl.password.file, ssl.key.password.file, ...): @returns 0
+ * when @p kid is not such a key; 1 with *prop (the property) and *value (the file's one line,
+ * registered for log redaction) malloc'd; GDX_ERR_CONFIG naming the place when the file
+ * cannot be read or group or others may read it. PATH is relative to the file naming it.
+ */
+int gdx_kafka_secret_file(const struct gdx_node *kid, char **prop, char **value, char *errstr,
+                          size_t errstr_size);
 void gdx_kafka_conf_release(struct gdx_kafka_conf *kc);
 
 /* Apply bootstrap + props to an rd_kafka_conf_t; errors name the property. */

@@ -26,9 +26,10 @@
 #include <jansson.h>
 
 #include "gdx_err.h"
+#include "gdx_limits.h"
 #include "gdx_lint.h"
 
-#define LINT_MAX_BYTES (4 * 1024 * 1024)
+#define LINT_MAX_BYTES GDX_LIMIT_LINT_BYTES
 #define LINT_MAX_DEPTH 64
 
 struct named {
@@ -905,8 +906,9 @@ int gdx_lint_text(const char *name, const char *text, size_t len, unsigned flags
     json_t *root = json_loadb(text, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
     if (!root) {
         char msg[1400];
-        snprintf(msg, sizeof(msg), "%s:%d:%d: invalid JSON: %s", lt.name, jerr.line, jerr.column,
-                 jerr.text);
+        /* jansson says column 0 (or -1) at the end of an empty text: positions are 1-based */
+        snprintf(msg, sizeof(msg), "%s:%d:%d: invalid JSON: %s", lt.name,
+                 jerr.line > 0 ? jerr.line : 1, jerr.column > 0 ? jerr.column : 1, jerr.text);
         if (report) {
             report(opaque, msg);
         }

@@ -21,7 +21,7 @@ enum gdx_log_level {
 /* Process-wide settings, set once by bin/ at start (the only process state lib keeps). */
 void gdx_log_set_level(int level);
 int gdx_log_get_level(void);
-int gdx_log_level_parse(const char *name); /* "error|warn|info|debug" -> level, -1 if bad */
+int gdx_log_level_parse(const char *name);         /* "error|warn|info|debug" -> level, -1 if bad */
 void gdx_log_set_component(const char *component); /* connector id or command name */
 /* Register a secret: any later log line containing it has it replaced by "[redacted]". */
 void gdx_log_add_secret(const char *secret);

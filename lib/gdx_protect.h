@@ -31,7 +31,7 @@ enum gdx_mask_format {
     GDX_MASK_ID,          /* resident ID: 410102********1234 (invalid ID is an error) */
     GDX_MASK_PHONE,       /* mainland mobile: 138****5678 (invalid number is an error) */
     GDX_MASK_NAME,        /* first character kept: 张*, 张**; one character: * */
-    GDX_MASK_ADDRESS,     /* cut after the district/county: 河南省许昌市襄城县 */
+    GDX_MASK_ADDRESS,     /* cut after the district/county: 河南省周口市项城市 */
 };
 
 struct gdx_protect_rule {

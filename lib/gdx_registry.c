@@ -11,7 +11,9 @@
  * answer is GDX_ERR_RETRY (the registry may come back), a refusal of the schema (409
  * incompatible, 422 invalid) is GDX_ERR_SCHEMA carrying the registry's own message, so a
  * connector stops with the registry's reason. The password of basic auth is registered as
- * a log secret and never appears in messages: the URL is shown without its user info.
+ * a log secret and never appears in messages: the URL is shown without its user info. HTTPS
+ * takes its settings from a struct gdx_tls (the deployment file's, normally): verification is
+ * always on, and a refused certificate is reported by cause (expired, wrong host, untrusted).
  *
  * One CURL handle is reused (keep-alive); the client is not thread-safe.
  */
@@ -25,12 +27,15 @@
 #include <openssl/crypto.h>
 
 #include "gdx_err.h"
+#include "gdx_fault.h"
+#include "gdx_limits.h"
 #include "gdx_log.h"
 #include "gdx_registry.h"
+#include "gdx_tls.h"
 
 #define REG_CONNECT_TIMEOUT_MS 5000
 #define REG_TIMEOUT_MS         10000
-#define REG_MAX_RESPONSE       (16u << 20) /* no registry answer of ours is bigger */
+#define REG_MAX_RESPONSE       GDX_LIMIT_REGISTRY_ANSWER /* no answer of ours is bigger */
 #define REG_CONTENT_TYPE       "application/vnd.schemaregistry.v1+json"
 
 struct reg_subject_ent {
@@ -45,10 +50,10 @@ struct reg_id_ent {
 };
 
 struct gdx_registry {
-    char *url;     /* base URL without a trailing slash */
-    char *display; /* the URL without user info, for messages */
-    char *auth;    /* "user:password" or NULL */
-    char *ca_file;
+    char *url;          /* base URL without a trailing slash */
+    char *display;      /* the URL without user info, for messages */
+    char *auth;         /* "user:password" or NULL */
+    struct gdx_tls tls; /* https: CA, client certificate; verification always on */
     CURL *curl;
     struct curl_slist *headers;
     struct reg_subject_ent *subjects;
@@ -147,7 +152,7 @@ struct gdx_registry *gdx_registry_new(const char *url, const char *basic_auth, c
             gdx_log_add_secret(pw);
         }
     }
-    reg->ca_file = ca_file ? xstrdup(ca_file) : NULL;
+    reg->tls.ca_file = ca_file ? xstrdup(ca_file) : NULL;
     reg->curl = curl_easy_init();
     if (!reg->curl) {
         gdx_seterr(errstr, errstr_size, GDX_ERR_FAIL, "cannot create a libcurl handle");
@@ -185,7 +190,7 @@ void gdx_registry_destroy(struct gdx_registry *reg)
     free(reg->url);
     free(reg->display);
     free_secret(reg->auth);
-    free(reg->ca_file);
+    gdx_tls_release(&reg->tls);
     free(reg);
 }
 
@@ -327,8 +332,8 @@ static int reg_request(struct gdx_registry *reg, const char *method, const char 
         curl_easy_setopt(reg->curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
         curl_easy_setopt(reg->curl, CURLOPT_USERPWD, reg->auth);
     }
-    if (reg->ca_file) {
-        curl_easy_setopt(reg->curl, CURLOPT_CAINFO, reg->ca_file);
+    if ((ret = gdx_tls_curl(&reg->tls, reg->curl, errstr, errstr_size))) {
+        goto out;
     }
     if (body) {
         curl_easy_setopt(reg->curl, CURLOPT_POSTFIELDS, body);
@@ -336,13 +341,18 @@ static int reg_request(struct gdx_registry *reg, const char *method, const char 
     }
     curl_easy_setopt(reg->curl, CURLOPT_CUSTOMREQUEST, method);
 
-    cc = curl_easy_perform(reg->curl);
+    cc = GDX_FAULT("registry.call") ? CURLE_COULDNT_CONNECT : curl_easy_perform(reg->curl);
     if (cc != CURLE_OK) {
-        ret = gdx_seterr(errstr, errstr_size, GDX_ERR_RETRY,
-                         "cannot reach schema registry '%s': %s", reg->display,
-                         b.overflow ? "answer too large"
-                         : *curlerr ? curlerr
-                                    : curl_easy_strerror(cc));
+        char why[1024];
+        if (b.overflow) {
+            snprintf(why, sizeof(why), "answer too large");
+            ret = GDX_ERR_RETRY;
+        } else {
+            ret =
+                gdx_tls_curl_explain(reg->curl, cc, curlerr, &reg->tls, reg->url, why, sizeof(why));
+        }
+        gdx_seterr(errstr, errstr_size, ret, "cannot reach schema registry '%s': %s", reg->display,
+                   why);
         goto out;
     }
     curl_easy_getinfo(reg->curl, CURLINFO_RESPONSE_CODE, &status);
@@ -425,6 +435,12 @@ static int get_id(json_t *root, int32_t *id)
     }
     *id = (int32_t)json_integer_value(j);
     return 0;
+}
+
+void gdx_registry_set_tls(struct gdx_registry *reg, const struct gdx_tls *tls)
+{
+    gdx_tls_release(&reg->tls);
+    gdx_tls_merge(&reg->tls, tls);
 }
 
 int gdx_registry_register(struct gdx_registry *reg, const char *subject, const char *schema_text,

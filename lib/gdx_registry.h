@@ -17,9 +17,14 @@ struct gdx_registry;
  * @p url: base URL, e.g. "http://127.0.0.1:8081". Optional basic auth "user:password"
  * (may be NULL; registered as a log secret) and TLS CA file (may be NULL).
  */
-struct gdx_registry *gdx_registry_new(const char *url, const char *basic_auth,
-                                      const char *ca_file, char *errstr, size_t errstr_size);
+struct gdx_registry *gdx_registry_new(const char *url, const char *basic_auth, const char *ca_file,
+                                      char *errstr, size_t errstr_size);
 void gdx_registry_destroy(struct gdx_registry *reg);
+
+struct gdx_tls;
+/* Use @p tls (copied) for https: CA, client certificate, minimum version; it replaces the
+ * CA file given to gdx_registry_new. */
+void gdx_registry_set_tls(struct gdx_registry *reg, const struct gdx_tls *tls);
 
 /*
  * Register @p schema_text (verbatim .avsc text) under @p subject; *id receives the global id.
@@ -37,8 +42,8 @@ int gdx_registry_lookup(struct gdx_registry *reg, const char *subject, const cha
 
 /* Fetch the schema text of @p id (GET /schemas/ids/{id}); the returned string is owned by the
  * client's cache and lives as long as @p reg. */
-int gdx_registry_get(struct gdx_registry *reg, int32_t id, const char **schema_text,
-                     char *errstr, size_t errstr_size);
+int gdx_registry_get(struct gdx_registry *reg, int32_t id, const char **schema_text, char *errstr,
+                     size_t errstr_size);
 
 /* Set the compatibility level of a subject (PUT /config/{s}), e.g. "BACKWARD_TRANSITIVE". */
 int gdx_registry_set_compat(struct gdx_registry *reg, const char *subject, const char *level,

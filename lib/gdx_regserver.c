@@ -47,11 +47,13 @@
 #include "gdx_compat.h"
 #include "gdx_err.h"
 #include "gdx_kafka.h"
+#include "gdx_limits.h"
 #include "gdx_log.h"
 #include "gdx_regserver.h"
+#include "gdx_text.h"
 
 #define RS_CONTENT_TYPE  "application/vnd.schemaregistry.v1+json"
-#define RS_MAX_BODY      (4u << 20) /* a request body above this is refused */
+#define RS_MAX_BODY      GDX_LIMIT_REGISTRY_BODY /* a request body above this is refused */
 #define RS_KAFKA_TIMEOUT 10000
 #define RS_DEFAULT_LEVEL GDX_COMPAT_BACKWARD
 #define RS_LEVELS_MESSAGE                                                                          \
@@ -790,6 +792,12 @@ static int reply_error(struct rs_req *r, int code, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    /* the message quotes the path; a cut character or a stray byte would make the JSON
+     * encoder fail, so whatever is not UTF-8 becomes '?' */
+    for (size_t off = 0, len = strlen(msg), bad; !gdx_utf8_valid(msg + off, len - off, &bad);) {
+        msg[off + bad] = '?';
+        off += bad + 1;
+    }
     return reply(r, status, json_pack("{s:i, s:s}", "error_code", code, "message", msg));
 }
 
@@ -1392,6 +1400,13 @@ static int route(struct gdx_regserver *srv, struct rs_req *r)
     int get = !strcmp(m, "GET"), post = !strcmp(m, "POST"), put = !strcmp(m, "PUT");
     int del = !strcmp(m, "DELETE");
 
+    for (int i = 0; i < n; i++) {
+        size_t bad;
+        /* subjects and versions become JSON strings in replies and in `_schemas` */
+        if (!gdx_utf8_valid(s[i], strlen(s[i]), &bad)) {
+            return reply_error(r, 404, "HTTP 404 Not Found: the path is not valid UTF-8");
+        }
+    }
     if (n == 0) {
         return get ? reply(r, 200, json_object())
                    : reply_error(r, 405, "HTTP 405 Method Not Allowed");

@@ -50,19 +50,22 @@
 #include "gdx_avro.h"
 #include "gdx_conf.h"
 #include "gdx_crypto.h"
+#include "gdx_deploy.h"
 #include "gdx_fault.h"
 #include "gdx_kafka.h"
 #include "gdx_lock.h"
 #include "gdx_log.h"
+#include "gdx_metrics.h"
 #include "gdx_policy.h"
 #include "gdx_registry.h"
 #include "gdx_runtime.h"
 #include "gdx_util.h"
 
-#define RT_OFFSETS_TOPIC  "_gdx.offsets"
-#define RT_BACKOFF_MAX_MS 30000
-#define RT_KAFKA_TIMEOUT  10000
-#define RT_PROGRESS_MS    10000
+#define RT_OFFSETS_TOPIC   "_gdx.offsets"
+#define RT_BACKOFF_MAX_MS  30000
+#define RT_KAFKA_TIMEOUT   10000
+#define RT_PROGRESS_MS     10000
+#define RT_OVERLAP_POLL_MS 10 /* poll timeout while a batch commits */
 
 struct rt_map {
     const struct gdx_field *field;
@@ -77,6 +80,7 @@ struct gdx_batch {
     uint64_t dead;    /* dead letters produced */
     uint64_t bytes;   /* value bytes produced */
     int64_t started_ms;
+    int64_t commit_ms; /* time batch_commit() took: the commit latency metric */
     char *offset;      /* end position (JSON), malloc'd, NULL if unchanged */
     size_t offset_cap; /* bytes allocated at offset (set per row: reused, not reallocated) */
     int open;          /* the batch has rows or a position to commit */
@@ -92,6 +96,9 @@ struct gdx_batch {
     char first_pos[160];             /* source coordinates of the first row */
     char last_pos[160];
     const char *operator_action; /* "set" or "reset" when an operator wrote the position */
+    /* the last row added became a dead letter: gdx_batch_last_dead() */
+    int last_dead;
+    char last_stage[16], last_field[128], last_reason[512];
 };
 
 struct gdx_ctx {
@@ -191,6 +198,8 @@ struct gdx_runtime {
     uint8_t frame[GDX_SOE_HEADER_LEN];
     size_t frame_len;
     char *registry_url, *registry_auth, *registry_ca, *wire_format;
+    struct gdx_tls registry_tls; /* the deployment's tls, schema.registry.ssl.ca.location over it */
+    struct gdx_tls deploy_tls;   /* the deployment's tls alone: gdx_ctx_tls_curl() */
     struct gdx_registry *registry;
     unsigned char *valbuf;
     size_t valbuf_size;
@@ -202,7 +211,9 @@ struct gdx_runtime {
     /* column lookup cache: keyed by the row's names array */
     const char *const *cache_names;
     size_t cache_nfields;
-    int *cache_idx; /* per map: column index or -1 */
+    int *cache_idx;   /* per map: column index or -1 */
+    char *cache_copy; /* the names the lookup was made for, NUL-separated */
+    size_t cache_copy_len, cache_copy_cap;
 
     /* kafka */
     rd_kafka_t *rk;
@@ -249,7 +260,8 @@ struct gdx_runtime {
 
     /* counters */
     uint64_t total_records, total_dead, total_batches, total_aborts;
-    double source_lag_s; /* gdx_ctx_set_lag(); -1 unknown */
+    double source_lag_s;         /* gdx_ctx_set_lag(); -1 unknown */
+    struct gdx_metrics *metrics; /* reports to a supervisor (gdx_metrics.h), NULL when none */
     int64_t started_ms, last_progress_ms;
     uint64_t progress_records;
     char extracted_at[32];
@@ -302,14 +314,65 @@ const char *gdx_ctx_config_dir(const struct gdx_ctx *ctx)
     return ctx->rt->dir;
 }
 
+const char *gdx_ctx_state_dir(const struct gdx_ctx *ctx)
+{
+    return ctx->rt->state_dir;
+}
+
 int gdx_ctx_stopping(const struct gdx_ctx *ctx)
 {
     return stopping(ctx->rt);
 }
 
+int gdx_ctx_tls_curl(struct gdx_ctx *ctx, void *curl, const struct gdx_ctx_tls *own, char *errstr,
+                     size_t errstr_size)
+{
+    struct gdx_tls tls, mine;
+    int err;
+
+    memset(&tls, 0, sizeof(tls));
+    memset(&mine, 0, sizeof(mine));
+    gdx_tls_merge(&tls, &ctx->rt->deploy_tls);
+    if (own) {
+        /* the connector's keys override the host's (gdx_tls_merge copies) */
+        mine.ca_file = (char *)(uintptr_t)own->ca_file;
+        mine.ca_path = (char *)(uintptr_t)own->ca_path;
+        mine.cert_file = (char *)(uintptr_t)own->cert_file;
+        mine.key_file = (char *)(uintptr_t)own->key_file;
+        mine.key_password = (char *)(uintptr_t)own->key_password;
+        gdx_tls_merge(&tls, &mine);
+    }
+    err = gdx_tls_curl(&tls, curl, errstr, errstr_size);
+    gdx_tls_release(&tls);
+    return err;
+}
+
+int gdx_ctx_tls_explain(struct gdx_ctx *ctx, void *curl, int curl_code, const char *curlerr,
+                        const struct gdx_ctx_tls *own, const char *url, char *errstr,
+                        size_t errstr_size)
+{
+    struct gdx_tls tls;
+    int err;
+
+    memset(&tls, 0, sizeof(tls));
+    gdx_tls_merge(&tls, &ctx->rt->deploy_tls);
+    if (own && own->ca_file) {
+        free(tls.ca_file);
+        tls.ca_file = gdx_xstrdup(own->ca_file);
+    }
+    if (own && own->ca_path) {
+        free(tls.ca_path);
+        tls.ca_path = gdx_xstrdup(own->ca_path);
+    }
+    err = gdx_tls_curl_explain(curl, (CURLcode)curl_code, curlerr, &tls, url, errstr, errstr_size);
+    gdx_tls_release(&tls);
+    return err;
+}
+
 void gdx_ctx_set_lag(struct gdx_ctx *ctx, double seconds)
 {
     ctx->rt->source_lag_s = seconds;
+    gdx_metrics_lag(ctx->rt->metrics, seconds);
 }
 
 void gdx_ctx_progress(struct gdx_ctx *ctx, const char *what, uint64_t done, uint64_t total)
@@ -359,11 +422,7 @@ static const char *const rt_top_keys[] = {
     NULL,
 };
 
-struct rt_top_doc {
-    const char *key, *def, *doc;
-};
-
-static const struct rt_top_doc rt_docs[] = {
+static const struct gdx_runtime_doc rt_docs[] = {
     {"connector.id", NULL,
      "<unit>.<system> from the inventory, lowercase ASCII; unique in the city"},
     {"connector.kind", NULL, "connector kind: one of the compiled-in kinds (gdx connector spec)"},
@@ -429,11 +488,16 @@ static const struct rt_top_doc rt_docs[] = {
     {NULL, NULL, NULL},
 };
 
+const struct gdx_runtime_doc *gdx_runtime_docs(void)
+{
+    return rt_docs;
+}
+
 void gdx_runtime_spec(FILE *out, const struct gdx_connector *conn)
 {
     if (!conn) {
         fprintf(out, "Keys of every connector file:\n\n");
-        for (const struct rt_top_doc *d = rt_docs; d->key; d++) {
+        for (const struct gdx_runtime_doc *d = rt_docs; d->key; d++) {
             fprintf(out, "  %-26s %s%s%s\n", d->key, d->doc, d->def ? "; default: " : "",
                     d->def ? d->def : " (required)");
         }
@@ -552,11 +616,13 @@ static int parse_config(struct gdx_runtime *rt, char *errstr, size_t errstr_size
     const struct gdx_node *root = rt->root, *n, *conn;
     char where[256];
     char *delivery = NULL, *loglevel = NULL;
+    struct gdx_deploy *deploy = NULL;
     int err;
 
     if ((err = gdx_conf_only_keys(root, rt_top_keys, errstr, errstr_size))) {
         return err;
     }
+
     conn = gdx_conf_get(root, "connector");
     if (!conn || conn->type != GDX_NODE_MAP) {
         return gdx_seterr(errstr, errstr_size, GDX_ERR_CONFIG,
@@ -595,14 +661,21 @@ static int parse_config(struct gdx_runtime *rt, char *errstr, size_t errstr_size
             gdx_conf_where(gdx_conf_get(conn, "kind"), where, sizeof(where)), rt->kind, kinds);
     }
 
-    n = gdx_conf_get(root, "kafka");
-    if ((err = gdx_kafka_conf_parse(n, &rt->kafka, errstr, errstr_size))) {
+    /* the host's deployment file: what this file does not set comes from there */
+    if ((err = gdx_deploy_load(&deploy, errstr, errstr_size))) {
         return err;
     }
+    n = gdx_conf_get(root, "kafka");
+    if ((err = gdx_kafka_conf_parse(n, &rt->kafka, errstr, errstr_size))) {
+        goto out;
+    }
+    gdx_deploy_kafka_merge(deploy, &rt->kafka);
     if (!rt->kafka.bootstrap) {
-        return gdx_seterr(errstr, errstr_size, GDX_ERR_CONFIG,
-                          "%s: missing required key 'kafka.bootstrap.servers'",
-                          gdx_conf_where(n ? n : root, where, sizeof(where)));
+        err = gdx_seterr(errstr, errstr_size, GDX_ERR_CONFIG,
+                         "%s: missing required key 'kafka.bootstrap.servers' (here or in the "
+                         "deployment file)",
+                         gdx_conf_where(n ? n : root, where, sizeof(where)));
+        goto out;
     }
     if ((err = conf_str(root, "topic", 1, &rt->topic, errstr, errstr_size)) ||
         (err = conf_str(root, "schema", 1, &rt->schema_path, errstr, errstr_size)) ||
@@ -706,7 +779,15 @@ static int parse_config(struct gdx_runtime *rt, char *errstr, size_t errstr_size
         abort();
     }
     if (!rt->offsets_topic) {
-        rt->offsets_topic = gdx_xstrdup(RT_OFFSETS_TOPIC);
+        rt->offsets_topic =
+            gdx_xstrdup(deploy->offsets_topic ? deploy->offsets_topic : RT_OFFSETS_TOPIC);
+    }
+    {
+        /* `_gdx.offsets.{unit}`: one offsets topic per unit, which only its principal may
+         * write (Kafka ACLs cannot restrict the keys of a shared topic) */
+        char *t = gdx_deploy_expand(rt->offsets_topic, rt->unit);
+        free(rt->offsets_topic);
+        rt->offsets_topic = t;
     }
     if (!rt->state_dir) {
         const char *e = getenv("GDX_STATE_DIR");
@@ -766,9 +847,18 @@ static int parse_config(struct gdx_runtime *rt, char *errstr, size_t errstr_size
         (err = conf_str(root, "wire.format", 0, &rt->wire_format, errstr, errstr_size))) {
         goto out;
     }
+    if (!rt->registry_url && deploy->registry_url) {
+        rt->registry_url = gdx_xstrdup(deploy->registry_url);
+        if (!rt->registry_auth && deploy->registry_auth) {
+            rt->registry_auth = gdx_xstrdup(deploy->registry_auth);
+        }
+    }
     if (rt->registry_auth) {
         gdx_log_add_secret(rt->registry_auth);
     }
+    rt->registry_tls.ca_file = gdx_xstrdup(rt->registry_ca);
+    gdx_deploy_tls(deploy, &rt->registry_tls);
+    gdx_deploy_tls(deploy, &rt->deploy_tls);
     if (!rt->wire_format) {
         rt->wire_format = gdx_xstrdup(rt->registry_url ? "confluent" : "single-object");
     }
@@ -805,6 +895,7 @@ static int parse_config(struct gdx_runtime *rt, char *errstr, size_t errstr_size
     }
     err = GDX_OK;
 out:
+    gdx_deploy_destroy(deploy);
     free(delivery);
     free(loglevel);
     return err;
@@ -896,6 +987,7 @@ void gdx_runtime_destroy(struct gdx_runtime *rt)
     }
     free(rt->maps);
     free(rt->cache_idx);
+    free(rt->cache_copy);
     gdx_encoder_destroy(rt->enc);
     gdx_policy_destroy(rt->policy);
     gdx_schema_destroy(rt->schema);
@@ -933,6 +1025,8 @@ void gdx_runtime_destroy(struct gdx_runtime *rt)
     }
     free(rt->registry_auth);
     free(rt->registry_ca);
+    gdx_tls_release(&rt->registry_tls);
+    gdx_tls_release(&rt->deploy_tls);
     free(rt->wire_format);
     if (rt->audit) {
         char aerr[256];
@@ -945,6 +1039,7 @@ void gdx_runtime_destroy(struct gdx_runtime *rt)
     free(rt->mirror_q);
     free(rt->committed_batch);
     json_decref(rt->committed_doc);
+    gdx_metrics_destroy(rt->metrics);
     free(rt->path);
     free(rt->dir);
     gdx_conf_destroy(rt->root);
@@ -1665,6 +1760,10 @@ static int dead_letter(struct gdx_runtime *rt, const struct gdx_row *row, const 
     rd_kafka_header_add(h, "gdx.error.topic", -1, rt->topic, -1);
     rd_kafka_header_add(h, "gdx.error.schema", -1, rt->schema->fullname, -1);
     rt->cur->dead++;
+    rt->cur->last_dead = 1;
+    snprintf(rt->cur->last_stage, sizeof(rt->cur->last_stage), "%s", stage);
+    snprintf(rt->cur->last_reason, sizeof(rt->cur->last_reason), "%s", reason);
+    snprintf(rt->cur->last_field, sizeof(rt->cur->last_field), "%s", field ? field : "");
     dead_reason(rt, stage, field);
     gdx_log(GDX_LOG_WARN, "dead letter", " pos=%s stage=%s field=%s reason=\"%s\"",
             row->pos ? row->pos : "-", stage, field ? field : "-", reason);
@@ -1674,11 +1773,42 @@ static int dead_letter(struct gdx_runtime *rt, const struct gdx_row *row, const 
     return err;
 }
 
+/*
+ * The column of each mapped field in @p row. The lookup is kept while rows come with the
+ * same names array and the same names in it: a connector may reuse one array for rows whose
+ * names differ (JSON objects with other keys, or the same keys in another order: gdx_jrow),
+ * so a hit is confirmed against a copy of the names the lookup was made for.
+ */
 static void cache_columns(struct gdx_runtime *rt, const struct gdx_row *row)
 {
+    size_t off = 0;
+
     if (rt->cache_names == row->names && rt->cache_nfields == row->nfields) {
-        return;
+        size_t c;
+        for (c = 0; c < row->nfields; c++) {
+            const char *n = row->names[c] ? row->names[c] : "";
+            size_t l = strlen(n) + 1;
+            if (off + l > rt->cache_copy_len || memcmp(rt->cache_copy + off, n, l)) {
+                break;
+            }
+            off += l;
+        }
+        if (c == row->nfields) {
+            return;
+        }
+        off = 0;
     }
+    for (size_t c = 0; c < row->nfields; c++) {
+        const char *n = row->names[c] ? row->names[c] : "";
+        size_t l = strlen(n) + 1;
+        if (off + l > rt->cache_copy_cap) {
+            rt->cache_copy_cap = (off + l) * 2;
+            rt->cache_copy = gdx_xrealloc(rt->cache_copy, rt->cache_copy_cap);
+        }
+        memcpy(rt->cache_copy + off, n, l);
+        off += l;
+    }
+    rt->cache_copy_len = off;
     for (size_t i = 0; i < rt->nmaps; i++) {
         rt->cache_idx[i] = -1;
         for (size_t c = 0; c < row->nfields; c++) {
@@ -1754,6 +1884,22 @@ size_t gdx_batch_count(const struct gdx_batch *batch)
     return (size_t)(batch->records + batch->dead);
 }
 
+static void worker_drain(struct gdx_runtime *rt);
+
+int gdx_batch_last_dead(const struct gdx_batch *batch, const char **stage, const char **reason,
+                        const char **field)
+{
+    /* with the encode thread the row may still be in its queue: its fate is known after */
+    worker_drain(batch->rt);
+    if (!batch->last_dead) {
+        return 0;
+    }
+    *stage = batch->last_stage;
+    *reason = batch->last_reason;
+    *field = batch->last_field[0] ? batch->last_field : NULL;
+    return 1;
+}
+
 /* Map, validate, protect, encode and produce one row; @p idx gives each map's column in the
  * row, or -1. On the encode worker's thread when there is one, else the connector's. */
 static int batch_add_row(struct gdx_batch *batch, const struct gdx_row *row,
@@ -1768,6 +1914,7 @@ static int batch_add_row(struct gdx_batch *batch, const struct gdx_row *row,
     size_t keylen = 0;
     int err;
 
+    batch->last_dead = 0;
     if (batch->error || batch_open(rt) != GDX_OK) {
         return GDX_ERR_FULL; /* the batch is failing: stop reading, it will be re-read */
     }
@@ -2246,6 +2393,7 @@ static int produce_offset(struct gdx_runtime *rt, struct gdx_batch *b, const cha
 static void batch_abort(struct gdx_runtime *rt, struct gdx_batch *b, const char *why)
 {
     rt->total_aborts++;
+    gdx_metrics_aborted(rt->metrics);
     gdx_log(GDX_LOG_WARN, "batch aborted, resuming from the committed position",
             " batch=%s records=%" PRIu64 " reason=\"%s\"", b->id, b->records, why);
     rt->gen++; /* reports of the given-up attempt no longer count */
@@ -2286,8 +2434,8 @@ static void batch_abort(struct gdx_runtime *rt, struct gdx_batch *b, const char 
 }
 
 /* Close the batch: deliver, write the position, commit. GDX_OK when committed. */
-static int batch_commit(struct gdx_runtime *rt, struct gdx_batch *b, char *errstr,
-                        size_t errstr_size)
+static int batch_commit_txn(struct gdx_runtime *rt, struct gdx_batch *b, char *errstr,
+                            size_t errstr_size)
 {
     int64_t deadline = stopping(rt) ? gdx_mono_ms() + rt->grace_ms : 0;
     char *value;
@@ -2334,7 +2482,10 @@ static int batch_commit(struct gdx_runtime *rt, struct gdx_batch *b, char *errst
         for (;;) {
             /* one second at a time: librdkafka cannot be interrupted, and a timed-out
              * commit is resumed by calling it again */
-            rd_kafka_error_t *error = rd_kafka_commit_transaction(rt->rk, 1000);
+            rd_kafka_error_t *error =
+                GDX_FAULT("kafka.commit")
+                    ? rd_kafka_error_new(RD_KAFKA_RESP_ERR__TRANSPORT, "injected by GDX_FAULTS")
+                    : rd_kafka_commit_transaction(rt->rk, 1000);
             if (!error) {
                 break;
             }
@@ -2369,6 +2520,17 @@ static int batch_commit(struct gdx_runtime *rt, struct gdx_batch *b, char *errst
     b->open = b->txn = 0;
     kafka_up(rt);
     return GDX_OK;
+}
+
+/* Close the batch's transaction (or, at least once, its offset record), timed for the commit
+ * latency metric. */
+static int batch_commit(struct gdx_runtime *rt, struct gdx_batch *b, char *errstr,
+                        size_t errstr_size)
+{
+    int64_t t0 = gdx_mono_ms();
+    int err = batch_commit_txn(rt, b, errstr, errstr_size);
+    b->commit_ms = gdx_mono_ms() - t0;
+    return err;
 }
 
 /*
@@ -2500,6 +2662,7 @@ static int batch_finish(struct gdx_runtime *rt, struct gdx_batch *b, char *errst
     rt->total_records += b->records;
     rt->total_dead += b->dead;
     rt->total_batches++;
+    gdx_metrics_committed(rt->metrics, b->records, b->dead, b->bytes, b->commit_ms);
     gdx_log(GDX_LOG_DEBUG, "batch committed",
             " batch=%s records=%" PRIu64 " dead=%" PRIu64 " from=%s to=%s", b->id, b->records,
             b->dead, b->first_pos, b->last_pos);
@@ -2610,6 +2773,7 @@ static int schema_register(struct gdx_runtime *rt, char *errstr, size_t errstr_s
         if (!rt->registry) {
             return GDX_ERR_CONFIG;
         }
+        gdx_registry_set_tls(rt->registry, &rt->registry_tls);
     }
     snprintf(subject, sizeof(subject), "%s-value", rt->topic);
     for (;;) {
@@ -2655,6 +2819,7 @@ int gdx_runtime_run(struct gdx_runtime *rt, int once, const volatile int *stop, 
     int64_t backoff = 500;
 
     rt->stop = stop;
+    rt->metrics = gdx_metrics_from_env();
     if ((err = lock_take(rt, errstr, errstr_size))) {
         return err;
     }
@@ -2734,6 +2899,7 @@ int gdx_runtime_run(struct gdx_runtime *rt, int once, const volatile int *stop, 
     }
     rt->started_ms = rt->last_progress_ms = gdx_mono_ms();
     worker_start(rt);
+    gdx_metrics_state(rt->metrics, "running", NULL);
 
     /*
      * The pipeline: batch N is closed on the committer's thread while poll() fills batch
@@ -2747,8 +2913,14 @@ int gdx_runtime_run(struct gdx_runtime *rt, int once, const volatile int *stop, 
         int reposition = rt->reposition, overlapped = rt->commit_running;
         batch_reset(rt);
         rt->reposition = 0;
+        /* While a batch commits, a source that waits for rows (a push source whose clients
+         * wait for the answer to the batch being committed) must not wait long: its
+         * committed() follows this poll's return. */
         polled = rt->conn->poll(&rt->ctx, rt->inst, reposition ? &from : NULL, rt->cur,
-                                (int)rt->batch_max_ms, perr, sizeof(perr));
+                                overlapped && rt->batch_max_ms > RT_OVERLAP_POLL_MS
+                                    ? RT_OVERLAP_POLL_MS
+                                    : (int)rt->batch_max_ms,
+                                perr, sizeof(perr));
         worker_drain(rt); /* the batch is this thread's again */
         err = polled;     /* err is reused below; polled keeps what the source said */
         if ((err = commit_settle(rt, polled < 0 && polled != GDX_ERR_RETRY, errstr, errstr_size))) {
@@ -2846,6 +3018,7 @@ int gdx_runtime_run(struct gdx_runtime *rt, int once, const volatile int *stop, 
             }
         }
         progress(rt, 0);
+        gdx_metrics_tick(rt->metrics);
     }
     /* stopped: the batch in commit ends first (committed within the grace period, or
      * aborted), then whatever the last poll left open */
@@ -2861,6 +3034,7 @@ out:
         char serr[512];
         commit_settle(rt, 1, serr, sizeof(serr));
     }
+    gdx_metrics_state(rt->metrics, err ? "failed" : "stopped", err ? errstr : NULL);
     audit_finish(rt, err, errstr);
     progress(rt, 1);
     gdx_log(GDX_LOG_INFO, "stopped",
@@ -2923,6 +3097,9 @@ int gdx_runtime_check(struct gdx_runtime *rt, FILE *out, char *errstr, size_t er
         int32_t id;
         struct gdx_registry *reg = gdx_registry_new(rt->registry_url, rt->registry_auth,
                                                     rt->registry_ca, rerr, sizeof(rerr));
+        if (reg) {
+            gdx_registry_set_tls(reg, &rt->registry_tls);
+        }
         snprintf(subject, sizeof(subject), "%s-value", rt->topic);
         int rc = reg ? gdx_registry_lookup(reg, subject, rt->schema->text, &id, rerr, sizeof(rerr))
                      : GDX_ERR_CONFIG;

@@ -23,8 +23,7 @@ struct gdx_runtime;
  * the schema and the field mapping. Errors name `file:line:col` and return GDX_ERR_CONFIG
  * (exit 78). Nothing is started.
  */
-int gdx_runtime_new(struct gdx_runtime **rtp, const char *path, char *errstr,
-                    size_t errstr_size);
+int gdx_runtime_new(struct gdx_runtime **rtp, const char *path, char *errstr, size_t errstr_size);
 void gdx_runtime_destroy(struct gdx_runtime *rt);
 
 const char *gdx_runtime_id(const struct gdx_runtime *rt);
@@ -41,13 +40,19 @@ int gdx_runtime_run(struct gdx_runtime *rt, int once, const volatile int *stop, 
 int gdx_runtime_check(struct gdx_runtime *rt, FILE *out, char *errstr, size_t errstr_size);
 
 /* Operator control over the committed position (refused while the connector runs). */
-int gdx_runtime_offsets_show(struct gdx_runtime *rt, FILE *out, char *errstr,
-                             size_t errstr_size);
+int gdx_runtime_offsets_show(struct gdx_runtime *rt, FILE *out, char *errstr, size_t errstr_size);
 /* @p offset_json NULL resets to the beginning of the source. */
 int gdx_runtime_offsets_set(struct gdx_runtime *rt, const char *offset_json, char *errstr,
                             size_t errstr_size);
 
 /* Print the runtime's own keys and a connector kind's `source:` keys (`connector spec`). */
 void gdx_runtime_spec(FILE *out, const struct gdx_connector *conn);
+
+/* One key of a connector file: `gdx connector spec` and the man page print this table. */
+struct gdx_runtime_doc {
+    const char *key, *def, *doc; /* def NULL: required */
+};
+/* The runtime's keys, ending with a NULL key. */
+const struct gdx_runtime_doc *gdx_runtime_docs(void);
 
 #endif

@@ -52,10 +52,13 @@
 #include "gdx_audit.h"
 #include "gdx_avro.h"
 #include "gdx_conf.h"
+#include "gdx_deploy.h"
 #include "gdx_fault.h"
 #include "gdx_kafka.h"
+#include "gdx_limits.h"
 #include "gdx_lock.h"
 #include "gdx_log.h"
+#include "gdx_metrics.h"
 #include "gdx_policy.h"
 #include "gdx_protect.h"
 #include "gdx_registry.h"
@@ -68,8 +71,8 @@
 #define UP_ALARM_EVERY_MS 60000
 #define UP_PROGRESS_MS    10000
 #define UP_STALL_MS       10000 /* no delivery progress: the destination is taken as down */
-#define UP_SKIP_BUDGET    (1 << 20)
-#define UP_SKIP_DEPTH     64
+#define UP_SKIP_BUDGET    GDX_LIMIT_AVRO_VALUES
+#define UP_SKIP_DEPTH     GDX_LIMIT_AVRO_DEPTH
 
 /* ---------------------------------------------------------------------------------------
  * Types
@@ -150,6 +153,7 @@ struct gdx_uplink {
     struct gdx_kafka_conf src_kc, dst_kc;
     char *src_reg_url, *src_reg_auth, *src_reg_ca;
     char *dst_reg_url, *dst_reg_auth, *dst_reg_ca;
+    struct gdx_tls src_tls, dst_tls; /* registries: the city's from the deployment file */
     char **topics;
     size_t ntopics_conf;
     char *pattern;
@@ -183,6 +187,7 @@ struct gdx_uplink {
     char tid[300];
     int lock_fd;
     const volatile int *stop;
+    struct gdx_metrics *metrics; /* reports to a supervisor (gdx_metrics.h), NULL when none */
 
     /* attempt */
     uint64_t gen;
@@ -451,6 +456,9 @@ static void out_reserve(struct gdx_recoder *rc, size_t add)
 
 static void out_bytes(struct gdx_recoder *rc, const void *p, size_t n)
 {
+    if (!n) {
+        return; /* rc->buf may still be NULL: no pointer arithmetic on it */
+    }
     out_reserve(rc, n);
     memcpy(rc->buf + rc->len, p, n);
     rc->len += n;
@@ -687,6 +695,19 @@ static int kafka_section(const struct gdx_uplink *up, const struct gdx_node *map
                                 "security.protocol, ssl.*, sasl.*)",
                                 k, section, known);
         }
+        char *fprop = NULL, *fval = NULL;
+        if ((err = gdx_kafka_secret_file(kid, &fprop, &fval, errstr, errstr_size)) < 0) {
+            return err;
+        }
+        if (err == 1) {
+            /* `sasl.password.file: PATH`: the secret property, read from the file */
+            kc->props[2 * kc->nprops] = fprop;
+            kc->props[2 * kc->nprops + 1] = fval;
+            kc->nprops++;
+            sasl_node = !strncmp(fprop, "sasl.", 5) ? kid : sasl_node;
+            ssl_node = !strncmp(fprop, "ssl.", 4) ? kid : ssl_node;
+            continue;
+        }
         if ((err = gdx_conf_scalar(kid, &v, errstr, errstr_size))) {
             return err;
         }
@@ -761,7 +782,8 @@ static int kafka_section(const struct gdx_uplink *up, const struct gdx_node *map
         kc->props[2 * kc->nprops + 1] = val ? val : gdx_xstrdup(v);
         kc->nprops++;
     }
-    if (!kc->bootstrap) {
+    if (!kc->bootstrap && strcmp(section, "source")) { /* the source's may come from the
+                                                        * deployment file */
         return conf_err(errstr, errstr_size, map, "missing required key '%s.bootstrap.servers'",
                         section);
     }
@@ -839,6 +861,25 @@ static int parse_config(struct gdx_uplink *up, char *errstr, size_t errstr_size)
                                        NULL};
     if ((err = kafka_section(up, src, "source", sown, &up->src_kc, errstr, errstr_size))) {
         return err;
+    }
+    {
+        /* the city side starts from the host's deployment file, like every city client */
+        struct gdx_deploy *deploy = NULL;
+        if ((err = gdx_deploy_load(&deploy, errstr, errstr_size))) {
+            return err;
+        }
+        gdx_deploy_kafka_merge(deploy, &up->src_kc);
+        if (!gdx_conf_get(src, "schema.registry.url") && deploy->registry_url) {
+            up->src_reg_url = gdx_xstrdup(deploy->registry_url);
+            up->src_reg_auth = gdx_xstrdup(deploy->registry_auth);
+        }
+        gdx_deploy_tls(deploy, &up->src_tls);
+        gdx_deploy_destroy(deploy);
+        if (!up->src_kc.bootstrap) {
+            return conf_err(errstr, errstr_size, src,
+                            "missing required key 'source.bootstrap.servers' (here or in the "
+                            "deployment file)");
+        }
     }
     if ((err = conf_str(src, "schema.registry.url", 0, &up->src_reg_url, errstr, errstr_size)) ||
         (err = conf_str(src, "schema.registry.basic.auth.user.info", 0, &up->src_reg_auth, errstr,
@@ -925,6 +966,11 @@ static int parse_config(struct gdx_uplink *up, char *errstr, size_t errstr_size)
             return conf_err(errstr, errstr_size, m, "invalid provincial topic name '%s'", v);
         }
     }
+    if (up->src_reg_ca) {
+        free(up->src_tls.ca_file);
+        up->src_tls.ca_file = gdx_xstrdup(up->src_reg_ca);
+    }
+    up->dst_tls.ca_file = gdx_xstrdup(up->dst_reg_ca);
     if (up->src_reg_auth) {
         gdx_log_add_secret(up->src_reg_auth);
     }
@@ -1139,6 +1185,7 @@ void gdx_uplink_destroy(struct gdx_uplink *up)
     if (!up) {
         return;
     }
+    gdx_metrics_destroy(up->metrics);
     if (up->audit) {
         char aerr[256];
         gdx_audit_close(up->audit, aerr, sizeof(aerr));
@@ -1192,6 +1239,8 @@ void gdx_uplink_destroy(struct gdx_uplink *up)
     free(up->src_reg_url);
     free(up->src_reg_auth);
     free(up->src_reg_ca);
+    gdx_tls_release(&up->src_tls);
+    gdx_tls_release(&up->dst_tls);
     free(up->dst_reg_url);
     free(up->dst_reg_auth);
     free(up->dst_reg_ca);
@@ -2501,7 +2550,9 @@ static int batch_commit(struct gdx_uplink *up, char *errstr, size_t errstr_size)
     for (;;) {
         int64_t left = deadline ? deadline - gdx_mono_ms() : UP_STALL_MS;
         rd_kafka_error_t *error =
-            rd_kafka_commit_transaction(up->rk, (int)(left > 1000 ? left : 1000));
+            GDX_FAULT("uplink.commit")
+                ? rd_kafka_error_new(RD_KAFKA_RESP_ERR__TRANSPORT, "injected by GDX_FAULTS")
+                : rd_kafka_commit_transaction(up->rk, (int)(left > 1000 ? left : 1000));
         if (!error) {
             break;
         }
@@ -2529,6 +2580,7 @@ static int batch_commit(struct gdx_uplink *up, char *errstr, size_t errstr_size)
 static void batch_abort(struct gdx_uplink *up, const char *why)
 {
     up->st.aborts++;
+    gdx_metrics_aborted(up->metrics);
     gdx_log(GDX_LOG_WARN, "uplink batch aborted, resuming from the committed positions",
             " batch=%s records=%" PRIu64 " dead=%" PRIu64 " reason=\"%s\"", up->batch,
             up->b_records, up->b_dead, why);
@@ -2742,6 +2794,7 @@ static int clients_up(struct gdx_uplink *up, char *errstr, size_t errstr_size)
         if (!up->src_reg) {
             return GDX_ERR_CONFIG;
         }
+        gdx_registry_set_tls(up->src_reg, &up->src_tls);
     }
     if (up->dst_reg_url) {
         up->dst_reg = gdx_registry_new(up->dst_reg_url, up->dst_reg_auth, up->dst_reg_ca, errstr,
@@ -2749,6 +2802,7 @@ static int clients_up(struct gdx_uplink *up, char *errstr, size_t errstr_size)
         if (!up->dst_reg) {
             return GDX_ERR_CONFIG;
         }
+        gdx_registry_set_tls(up->dst_reg, &up->dst_tls);
     }
     return GDX_OK;
 }
@@ -2813,6 +2867,7 @@ int gdx_uplink_run(struct gdx_uplink *up, int once, const volatile int *stop, ch
     int64_t backoff = 500, fail_backoff = 0;
 
     up->stop = stop;
+    up->metrics = gdx_metrics_from_env();
     if ((err = lock_take(up, errstr, errstr_size)) || (err = clients_up(up, errstr, errstr_size))) {
         return err;
     }
@@ -2859,6 +2914,7 @@ int gdx_uplink_run(struct gdx_uplink *up, int once, const volatile int *stop, ch
     }
     dest_ok(up);
     up->started_ms = up->last_progress_ms = gdx_mono_ms();
+    gdx_metrics_state(up->metrics, "running", NULL);
 
     while (!stopping(up)) {
         batch_new(up);
@@ -2934,6 +2990,8 @@ int gdx_uplink_run(struct gdx_uplink *up, int once, const volatile int *stop, ch
                 up->st.records += up->b_records;
                 up->st.dead += up->b_dead;
                 up->st.batches++;
+                gdx_metrics_committed(up->metrics, up->b_records, up->b_dead, up->b_bytes,
+                                      up->t_deliver + up->t_commit);
                 gdx_log(GDX_LOG_DEBUG, "uplink batch committed",
                         " batch=%s records=%" PRIu64 " dead=%" PRIu64 " fill_ms=%" PRId64
                         " deliver_ms=%" PRId64 " commit_ms=%" PRId64,
@@ -2942,6 +3000,7 @@ int gdx_uplink_run(struct gdx_uplink *up, int once, const volatile int *stop, ch
             }
         }
         progress(up, 0);
+        gdx_metrics_tick(up->metrics);
         if (once && all_done(up)) {
             break;
         }
@@ -2951,6 +3010,7 @@ int gdx_uplink_run(struct gdx_uplink *up, int once, const volatile int *stop, ch
         batch_abort(up, "stopping");
     }
 out:
+    gdx_metrics_state(up->metrics, err ? "failed" : "stopped", err ? errstr : NULL);
     progress(up, 1);
     if (up->audit) {
         char aerr[512];

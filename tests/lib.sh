@@ -14,6 +14,9 @@ GDX_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 GDX_BUILD=${GDX_BUILD:-$GDX_ROOT/build}
 GDX=$GDX_BUILD/gdx
 T=$(mktemp -d "${TMPDIR:-/tmp}/gdx-test.XXXXXX")
+# Tests never read the host's deployment file (/etc/gdx/deployment.yaml): a test that wants one
+# sets GDX_DEPLOYMENT itself.
+export GDX_DEPLOYMENT=
 TAP_N=0
 TAP_FAILED=0
 PIDS=()

@@ -561,7 +561,7 @@ static int file_open(struct file_inst *fi, const char *name, char *errstr, size_
         fd = -1;
         errno = ETIMEDOUT;
     } else {
-        fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+        fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
     }
     if (fd < 0) {
         int e = errno;
@@ -1132,7 +1132,7 @@ static int file_next(struct gdx_ctx *ctx, struct file_inst *fi, char *errstr, si
     for (size_t i = 0; i < n; i++) {
         char *path = file_join(fi->dir, names[i]);
         struct stat st;
-        int src = stat(path, &st), e = errno;
+        int src = lstat(path, &st), e = errno;
         free(path);
         if (src != 0) {
             if (e == ENOENT) {
@@ -1150,6 +1150,17 @@ static int file_next(struct gdx_ctx *ctx, struct file_inst *fi, char *errstr, si
         if (!gdx_utf8_valid(names[i], strlen(names[i]), NULL)) {
             ret = file_fail(ctx, fi, names[i],
                             "file name is not valid UTF-8 (rename it, e.g. by date)", errstr,
+                            errstr_size);
+            if (ret != GDX_OK) {
+                break;
+            }
+            ret = GDX_POLL_DRAINED;
+            continue;
+        }
+        if (S_ISLNK(st.st_mode)) {
+            /* never followed: a link could publish any file the connector can read */
+            ret = file_fail(ctx, fi, names[i],
+                            "is a symbolic link, not followed (drop the file itself)", errstr,
                             errstr_size);
             if (ret != GDX_OK) {
                 break;
@@ -1413,7 +1424,7 @@ static int file_check(struct gdx_ctx *ctx, void *inst, char *errstr, size_t errs
     for (size_t i = 0; i < n; i++) {
         char *path = file_join(fi->dir, names[i]);
         struct stat fst;
-        if (stat(path, &fst) != 0 || !S_ISREG(fst.st_mode)) {
+        if (lstat(path, &fst) != 0 || !S_ISREG(fst.st_mode)) {
             nother++;
         } else if (file_complete(fi, names[i], &fst)) {
             ncomplete++;

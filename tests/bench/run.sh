@@ -533,6 +533,10 @@ if [ -f "$ROOT/tests/bench/audit.sh" ]; then
     echo
     GDX_BUILD=$BUILD bash "$ROOT/tests/bench/audit.sh" || log "audit bench failed"
 fi
+if [ "${BENCH_SKIP_SUPERVISE:-0}" != 1 ] && [ -f "$ROOT/tests/bench/supervise.sh" ]; then
+    echo
+    GDX_BUILD=$BUILD bash "$ROOT/tests/bench/supervise.sh" || log "supervise bench failed"
+fi
 
 } | tee "$OUT/more.txt"
 
@@ -550,6 +554,15 @@ if [ "${BENCH_PROFILE:-0}" = 1 ]; then
     else
         log "perf is not installed; no profile"
     fi
+fi
+if [ -f "$ROOT/tests/bench/exec.sh" ]; then
+    echo
+    GDX_BUILD=$BUILD bash "$ROOT/tests/bench/exec.sh" || log "exec bench failed"
+fi
+# the http and webhook connectors (tests/bench/http.sh)
+if [ "${BENCH_SKIP_HTTP:-0}" != 1 ] && [ -f "$ROOT/tests/bench/http.sh" ]; then
+    echo
+    GDX_BUILD=$BUILD bash "$ROOT/tests/bench/http.sh" || log "http bench failed"
 fi
 # ---------------------------------------------------------------------------------------
 # one screen: every figure with a goal, beside its baseline

@@ -96,7 +96,7 @@ CREATE TABLE workorder (id INTEGER PRIMARY KEY, order_no TEXT NOT NULL, title TE
   version INTEGER NOT NULL DEFAULT 1, amount DECIMAL(12,2), due_date DATE, urgent BOOLEAN,
   updated_at DATETIME NOT NULL);
 WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < $ROWS)
-INSERT INTO workorder SELECT i, printf('GD20260920%07d', i), '噪音扰民 襄城县城关镇第' || i || '号',
+INSERT INTO workorder SELECT i, printf('GD20260920%07d', i), '噪音扰民 项城市千佛阁街道第' || i || '号',
   1, printf('%d.%02d', i % 100000, i % 100), '2026-10-01', i % 2,
   strftime('%Y-%m-%d %H:%M:%f', 'now', 'localtime', '-1 day', '+' || (i / 20) || ' seconds') FROM s;
 CREATE INDEX workorder_ts ON workorder(updated_at, id);
@@ -119,7 +119,7 @@ CREATE TABLE workorder (id bigserial PRIMARY KEY, order_no text NOT NULL, title 
   version int NOT NULL DEFAULT 1, amount numeric(14,2), due_date date, urgent boolean,
   updated_at timestamp NOT NULL);
 INSERT INTO workorder (order_no, title, amount, due_date, urgent, updated_at)
-  SELECT 'GD20260920' || lpad(i::text, 7, '0'), '噪音扰民 襄城县城关镇第' || i || '号',
+  SELECT 'GD20260920' || lpad(i::text, 7, '0'), '噪音扰民 项城市千佛阁街道第' || i || '号',
          (i % 100000) + 0.25, DATE '2026-10-01', i % 2 = 0,
          now() - interval '1 day' + i * interval '50 ms' FROM generate_series(1, $ROWS) i;
 CREATE INDEX workorder_ts ON workorder (updated_at, id);

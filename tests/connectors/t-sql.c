@@ -78,8 +78,8 @@ static void t_kinds(void)
 
 static void t_quote(void)
 {
-    char *q = sql_quote_std("it's 襄城'");
-    is_str(q, "'it''s 襄城'''", "single quotes doubled");
+    char *q = sql_quote_std("it's 项城'");
+    is_str(q, "'it''s 项城'''", "single quotes doubled");
     free(q);
 }
 
@@ -97,12 +97,12 @@ static void t_sqlite(void)
 
     close(fd);
     sqlite3_open(path, &db);
-    /* 襄城 in GB18030 is CF E5 B3 C7 */
+    /* 项城 in GB18030 is CF EE B3 C7 */
     sqlite3_exec(db,
                  "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL, amount DECIMAL(8,2),"
                  " photo BLOB, at DATETIME, note TEXT);"
                  "CREATE INDEX t_at ON t(at);"
-                 "INSERT INTO t VALUES (1, CAST(X'CFE5B3C7' AS TEXT), 12.5, X'00FF00', "
+                 "INSERT INTO t VALUES (1, CAST(X'CFEEB3C7' AS TEXT), 12.5, X'00FF00', "
                  "'2026-09-20 10:30:00', NULL);",
                  NULL, NULL, NULL);
     sqlite3_close(db);
@@ -121,7 +121,7 @@ static void t_sqlite(void)
            "query runs");
     is_int((int)sql_backend_sqlite.ncols(conn), 6, "six columns");
     is_int(sql_backend_sqlite.fetch(conn, v, l, err, sizeof(err)), 1, "one row");
-    is_str(v[1], "襄城", "GB18030 text converted to UTF-8");
+    is_str(v[1], "项城", "GB18030 text converted to UTF-8");
     is_int(sql_backend_sqlite.col_kind(conn, 2), SQL_K_DECIMAL, "DECIMAL column kind");
     is_int(sql_backend_sqlite.col_kind(conn, 3), SQL_K_BINARY, "BLOB column kind");
     is_int((int)l[3], 3, "blob length counts its NUL bytes");

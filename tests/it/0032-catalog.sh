@@ -58,7 +58,7 @@ for path in sorted(glob.glob("schemas/**/*.avsc", recursive=True)):
     if full not in page or ("<code>%s</code>" % s["gdx.owner"]) not in page:
         problems.append("%s: record or owner missing in the html" % path)
 # owner units and systems come from the inventory in Chinese
-for want in ["襄城县12345政务服务便民热线中心", "12345热线工单系统", "襄城县民政局",
+for want in ["项城市12345政务服务便民热线中心", "12345热线工单系统", "项城市民政局",
              "gov.hotline12345.workorders.workorder", "有条件共享", "敏感个人信息"]:
     if want not in md or want not in page:
         problems.append("missing %s" % want)

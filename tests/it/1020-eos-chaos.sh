@@ -21,7 +21,7 @@ for f in range(files):
     with open(f"{d}/seq-{f:03d}.csv", "w", encoding="utf-8", newline="") as out:
         out.write("seq,k,v\r\n")
         for _ in range(per if f < files - 1 else n - per * (files - 1)):
-            out.write(f"{seq},K{seq % 97:03d},第{seq}条记录 襄城县\r\n")
+            out.write(f"{seq},K{seq % 97:03d},第{seq}条记录 项城市\r\n")
             seq += 1
     open(f"{d}/seq-{f:03d}.csv.ok", "w").close()
 PYEOF

@@ -22,7 +22,7 @@ CREATE TABLE workorder (id INTEGER PRIMARY KEY, order_no TEXT NOT NULL, title TE
   updated_at DATETIME NOT NULL);
 CREATE INDEX workorder_ts ON workorder(updated_at);
 WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < $N)
-INSERT INTO workorder SELECT i, printf('GD20260920%06d', i), '噪音扰民 襄城县第' || i || '号',
+INSERT INTO workorder SELECT i, printf('GD20260920%06d', i), '噪音扰民 项城市第' || i || '号',
   1, printf('%d.%02d', i % 100000, i % 100), '2026-10-01', i % 2,
   strftime('%Y-%m-%d %H:%M:%f', 'now', 'localtime', '-2 hours', '+' || (i / 50) || ' seconds')
   FROM s;

@@ -15,7 +15,7 @@ start_pg || skip_all "cannot start a PostgreSQL server"
 start_broker --topic gdx.test.pg:32 --topic gdx.test.pg.odbc:8 || { fail "broker starts"; done_testing; }
 export GDX_BOOTSTRAP=$BOOTSTRAP
 mkdir -p "$T/state"
-export PGTEST_PASSWORD="Rd-$$-襄城"
+export PGTEST_PASSWORD="Rd-$$-项城"
 
 pg_sql <<SQL
 CREATE TABLE workorder (
@@ -29,7 +29,7 @@ CREATE TABLE workorder (
   updated_at timestamp NOT NULL DEFAULT now());
 CREATE INDEX workorder_ts ON workorder (updated_at, id);
 INSERT INTO workorder (order_no, title, amount, due_date, urgent, updated_at)
-  SELECT 'GD20260920' || lpad(i::text, 6, '0'), '垃圾清运 襄城县第' || i || '号', (i % 100000) + 0.25,
+  SELECT 'GD20260920' || lpad(i::text, 6, '0'), '垃圾清运 项城市第' || i || '号', (i % 100000) + 0.25,
          DATE '2026-10-01' + (i % 30), i % 3 = 0, now() - interval '1 hour' + i * interval '1 ms'
   FROM generate_series(1, $N) i;
 -- one amount beyond the schema's precision 12: a dead letter, not a stop

@@ -33,7 +33,7 @@ CREATE TABLE workorder (
   KEY workorder_ts (updated_at, id)
 ) DEFAULT CHARSET=gbk;
 INSERT INTO workorder (id, order_no, title, amount, due_date, urgent, updated_at)
-  SELECT seq, CONCAT('GD20260920', LPAD(seq, 6, '0')), CONCAT('拖欠工资 襄城县第', seq, '号'),
+  SELECT seq, CONCAT('GD20260920', LPAD(seq, 6, '0')), CONCAT('拖欠工资 项城市第', seq, '号'),
          (seq % 100000) + 0.75, DATE '2026-10-01' + INTERVAL (seq % 30) DAY, seq % 2,
          NOW(6) - INTERVAL 1 HOUR + INTERVAL seq * 1000 MICROSECOND
   FROM seq_1_to_$N;

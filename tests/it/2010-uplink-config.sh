@@ -14,7 +14,7 @@ base() {
     local f=$1; shift
     cat >"$f" <<YAML
 uplink:
-  city.id: "411025"
+  city.id: "411681"
   destination: province
 source:
   bootstrap.servers: $BOOTSTRAP

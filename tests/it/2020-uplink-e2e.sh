@@ -12,7 +12,7 @@
 PY=/usr/bin/python3
 N=${UPLINK_ROWS:-20000}
 NCF=2000
-CITY_ID=411025
+CITY_ID=411681
 W=gov.hotline12345.workorders.workorder
 WCF=gov.hotline12345.workorders.workorder_cf
 SEQ=gdx.test.seq

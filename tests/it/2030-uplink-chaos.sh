@@ -12,7 +12,7 @@ PY=/usr/bin/python3
 N=${CHAOS_ROWS:-200000}
 KILLS=${CHAOS_KILLS:-5}
 OUTAGE=${OUTAGE_SECS:-14}
-CITY_ID=411025
+CITY_ID=411681
 W=gov.hotline12345.workorders.workorder
 
 [ -x "$GDX" ] || skip_all "no gdx binary"

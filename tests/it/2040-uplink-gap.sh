@@ -8,7 +8,7 @@
 . "$(dirname "$0")/../lib.sh"
 PY=/usr/bin/python3
 TOPIC=gdx.test.gap
-CITY_ID=411025
+CITY_ID=411681
 
 start_cluster city --topic $TOPIC:1 --topic _gdx.offsets:1 || { fail "city"; done_testing; }
 start_cluster prov --topic _gdx.uplink.offsets:4 --topic henan.$CITY_ID.$TOPIC:2 ||

@@ -11,7 +11,7 @@
 # The uplink starts a new producer after every aborted attempt: nothing is lost.
 . "$(dirname "$0")/../lib.sh"
 N=${UPLINK_ROWS:-20000}
-CITY_ID=411025
+CITY_ID=411681
 W=gov.hotline12345.workorders.workorder
 
 [ -x "$GDX" ] || skip_all "no gdx binary"

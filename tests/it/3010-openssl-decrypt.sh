@@ -12,7 +12,7 @@ command -v openssl >/dev/null || skip_all "no openssl"
 KEY=00112233445566778899aabbccddeeff0123456789abcdeffedcba9876543210
 printf '# city data key\n%s\n' "$KEY" >"$T/city-2025.key"
 chmod 600 "$T/city-2025.key"
-PLAIN='张三，身份证410102199003071230，河南省许昌市襄城县城关镇解放路12号'
+PLAIN='张三，身份证410102199003071230，河南省周口市项城市千佛阁街道莲花大道12号'
 printf '%s' "$PLAIN" >"$T/plain.txt"
 
 ENV=$("$TOOL" encrypt "$T/city-2025.key" city-2025 <"$T/plain.txt")

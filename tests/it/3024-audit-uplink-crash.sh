@@ -7,7 +7,7 @@
 . "$(dirname "$0")/../lib.sh"
 PY=/usr/bin/python3
 TOPIC=gdx.test.upaudit
-CITY_ID=411025
+CITY_ID=411681
 
 [ -x "$GDX" ] || skip_all "no gdx binary"
 "$GDX" broker --help >/dev/null 2>&1 || skip_all "gdx broker not built"

@@ -9,7 +9,7 @@ export GDX_BOOTSTRAP=$BOOTSTRAP
 mkdir -p "$T/drop" "$T/state" "$T/keys"
 "$GDX" keygen --sm4 "$T/keys/dept.key" >/dev/null 2>&1
 # IDs: 11010519491231002X valid; ...0021 wrong check digit; phones: 13812345678 valid, 12345678901 not
-# credit codes: 91411025MA9G0000X0 is checked by the validator
+# credit codes: 91411681MA9G0000X6 is checked by the validator
 cat >"$T/drop/p.csv" <<'CSV'
 seq,name,id_no,phone,credit_code
 1,张建国,11010519491231002X,13812345678,

@@ -29,7 +29,7 @@ for f in range(a.files):
     with open(name, "w", encoding="utf-8", newline="") as out:
         out.write("seq,k,v\r\n")
         for _ in range(n):
-            out.write(f"{seq},K{seq % 97:03d},第{seq}条记录 襄城县民政局\r\n")
+            out.write(f"{seq},K{seq % 97:03d},第{seq}条记录 项城市民政局\r\n")
             seq += 1
     if not a.no_marker:
         open(name + ".ok", "w").close()

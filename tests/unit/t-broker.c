@@ -248,8 +248,9 @@ static void test_topics(void)
         int want = 0, demo = 0;
         while (f && fgets(line, sizeof(line), f)) {
             want += strncmp(line, "  - name: ", 10) == 0;
-            demo += strstr(line, "- name: gov.hotline12345.workorders.workorder") != NULL ||
-                    strstr(line, "- name: _gdx.offsets") != NULL;
+            /* whole lines: _gdx.offsets.<unit> (one per unit) is not _gdx.offsets */
+            demo += !strcmp(line, "  - name: gov.hotline12345.workorders.workorder\n") ||
+                    !strcmp(line, "  - name: _gdx.offsets\n");
         }
         if (f) {
             fclose(f);

@@ -137,10 +137,57 @@ static void test_spans(void)
     is_int(gdx_json_array_next("{}", 2, &pos, &es, &el), GDX_ERR_PARSE, "not an array");
 }
 
+/* A member of an envelope as the row, the envelope validated in the same pass. */
+static void test_member(void)
+{
+    struct gdx_jrow *jr = gdx_jrow_new(GDX_JROW_FLATTEN, 4);
+    struct gdx_row row;
+    char err[256];
+    size_t n = 0;
+    const char *line = "{\"type\": \"RECORD\", \"stream\": \"gaoling\", \"record\": {\"cert_id\": "
+                       "\"GL2026000001\", \"age\": 91, \"addr\": {\"town\": \"王明口镇\"}}, "
+                       "\"time_extracted\": \"2017-11-20T16:45:33.000Z\"}";
+    const char *state = "{\"type\": \"STATE\", \"value\": {\"users\": 2}}";
+    const char *junk = "{\"type\": \"RECORD\", \"record\": {\"a\": 1}, \"x\": tru}";
+    const char *notobj = "{\"type\": \"RECORD\", \"record\": [1, 2]}";
+    const char *deep = "{\"type\": \"RECORD\", \"record\": {\"a\": {\"b\": {\"c\": {\"d\": 1}}}}}";
+
+    memset(&row, 0, sizeof(row));
+    is_int(gdx_jrow_parse_at(jr, line, strlen(line), "/record", &row, err, sizeof(err)), GDX_OK,
+           "a member as the row");
+    is_int(row.nfields, 4, "its members, flattened");
+    is_str(field(&row, "cert_id"), "GL2026000001", "member string");
+    is_str(field(&row, "age"), "91", "member number as written");
+    is_str(field(&row, "addr.town"), "王明口镇", "nested member flattened");
+    is_str(field(&row, "type"), "(absent)", "envelope members are not fields");
+    is_str(gdx_jrow_str(jr, "/type", &n), "RECORD", "envelope string by pointer");
+    is_int(n, 6, "its length");
+    is_str(gdx_jrow_str(jr, "/stream", NULL), "gaoling", "another envelope string");
+    ok(gdx_jrow_str(jr, "/record", NULL) == NULL, "an object is not a string");
+    ok(gdx_jrow_str(jr, "/nothing", NULL) == NULL, "an absent member");
+
+    is_int(gdx_jrow_parse_at(jr, state, strlen(state), "/record", &row, err, sizeof(err)),
+           GDX_ERR_NOENT, "no such member: NOENT");
+    is_str(gdx_jrow_str(jr, "/type", NULL), "STATE", "the document stays loaded after NOENT");
+    is_int(gdx_jrow_parse_at(jr, junk, strlen(junk), "/record", &row, err, sizeof(err)),
+           GDX_ERR_PARSE, "a bad token outside the member is refused too");
+    ok(strncmp(err, "col ", 4) == 0, "with its column: %s", err);
+    ok(gdx_jrow_str(jr, "/type", NULL) == NULL, "nothing loaded after a parse error");
+    is_int(gdx_jrow_parse_at(jr, notobj, strlen(notobj), "/record", &row, err, sizeof(err)),
+           GDX_ERR_PARSE, "the member must be an object");
+    is_int(gdx_jrow_parse_at(jr, deep, strlen(deep), "/record", &row, err, sizeof(err)),
+           GDX_ERR_PARSE, "the depth limit counts from the top of the line");
+    ok(strstr(err, "deeper than 4") != NULL, "and says so: %s", err);
+    is_int(gdx_jrow_parse_at(jr, "[1]", 3, "", &row, err, sizeof(err)), GDX_ERR_PARSE,
+           "the whole document must be an object with an empty pointer");
+    gdx_jrow_destroy(jr);
+}
+
 int main(void)
 {
     test_row();
     test_errors();
     test_spans();
+    test_member();
     return done_testing();
 }

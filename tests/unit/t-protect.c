@@ -22,13 +22,13 @@ static const struct mask_case mask_cases[] = {
     {GDX_MASK_ID, "４１０１０２１９９００３０７１２３０", "410102********1230"},
     {GDX_MASK_ID, "１１０１０５１９４９１２３１００２ｘ", "110105********002X"},
     {GDX_MASK_ID, "  410102199003071230　", "410102********1230"},
-    {GDX_MASK_ID, "411025200002291237", "411025********1237"},
+    {GDX_MASK_ID, "411681200002291230", "411681********1230"},
     {GDX_MASK_ID, "410102199003071231", NULL},  /* check digit */
     {GDX_MASK_ID, "41010219900307123", NULL},   /* 17 characters */
     {GDX_MASK_ID, "4101021990030712301", NULL}, /* 19 characters */
-    {GDX_MASK_ID, "411025198502290046", NULL},  /* 1985-02-29 */
-    {GDX_MASK_ID, "41102519880631123X", NULL},  /* June 31st */
-    {GDX_MASK_ID, "411025300001011238", NULL},  /* born in 3000 */
+    {GDX_MASK_ID, "41168119850229004X", NULL},  /* 1985-02-29 */
+    {GDX_MASK_ID, "411681198806311233", NULL},  /* June 31st */
+    {GDX_MASK_ID, "411681300001011231", NULL},  /* born in 3000 */
     {GDX_MASK_ID, "4101021990030712X0", NULL},  /* X not last */
     {GDX_MASK_ID, "身份证410102199003071230", NULL},
     {GDX_MASK_ID, "", ""},
@@ -52,25 +52,26 @@ static const struct mask_case mask_cases[] = {
     {GDX_MASK_NAME, " 李明　", "李*"},
     {GDX_MASK_NAME, "", ""},
     /* addresses */
-    {GDX_MASK_ADDRESS, "河南省许昌市襄城县城关镇解放路12号", "河南省许昌市襄城县"},
+    {GDX_MASK_ADDRESS, "河南省周口市沈丘县槐店回族镇人民路12号", "河南省周口市沈丘县"},
     {GDX_MASK_ADDRESS, "北京市朝阳区建国路88号", "北京市朝阳区"},
     {GDX_MASK_ADDRESS, "广东省广州市天河区体育西路", "广东省广州市天河区"},
     {GDX_MASK_ADDRESS, "河南省郑州市金水区花园路", "河南省郑州市金水区"},
-    {GDX_MASK_ADDRESS, "河南省许昌市禹州市顺店镇", "河南省许昌市禹州市"},
+    {GDX_MASK_ADDRESS, "河南省周口市项城市付集镇", "河南省周口市项城市"},
+    {GDX_MASK_ADDRESS, "河南省周口市项城市千佛阁街道莲花大道12号", "河南省周口市项城市"},
     {GDX_MASK_ADDRESS, "新疆维吾尔自治区阿克苏地区库车市团结路",
      "新疆维吾尔自治区阿克苏地区库车市"},
     {GDX_MASK_ADDRESS, "内蒙古自治区锡林郭勒盟正镶白旗明安图镇", "内蒙古自治区锡林郭勒盟正镶白旗"},
     {GDX_MASK_ADDRESS, "湖北省恩施土家族苗族自治州恩施市舞阳坝街道",
      "湖北省恩施土家族苗族自治州恩施市"},
     {GDX_MASK_ADDRESS, "山东省济南市市中区经七路", "山东省济南市市中区"},
-    {GDX_MASK_ADDRESS, "河南省许昌市市辖区", "河南省许昌市市辖区"},
+    {GDX_MASK_ADDRESS, "河南省周口市市辖区", "河南省周口市市辖区"},
     {GDX_MASK_ADDRESS, "广西壮族自治区南宁市青秀区民族大道", "广西壮族自治区南宁市青秀区"},
-    {GDX_MASK_ADDRESS, "襄城县城关镇解放路", "襄城县"},
-    {GDX_MASK_ADDRESS, "河南省许昌市", "河南省许昌市"},
+    {GDX_MASK_ADDRESS, "沈丘县槐店回族镇人民路", "沈丘县"},
+    {GDX_MASK_ADDRESS, "河南省周口市", "河南省周口市"},
     {GDX_MASK_ADDRESS, "解放路12号市场", "*"},
     {GDX_MASK_ADDRESS, "", ""},
     /* generic */
-    {GDX_MASK_GENERIC, "许昌市第一人民医院", "许*******院"},
+    {GDX_MASK_GENERIC, "项城市第一人民医院", "项*******院"},
     {GDX_MASK_GENERIC, "ab", "a*"},
     {GDX_MASK_GENERIC, "a", "*"},
     {GDX_MASK_GENERIC, "ＡＢＣ", "A*C"},
@@ -109,11 +110,11 @@ static void test_validators(void)
     ok(gdx_resident_id_valid("11010519491231002X", 18), "reference ID valid");
     ok(gdx_resident_id_valid("11010519491231002x", 18), "lower-case x valid");
     ok(!gdx_resident_id_valid("110105194912310021", 18), "wrong check char invalid");
-    ok(!gdx_resident_id_valid("411025198502290046", 18), "impossible birth date invalid");
+    ok(!gdx_resident_id_valid("41168119850229004X", 18), "impossible birth date invalid");
     ok(gdx_mobile_valid("+86 138 1234 5678", 17), "mobile with +86 and spaces");
     ok(!gdx_mobile_valid("02112345678", 11), "Shanghai landline is not a mobile");
     ok(gdx_uscc_valid("91350100M000100Y43", 18), "USCC reference valid");
-    ok(gdx_uscc_valid("91411025MA44ABCD1X", 18), "USCC with letter check valid");
+    ok(gdx_uscc_valid("91411681MA44ABCB1X", 18), "USCC with letter check valid");
     ok(!gdx_uscc_valid("91350100M000100Y44", 18), "USCC wrong check invalid");
     ok(!gdx_uscc_valid("91350100I000100Y43", 18), "USCC letter I not in alphabet");
     ok(!gdx_uscc_valid("91350100M000100Y4", 17), "USCC short invalid");
@@ -212,7 +213,7 @@ static void test_tokens(const struct gdx_key *k1, const struct gdx_key *k2)
 static void test_encrypt(struct gdx_key *k1, struct gdx_key *k2)
 {
     struct gdx_keyring *kr = gdx_keyring_new(), *old = gdx_keyring_new();
-    const char *plain = "张三，410102199003071230，河南省许昌市襄城县城关镇解放路12号";
+    const char *plain = "张三，410102199003071230，河南省周口市项城市千佛阁街道莲花大道12号";
     char *env = NULL, *env2 = NULL, *out = NULL, errstr[512], id[GDX_KEY_ID_MAX + 1];
     size_t outlen = 0;
     struct gdx_key *k1copy = NULL;

@@ -1,0 +1,42 @@
+/*
+ * gdx_limits.h - the caps on every input gdx reads from outside, in one place.
+ *
+ * Input that gdx does not control (departments' files and APIs, YAML written by hand, Avro
+ * bytes from Kafka, HTTP requests, schema texts from a registry) is bounded before it can
+ * cost memory or time out of proportion to its size. Caps that an operator may need to move
+ * are settings (row.max.bytes, record.max.bytes, ...: `gdx connector spec`); the rest are
+ * these constants, printed by `gdx connector spec` and listed in docs/hardening.md. Lengths
+ * and counts read from Avro bodies are never trusted: each is checked against the bytes
+ * left in the body before anything is allocated, and Avro-C is never handed bytes from the
+ * wire (gdx's own bounded readers decode them).
+ */
+#ifndef GDX_LIMITS_H
+#define GDX_LIMITS_H
+
+#include <stdio.h>
+
+/* one .avsc text (a file or a registry's answer) */
+#define GDX_LIMIT_SCHEMA_BYTES (4 << 20)
+/* nested types in a schema */
+#define GDX_LIMIT_SCHEMA_DEPTH 64
+/* size of a fixed type */
+#define GDX_LIMIT_FIXED_SIZE (1 << 20)
+/* digits of a decimal */
+#define GDX_LIMIT_DECIMAL_PRECISION 128
+/* nesting of a value decoded from the wire */
+#define GDX_LIMIT_AVRO_DEPTH 64
+/* values per body in the uplink's walk, and elements of zero-size types per body */
+#define GDX_LIMIT_AVRO_VALUES (1 << 20)
+/* request body `gdx registry` accepts (a larger one is answered 413) */
+#define GDX_LIMIT_REGISTRY_BODY (4u << 20)
+/* answer the schema registry client accepts */
+#define GDX_LIMIT_REGISTRY_ANSWER (16u << 20)
+/* a file `gdx schema lint` reads */
+#define GDX_LIMIT_LINT_BYTES (4 * 1024 * 1024)
+/* one audit file, decompressed (a busy connector writes tens of MiB a day) */
+#define GDX_LIMIT_AUDIT_FILE_BYTES ((size_t)1 << 30)
+
+/* @brief The table of caps (constants and the settings that bound input), for people. */
+void gdx_limits_print(FILE *out);
+
+#endif
