@@ -265,6 +265,9 @@ static void man_escape(FILE *out, const char *s, size_t n, int line_start)
             fputs("\\-", out);
         } else {
             fputc(c, out);
+            if ((c == '/' || c == '&' || c == '?') && i + 1 < n && s[i + 1] != ' ') {
+                fputs("\\:", out); /* URLs and paths may break here, invisibly */
+            }
         }
     }
 }
@@ -386,6 +389,8 @@ void cmd_man(FILE *out, const struct cmd_doc *doc)
     fputs(".TH GDX\\-", out);
     man_upper(out, doc->name);
     fprintf(out, " 1 \"%s\" \"gdx %s\" \"gdx manual\"\n", date, GDX_VERSION);
+    /* ragged right: config keys, URLs and paths leave too few spaces to justify */
+    fputs(".ad l\n", out);
     fputs(".SH NAME\ngdx\\-", out);
     man_inline(out, doc->name);
     fputs(" \\- ", out);

@@ -41,15 +41,18 @@ enum gdx_conf_type {
  * `gdx connector spec KIND` and the docs come from the same place as the parser.
  */
 struct gdx_conf_prop {
-    const char *name;      /* dotted lowercase key, units in the name: "poll.interval.ms" */
+    const char *name; /* dotted lowercase key, units in the name: "poll.interval.ms" */
     enum gdx_conf_type type;
-    size_t offset;         /* offsetof() into the instance struct */
-    const char *defval;    /* default as text, NULL if required */
-    const char *choices;   /* "a|b|c" for enumerated strings, or NULL */
-    const char *doc;       /* one or two sentences for `gdx connector spec` */
+    size_t offset;       /* offsetof() into the instance struct */
+    const char *defval;  /* default as text, NULL if required */
+    const char *choices; /* "a|b|c" for enumerated strings, or NULL */
+    const char *doc;     /* one or two sentences for `gdx connector spec` */
 };
 
-#define GDX_CONF_END {NULL, 0, 0, NULL, NULL, NULL}
+#define GDX_CONF_END                                                                               \
+    {                                                                                              \
+        NULL, 0, 0, NULL, NULL, NULL                                                               \
+    }
 
 /* A source position: JSON text owned by whoever holds the struct. */
 struct gdx_offset {
@@ -59,15 +62,15 @@ struct gdx_offset {
 /* One source row as text fields. Names and values are borrowed for the call only. */
 struct gdx_row {
     size_t nfields;
-    const char *const *names;   /* field (column) names, UTF-8 */
-    const char *const *values;  /* text values after decoding to UTF-8; NULL = SQL NULL */
-    const size_t *lens;         /* byte lengths of values */
-    const char *pos;            /* source coordinates: "file:<name>:<line>", "table:..." */
-    const char *raw;            /* the raw source row (for dead letters), may be NULL */
+    const char *const *names;  /* field (column) names, UTF-8 */
+    const char *const *values; /* text values after decoding to UTF-8; NULL = SQL NULL */
+    const size_t *lens;        /* byte lengths of values */
+    const char *pos;           /* source coordinates: "file:<name>:<line>", "table:..." */
+    const char *raw;           /* the raw source row (for dead letters), may be NULL */
     size_t raw_len;
-    const char *error;          /* set when the connector could not parse the row: the row
-                                 * goes to the dead letter topic with this reason */
-    const char *error_field;    /* field named by the error, or NULL */
+    const char *error;       /* set when the connector could not parse the row: the row
+                              * goes to the dead letter topic with this reason */
+    const char *error_field; /* field named by the error, or NULL */
 };
 
 /*
@@ -107,6 +110,26 @@ const char *gdx_ctx_config_dir(const struct gdx_ctx *ctx);
 const char *gdx_ctx_state_dir(const struct gdx_ctx *ctx);
 /* Non-zero once the process was asked to stop (SIGTERM/SIGINT). */
 int gdx_ctx_stopping(const struct gdx_ctx *ctx);
+/*
+ * TLS of an HTTPS client (libcurl): the deployment's settings (the `tls:` section of the
+ * host's deployment file, gdx_tls.h), with the connector's own keys over them. Certificate
+ * and host name verification are always on. Members of @p own may be NULL (not set); paths
+ * are absolute or relative to the working directory.
+ */
+struct gdx_ctx_tls {
+    const char *ca_file, *ca_path, *cert_file, *key_file, *key_password;
+};
+/* Set them on the CURL easy handle @p curl before a transfer; GDX_ERR_CONFIG if libcurl
+ * refuses one. */
+int gdx_ctx_tls_curl(struct gdx_ctx *ctx, void *curl, const struct gdx_ctx_tls *own, char *errstr,
+                     size_t errstr_size);
+/* After a failed transfer (@p curl_code a CURLcode, @p curlerr its error buffer): a message
+ * naming the cause (untrusted, expired, wrong host name, unusable client key) and which CA
+ * was used; GDX_ERR_CONFIG for a local setting that cannot work, else GDX_ERR_RETRY. */
+int gdx_ctx_tls_explain(struct gdx_ctx *ctx, void *curl, int curl_code, const char *curlerr,
+                        const struct gdx_ctx_tls *own, const char *url, char *errstr,
+                        size_t errstr_size);
+
 /* How far behind its source the connector is, in seconds (the age of the oldest data not yet
  * read: files waiting in the folder, rows newer than the cursor, pages not yet fetched), or
  * -1 when unknown. Reported with the connector's metrics; call it whenever it changes. */
@@ -115,9 +138,10 @@ void gdx_ctx_set_lag(struct gdx_ctx *ctx, double seconds);
 void gdx_ctx_progress(struct gdx_ctx *ctx, const char *what, uint64_t done, uint64_t total);
 
 /* Return codes of poll() besides GDX_OK and errors */
-#define GDX_POLL_IDLE    1 /* nothing new; the runtime sleeps poll.interval.ms */
-#define GDX_POLL_DRAINED 2 /* nothing ready and nothing pending: `--once` exits here (data
-                            * not yet complete, e.g. a file still being written, waits) */
+#define GDX_POLL_IDLE 1 /* nothing new; the runtime sleeps poll.interval.ms */
+#define GDX_POLL_DRAINED                                                                           \
+    2 /* nothing ready and nothing pending: `--once` exits here (data                              \
+       * not yet complete, e.g. a file still being written, waits) */
 
 struct gdx_connector {
     int abi;                           /* GDX_CONNECTOR_ABI */
@@ -154,8 +178,8 @@ struct gdx_connector {
      * the end of a file): the runtime then polls again right after the commit, without
      * sleeping poll.interval.ms.
      */
-    int (*committed)(struct gdx_ctx *ctx, void *inst, const struct gdx_offset *upto,
-                     char *errstr, size_t errstr_size);
+    int (*committed)(struct gdx_ctx *ctx, void *inst, const struct gdx_offset *upto, char *errstr,
+                     size_t errstr_size);
     void (*fini)(struct gdx_ctx *ctx, void *inst); /* also after a failed init */
 };
 

@@ -4,16 +4,18 @@
  *
  * A schema is parsed twice: by jansson into a small type tree of our own (logical types,
  * defaults, labels, names resolved with namespace inheritance) and by Avro-C, whose generic
- * value class does the encoding. The original text is kept verbatim because Avro-C 1.11.1
- * forgets logicalType and defaults when it prints a schema. The public struct gdx_schema is
- * the first member of a private struct, so the type tree travels with it without a header
- * change; every gdx_schema is made and destroyed here.
+ * value class encodes defaults and complex fields. The original text is kept verbatim because
+ * Avro-C 1.11.1 forgets logicalType and defaults when it prints a schema. The public struct
+ * gdx_schema is the first member of a private struct, so the type tree travels with it
+ * without a header change; every gdx_schema is made and destroyed here.
  *
- * The encoder holds one generic record value that is reset per record (the value API is
- * 8-16x faster than datums). Strings are copied into a NUL-terminated scratch buffer because
- * Avro-C's set_string_len wants the length including the NUL and otherwise cuts the last
- * byte, which turns Chinese text into invalid UTF-8. Error messages name the field and quote
- * a truncated value only when the field is not pi/spi.
+ * The encoder writes Avro binary directly from the text, field by field (see struct
+ * gdx_encoder); the reference encoder, kept for the tests, holds one Avro-C generic record
+ * value reset per record (the value API is 8-16x faster than datums). There strings are
+ * copied into a NUL-terminated scratch buffer because Avro-C's set_string_len wants the
+ * length including the NUL and otherwise cuts the last byte, which turns Chinese text into
+ * invalid UTF-8. Both name the field in errors and quote a truncated value only when the
+ * field is not pi/spi.
  *
  * Decoding does not use Avro-C: its reader trusts lengths from the wire. Our decoder walks
  * the type tree over the body and checks every length and count against the bytes left
@@ -34,9 +36,12 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <openssl/crypto.h>
+
 #include "gdx_avro.h"
 #include "gdx_err.h"
 #include "gdx_limits.h"
+#include "gdx_text.h"
 #include "gdx_util.h"
 
 #define SCHEMA_MAX_BYTES   GDX_LIMIT_SCHEMA_BYTES
@@ -129,46 +134,11 @@ static void trim(const char **s, size_t *len)
     }
 }
 
-/* Strict UTF-8: no overlongs, no surrogates, nothing above U+10FFFF. */
+/* Strict UTF-8: no overlongs, no surrogates, nothing above U+10FFFF (gdx_text's validator,
+ * eight ASCII bytes at a time). */
 static int utf8_check(const char *str, size_t len, size_t *bad_off)
 {
-    const unsigned char *s = (const unsigned char *)str;
-    size_t i = 0;
-    while (i < len) {
-        unsigned char c = s[i];
-        size_t n;
-        uint32_t cp, min;
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if (c >= 0xc2 && c <= 0xdf) {
-            n = 1, cp = c & 0x1f, min = 0x80;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            n = 2, cp = c & 0x0f, min = 0x800;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            n = 3, cp = c & 0x07, min = 0x10000;
-        } else {
-            *bad_off = i;
-            return 0;
-        }
-        if (len - i <= n) {
-            *bad_off = i;
-            return 0;
-        }
-        for (size_t k = 1; k <= n; k++) {
-            if ((s[i + k] & 0xc0) != 0x80) {
-                *bad_off = i;
-                return 0;
-            }
-            cp = (cp << 6) | (s[i + k] & 0x3f);
-        }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
-            *bad_off = i;
-            return 0;
-        }
-        i += n + 1;
-    }
-    return 1;
+    return gdx_utf8_valid(str, len, bad_off);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -1226,6 +1196,16 @@ static int tm_to_us(const struct tm *tm, long gmtoff, int64_t *us)
     return 0;
 }
 
+static int ascii_digits(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9') {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 static int parse_with_format(const char *s, size_t len, const char *format, int64_t *us)
 {
     char buf[256];
@@ -1235,11 +1215,27 @@ static int parse_with_format(const char *s, size_t len, const char *format, int6
     if (len >= sizeof(buf)) {
         return -1;
     }
-    memcpy(buf, s, len);
-    buf[len] = '\0';
     memset(&tm, 0, sizeof(tm));
     tm.tm_mday = 1;
     tm.tm_year = 70;
+    if (len == 19 && !strcmp(format, "%Y-%m-%d %H:%M:%S") && s[4] == '-' && s[7] == '-' &&
+        s[10] == ' ' && s[13] == ':' && s[16] == ':' && ascii_digits(s, 4) &&
+        ascii_digits(s + 5, 2) && ascii_digits(s + 8, 2) && ascii_digits(s + 11, 2) &&
+        ascii_digits(s + 14, 2) && ascii_digits(s + 17, 2)) {
+        /* the common format in its full width, without strptime: what strptime accepts
+         * there, tm_to_us checks again (month, day of the month, hour, minute, second) */
+#define D2(p) (((p)[0] - '0') * 10 + ((p)[1] - '0'))
+        tm.tm_year = D2(s) * 100 + D2(s + 2) - 1900;
+        tm.tm_mon = D2(s + 5) - 1;
+        tm.tm_mday = D2(s + 8);
+        tm.tm_hour = D2(s + 11);
+        tm.tm_min = D2(s + 14);
+        tm.tm_sec = D2(s + 17);
+#undef D2
+        return tm_to_us(&tm, GDX_TZ_OFFSET_S, us);
+    }
+    memcpy(buf, s, len);
+    buf[len] = '\0';
     tm.tm_gmtoff = sentinel;
     end = strptime(buf, format, &tm);
     if (!end) {
@@ -1514,14 +1510,28 @@ void gdx_time_format_ms(int64_t ms, char out[32])
         return;
     }
     {
-        /* fields are in range (checked above); the wide buffer keeps the compiler's
-         * truncation analysis quiet */
-        char tmp[80];
-        snprintf(tmp, sizeof(tmp), "%04d-%02d-%02dT%02d:%02d:%02d.%03d+08:00", (int)y, mo, d, h, mi,
-                 s, (int)(frac / 1000));
-        size_t n = strnlen(tmp, 31);
-        memcpy(out, tmp, n);
-        out[n] = '\0';
+        /* fields are in range (checked above): fixed widths, by hand (once per millisecond
+         * for the gdx.extracted.at header) */
+        static const char tmpl[] = "0000-00-00T00:00:00.000+08:00";
+        int ms3 = (int)(frac / 1000);
+        memcpy(out, tmpl, sizeof(tmpl));
+        out[0] = (char)('0' + (int)(y / 1000) % 10);
+        out[1] = (char)('0' + (int)(y / 100) % 10);
+        out[2] = (char)('0' + (int)(y / 10) % 10);
+        out[3] = (char)('0' + (int)y % 10);
+        out[5] = (char)('0' + mo / 10);
+        out[6] = (char)('0' + mo % 10);
+        out[8] = (char)('0' + d / 10);
+        out[9] = (char)('0' + d % 10);
+        out[11] = (char)('0' + h / 10);
+        out[12] = (char)('0' + h % 10);
+        out[14] = (char)('0' + mi / 10);
+        out[15] = (char)('0' + mi % 10);
+        out[17] = (char)('0' + s / 10);
+        out[18] = (char)('0' + s % 10);
+        out[20] = (char)('0' + ms3 / 100);
+        out[21] = (char)('0' + ms3 / 10 % 10);
+        out[22] = (char)('0' + ms3 % 10);
     }
 }
 
@@ -1592,6 +1602,20 @@ static int decimal_from_text(const char *s, size_t len, int precision, int scale
         if (nd - lead > (size_t)precision) {
             return -3;
         }
+    }
+    if (nd <= 18) {
+        /* fits in an int64 (10^18 < 2^63): the two's complement, sign-extended */
+        uint64_t u = 0;
+        int64_t v;
+        for (size_t k = 0; k < nd; k++) {
+            u = u * 10 + (uint64_t)(digits[k] - '0');
+        }
+        v = neg ? -(int64_t)u : (int64_t)u;
+        memset(out, v < 0 ? 0xff : 0x00, DEC_BUF - 8);
+        for (int b = 0; b < 8; b++) {
+            out[DEC_BUF - 1 - b] = (unsigned char)((uint64_t)v >> (8 * b));
+        }
+        return 0;
     }
     memset(out, 0, DEC_BUF);
     for (size_t k = 0; k < nd; k++) {
@@ -1682,8 +1706,36 @@ static int decimal_to_text(const unsigned char *in, size_t n, int scale, struct 
 /* ---------------------------------------------------------------------------------------- */
 /* Encoder */
 
+/*
+ * Two encoders behind one API. The direct encoder (the default) writes each field's Avro
+ * binary as it is set, straight from the text, into a per-record arena (zigzag varints,
+ * length-prefixed strings, the union branch index, the enum index, logical types), and
+ * finish() concatenates the fields in schema order: a record is the concatenation of its
+ * fields' encodings, so fields may be set in any order and set again. Defaults are encoded
+ * once, when the encoder is made. Only fields of complex types (records, arrays, maps,
+ * general unions, given as JSON text) go through Avro-C's value API, one value per field.
+ * The reference encoder (gdx_encoder_new_avroc) builds the whole record with Avro-C's value
+ * API; the unit tests hold the direct encoder byte-identical to it, errors included.
+ */
+struct enc_slot {
+    size_t off, len; /* the field's bytes in the arena */
+};
+
+struct enc_default {
+    int state; /* 0 no default, 1 encoded below, -1 does not match the field's type */
+    unsigned char *bytes;
+    size_t len;
+};
+
+struct enc_complex {
+    avro_value_iface_t *iface;
+    avro_value_t value;
+    avro_writer_t writer;
+};
+
 struct gdx_encoder {
     const struct gdx_schema *schema;
+    int avroc; /* the reference encoder: Avro-C's value API for the whole record */
     avro_value_iface_t *iface;
     avro_value_t rec;
     unsigned char *isset;
@@ -1692,6 +1744,12 @@ struct gdx_encoder {
     char *buf;
     size_t cap;
     avro_writer_t writer;
+    /* the direct encoder */
+    struct enc_slot *slots;
+    struct enc_default *defs;
+    struct enc_complex *cx; /* per field, made at first use */
+    unsigned char *arena;
+    size_t alen, acap;
 };
 
 static char *scratch_reserve(struct gdx_encoder *enc, size_t len)
@@ -1716,15 +1774,113 @@ static char *scratch_copy(struct gdx_encoder *enc, const char *s, size_t len)
     return d;
 }
 
-struct gdx_encoder *gdx_encoder_new(const struct gdx_schema *schema, char *errstr,
-                                    size_t errstr_size)
+static int set_from_json(struct gdx_encoder *enc, avro_value_t *v, const struct atype *t, json_t *j,
+                         int depth);
+
+/* Avro-C's schema of field @p i's value type (the non-null branch of a nullable field). */
+static avro_schema_t field_avro_schema(const struct gdx_schema *s, size_t i, int value_only)
+{
+    avro_schema_t fs = avro_schema_record_field_get_by_index(s->avro, (int)i);
+    if (fs && value_only && s->fields[i].nullable) {
+        fs = avro_schema_union_branch(fs, s->fields[i].value_branch);
+    }
+    return fs;
+}
+
+static int cx_init(struct enc_complex *cx, avro_schema_t as)
+{
+    if (!as || !(cx->iface = avro_generic_class_from_schema(as))) {
+        return -1;
+    }
+    if (avro_generic_value_new(cx->iface, &cx->value)) {
+        avro_value_iface_decref(cx->iface);
+        cx->iface = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+static void cx_release(struct enc_complex *cx)
+{
+    if (cx->iface) {
+        avro_value_decref(&cx->value);
+        avro_value_iface_decref(cx->iface);
+    }
+    if (cx->writer) {
+        avro_writer_free(cx->writer);
+    }
+    memset(cx, 0, sizeof(*cx));
+}
+
+/* Write a value with Avro-C into a malloc'd buffer. */
+static int cx_write(struct enc_complex *cx, unsigned char **out, size_t *len)
+{
+    size_t size = 0;
+    if (avro_value_sizeof(&cx->value, &size)) {
+        return -1;
+    }
+    *out = xmalloc(size ? size : 1);
+    *len = size;
+    if (size == 0) {
+        return 0;
+    }
+    if (!cx->writer) {
+        cx->writer = avro_writer_memory((const char *)*out, (int64_t)size);
+        if (!cx->writer) {
+            abort();
+        }
+    } else {
+        avro_writer_memory_set_dest(cx->writer, (const char *)*out, (int64_t)size);
+    }
+    if (avro_value_write(cx->writer, &cx->value) || avro_writer_tell(cx->writer) != (int64_t)size) {
+        free(*out);
+        *out = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+/* The schema defaults, encoded once: finish() copies them. */
+static void encode_defaults(struct gdx_encoder *enc)
+{
+    const struct gdx_schema *s = enc->schema;
+    const struct schema_priv *sp = cpriv(s);
+    for (size_t i = 0; i < s->nfields; i++) {
+        struct enc_complex cx = {0};
+        struct enc_default *d = &enc->defs[i];
+        if (!sp->rec->fields[i].def) {
+            continue;
+        }
+        d->state = -1;
+        if (cx_init(&cx, field_avro_schema(s, i, 0)) == 0 &&
+            set_from_json(enc, &cx.value, sp->rec->fields[i].type, sp->rec->fields[i].def, 0) ==
+                0 &&
+            cx_write(&cx, &d->bytes, &d->len) == 0) {
+            d->state = 1;
+        }
+        cx_release(&cx);
+    }
+}
+
+static struct gdx_encoder *encoder_new(const struct gdx_schema *schema, int avroc, char *errstr,
+                                       size_t errstr_size)
 {
     struct gdx_encoder *enc = gdx_xcalloc(1, sizeof(*enc));
     enc->schema = schema;
+    enc->avroc = avroc;
+    enc->isset = gdx_xcalloc(schema->nfields ? schema->nfields : 1, 1);
+    if (!avroc) {
+        enc->slots = gdx_xcalloc(schema->nfields ? schema->nfields : 1, sizeof(*enc->slots));
+        enc->defs = gdx_xcalloc(schema->nfields ? schema->nfields : 1, sizeof(*enc->defs));
+        enc->cx = gdx_xcalloc(schema->nfields ? schema->nfields : 1, sizeof(*enc->cx));
+        encode_defaults(enc);
+        return enc;
+    }
     enc->iface = avro_generic_class_from_schema(schema->avro);
     if (!enc->iface) {
         gdx_seterr(errstr, errstr_size, GDX_ERR_SCHEMA, "cannot build encoder for '%s': %s",
                    schema->fullname, avro_strerror());
+        free(enc->isset);
         free(enc);
         return NULL;
     }
@@ -1732,11 +1888,23 @@ struct gdx_encoder *gdx_encoder_new(const struct gdx_schema *schema, char *errst
         gdx_seterr(errstr, errstr_size, GDX_ERR_SCHEMA, "cannot build encoder for '%s': %s",
                    schema->fullname, avro_strerror());
         avro_value_iface_decref(enc->iface);
+        free(enc->isset);
         free(enc);
         return NULL;
     }
-    enc->isset = gdx_xcalloc(schema->nfields, 1);
     return enc;
+}
+
+struct gdx_encoder *gdx_encoder_new(const struct gdx_schema *schema, char *errstr,
+                                    size_t errstr_size)
+{
+    return encoder_new(schema, 0, errstr, errstr_size);
+}
+
+struct gdx_encoder *gdx_encoder_new_avroc(const struct gdx_schema *schema, char *errstr,
+                                          size_t errstr_size)
+{
+    return encoder_new(schema, 1, errstr, errstr_size);
 }
 
 void gdx_encoder_destroy(struct gdx_encoder *enc)
@@ -1744,11 +1912,24 @@ void gdx_encoder_destroy(struct gdx_encoder *enc)
     if (!enc) {
         return;
     }
-    avro_value_decref(&enc->rec);
-    avro_value_iface_decref(enc->iface);
+    if (enc->avroc) {
+        avro_value_decref(&enc->rec);
+        avro_value_iface_decref(enc->iface);
+    }
     if (enc->writer) {
         avro_writer_free(enc->writer);
     }
+    for (size_t i = 0; enc->defs && i < enc->schema->nfields; i++) {
+        free(enc->defs[i].bytes);
+        cx_release(&enc->cx[i]);
+    }
+    free(enc->defs);
+    free(enc->cx);
+    free(enc->slots);
+    if (enc->arena) {
+        OPENSSL_cleanse(enc->arena, enc->acap);
+    }
+    free(enc->arena);
     free(enc->isset);
     free(enc->scratch);
     free(enc->buf);
@@ -1757,7 +1938,10 @@ void gdx_encoder_destroy(struct gdx_encoder *enc)
 
 void gdx_encoder_reset(struct gdx_encoder *enc)
 {
-    avro_value_reset(&enc->rec);
+    if (enc->avroc) {
+        avro_value_reset(&enc->rec);
+    }
+    enc->alen = 0;
     memset(enc->isset, 0, enc->schema->nfields);
 }
 
@@ -2211,8 +2395,8 @@ static int field_is_text(const struct atype *t)
  * Bare digits for a timestamp are epoch time in the field's own unit (ms or us), for a date
  * eight digits are YYYYMMDD, for time-millis milliseconds since midnight.
  */
-int gdx_encoder_set(struct gdx_encoder *enc, const struct gdx_field *f, const char *text,
-                    size_t len, const char *format, char *errstr, size_t errstr_size)
+static int avroc_set(struct gdx_encoder *enc, const struct gdx_field *f, const char *text,
+                     size_t len, const char *format, char *errstr, size_t errstr_size)
 {
     const struct gdx_schema *s = enc->schema;
     const struct atype *t;
@@ -2260,8 +2444,8 @@ int gdx_encoder_set(struct gdx_encoder *enc, const struct gdx_field *f, const ch
     return rc;
 }
 
-int gdx_encoder_finish(struct gdx_encoder *enc, size_t max_bytes, const void **out, size_t *out_len,
-                       char *errstr, size_t errstr_size)
+static int avroc_finish(struct gdx_encoder *enc, size_t max_bytes, const void **out,
+                        size_t *out_len, char *errstr, size_t errstr_size)
 {
     const struct gdx_schema *s = enc->schema;
     const struct schema_priv *sp = cpriv(s);
@@ -2327,6 +2511,368 @@ int gdx_encoder_finish(struct gdx_encoder *enc, size_t max_bytes, const void **o
     *out = enc->buf;
     *out_len = size;
     return GDX_OK;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* The direct encoder: Avro binary from text */
+
+static unsigned char *arena_reserve(struct gdx_encoder *enc, size_t add)
+{
+    if (enc->alen + add > enc->acap) {
+        size_t cap = enc->acap ? enc->acap : 1024;
+        while (cap < enc->alen + add) {
+            cap *= 2;
+        }
+        enc->arena = gdx_xrealloc(enc->arena, cap);
+        enc->acap = cap;
+    }
+    return enc->arena + enc->alen;
+}
+
+/* Avro's long (and int): zigzag, then 7 bits a byte, low first. At most 10 bytes. */
+static size_t put_long(unsigned char *p, int64_t v)
+{
+    uint64_t z = ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+    size_t n = 0;
+    while (z > 0x7f) {
+        p[n++] = (unsigned char)((z & 0x7f) | 0x80);
+        z >>= 7;
+    }
+    p[n++] = (unsigned char)z;
+    return n;
+}
+
+static void emit_long(struct gdx_encoder *enc, int64_t v)
+{
+    enc->alen += put_long(arena_reserve(enc, 10), v);
+}
+
+/* Length-prefixed bytes (string, bytes). */
+static void emit_lenbytes(struct gdx_encoder *enc, const void *b, size_t len)
+{
+    unsigned char *p = arena_reserve(enc, len + 10);
+    size_t n = put_long(p, (int64_t)len);
+    if (len) {
+        memcpy(p + n, b, len);
+    }
+    enc->alen += n + len;
+}
+
+static void emit_raw(struct gdx_encoder *enc, const void *b, size_t len)
+{
+    unsigned char *p = arena_reserve(enc, len);
+    if (len) {
+        memcpy(p, b, len);
+    }
+    enc->alen += len;
+}
+
+static int direct_decimal(struct gdx_encoder *enc, const struct gdx_field *f, const struct atype *t,
+                          const char *text, size_t len, char *errstr, size_t errstr_size)
+{
+    unsigned char buf[DEC_BUF];
+    int rc = decimal_from_text(text, len, t->precision, t->scale, buf);
+    if (rc == -2) {
+        char what[64];
+        snprintf(what, sizeof(what), "decimal has more than %d fractional digits", t->scale);
+        return bad_value(f, what, text, len, errstr, errstr_size);
+    } else if (rc == -3) {
+        char what[64];
+        snprintf(what, sizeof(what), "decimal exceeds precision %d", t->precision);
+        return bad_value(f, what, text, len, errstr, errstr_size);
+    } else if (rc) {
+        return bad_value(f, "invalid decimal", text, len, errstr, errstr_size);
+    }
+    if (t->kind == AVRO_BYTES) {
+        size_t off = decimal_trim(buf, DEC_BUF);
+        emit_lenbytes(enc, buf + off, DEC_BUF - off);
+    } else if (t->size <= DEC_BUF) {
+        emit_raw(enc, buf + DEC_BUF - t->size, t->size);
+    } else {
+        /* sign-extend into a wider fixed */
+        unsigned char *p = arena_reserve(enc, t->size);
+        memset(p, (buf[0] & 0x80) ? 0xff : 0x00, t->size - DEC_BUF);
+        memcpy(p + t->size - DEC_BUF, buf, DEC_BUF);
+        enc->alen += t->size;
+    }
+    return GDX_OK;
+}
+
+/* A complex-typed field from JSON text, through Avro-C's value API (one value per field). */
+static int direct_json(struct gdx_encoder *enc, const struct gdx_field *f, const struct atype *t,
+                       const char *text, size_t len, char *errstr, size_t errstr_size)
+{
+    struct enc_complex *cx = &enc->cx[f->index];
+    json_error_t jerr;
+    unsigned char *bytes = NULL;
+    size_t n = 0;
+    int rc;
+    json_t *j = json_loadb(text, len, JSON_DECODE_ANY, &jerr);
+    if (!j) {
+        return bad_value(f, "invalid JSON", text, len, errstr, errstr_size);
+    }
+    if (!cx->iface && cx_init(cx, field_avro_schema(enc->schema, (size_t)f->index, 1))) {
+        json_decref(j);
+        return gdx_seterr(errstr, errstr_size, GDX_ERR_FAIL, "field '%s': avro-c: %s", f->name,
+                          avro_strerror());
+    }
+    avro_value_reset(&cx->value);
+    rc = set_from_json(enc, &cx->value, t, j, 0);
+    json_decref(j);
+    if (rc) {
+        return bad_value(f, "JSON does not match the schema", text, len, errstr, errstr_size);
+    }
+    if (cx_write(cx, &bytes, &n)) {
+        return gdx_seterr(errstr, errstr_size, GDX_ERR_FAIL, "field '%s': avro-c: %s", f->name,
+                          avro_strerror());
+    }
+    emit_raw(enc, bytes, n);
+    free(bytes);
+    return GDX_OK;
+}
+
+/* coerce() of the reference encoder, writing the value's binary into the arena. */
+static int direct_coerce(struct gdx_encoder *enc, const struct gdx_field *f, const struct atype *t,
+                         const char *text, size_t len, const char *format, char *errstr,
+                         size_t errstr_size)
+{
+    size_t bad;
+    switch (t->kind) {
+    case AVRO_STRING:
+        if (!utf8_check(text, len, &bad)) {
+            return gdx_seterr(errstr, errstr_size, GDX_ERR_PARSE,
+                              "field '%s': invalid UTF-8 at byte %zu", f->name, bad);
+        }
+        if (t->logical == GDX_LT_UUID && !uuid_valid(text, len)) {
+            return bad_value(f, "invalid uuid", text, len, errstr, errstr_size);
+        }
+        emit_lenbytes(enc, text, len);
+        return GDX_OK;
+    case AVRO_BYTES:
+        if (t->logical == GDX_LT_DECIMAL) {
+            return direct_decimal(enc, f, t, text, len, errstr, errstr_size);
+        }
+        emit_lenbytes(enc, text, len);
+        return GDX_OK;
+    case AVRO_FIXED:
+        if (t->logical == GDX_LT_DECIMAL) {
+            return direct_decimal(enc, f, t, text, len, errstr, errstr_size);
+        }
+        if (len != t->size) {
+            char what[64];
+            snprintf(what, sizeof(what), "fixed needs %zu bytes, got %zu", t->size, len);
+            return gdx_seterr(errstr, errstr_size, GDX_ERR_PARSE, "field '%s': %s", f->name, what);
+        }
+        emit_raw(enc, text, len);
+        return GDX_OK;
+    case AVRO_INT32: {
+        int64_t i64;
+        int32_t i32;
+        if (t->logical == GDX_LT_DATE) {
+            if (gdx_date_parse_days(text, len, format, &i32)) {
+                return bad_value(f, "invalid date", text, len, errstr, errstr_size);
+            }
+        } else if (t->logical == GDX_LT_TIME_MILLIS) {
+            if (time_of_day_parse(text, len, format, &i32)) {
+                return bad_value(f, "invalid time", text, len, errstr, errstr_size);
+            }
+        } else {
+            if (parse_i64(text, len, &i64) || i64 < INT32_MIN || i64 > INT32_MAX) {
+                return bad_value(f, "invalid int", text, len, errstr, errstr_size);
+            }
+            i32 = (int32_t)i64;
+        }
+        emit_long(enc, i32);
+        return GDX_OK;
+    }
+    case AVRO_INT64: {
+        int64_t i64;
+        if (t->logical == GDX_LT_TIMESTAMP_MILLIS || t->logical == GDX_LT_TIMESTAMP_MICROS) {
+            int64_t unit = t->logical == GDX_LT_TIMESTAMP_MILLIS ? 1000 : 1;
+            if (time_parse_unit(text, len, format, unit, &i64)) {
+                return bad_value(f, "invalid timestamp", text, len, errstr, errstr_size);
+            }
+        } else if (parse_i64(text, len, &i64)) {
+            return bad_value(f, "invalid long", text, len, errstr, errstr_size);
+        }
+        emit_long(enc, i64);
+        return GDX_OK;
+    }
+    case AVRO_FLOAT:
+    case AVRO_DOUBLE: {
+        double d;
+        unsigned char b[8];
+        if (parse_double(text, len, &d) || (t->kind == AVRO_FLOAT && fabs(d) > FLT_MAX)) {
+            return bad_value(f, t->kind == AVRO_FLOAT ? "invalid float" : "invalid double", text,
+                             len, errstr, errstr_size);
+        }
+        if (t->kind == AVRO_FLOAT) {
+            float fl = (float)d;
+            uint32_t u;
+            memcpy(&u, &fl, 4);
+            for (int i = 0; i < 4; i++) {
+                b[i] = (unsigned char)(u >> (8 * i));
+            }
+            emit_raw(enc, b, 4);
+        } else {
+            uint64_t u;
+            memcpy(&u, &d, 8);
+            for (int i = 0; i < 8; i++) {
+                b[i] = (unsigned char)(u >> (8 * i));
+            }
+            emit_raw(enc, b, 8);
+        }
+        return GDX_OK;
+    }
+    case AVRO_BOOLEAN: {
+        int b;
+        unsigned char c;
+        if (parse_bool(text, len, &b)) {
+            return bad_value(f, "invalid boolean", text, len, errstr, errstr_size);
+        }
+        c = b ? 1 : 0;
+        emit_raw(enc, &c, 1);
+        return GDX_OK;
+    }
+    case AVRO_ENUM: {
+        const char *sym = text;
+        size_t n = len;
+        trim(&sym, &n);
+        for (size_t i = 0; i < t->nsymbols; i++) {
+            if (strlen(t->symbols[i]) == n && memcmp(t->symbols[i], sym, n) == 0) {
+                emit_long(enc, (int64_t)i);
+                return GDX_OK;
+            }
+        }
+        return bad_value(f, "unknown enum symbol", text, len, errstr, errstr_size);
+    }
+    case AVRO_NULL:
+        return bad_value(f, "null field takes no value", text, len, errstr, errstr_size);
+    default:
+        /* records, arrays, maps and general unions: from JSON text */
+        return direct_json(enc, f, t, text, len, errstr, errstr_size);
+    }
+}
+
+static int direct_set(struct gdx_encoder *enc, const struct gdx_field *f, const char *text,
+                      size_t len, const char *format, char *errstr, size_t errstr_size)
+{
+    const struct gdx_schema *s = enc->schema;
+    const struct atype *t;
+    struct enc_slot *slot;
+    size_t start;
+    int rc;
+    if (f < s->fields || f >= s->fields + s->nfields) {
+        return gdx_seterr(errstr, errstr_size, GDX_ERR_FAIL, "field '%s' is not a field of '%s'",
+                          f ? f->name : "?", s->fullname);
+    }
+    t = cpriv(s)->ftypes[f->index];
+    slot = &enc->slots[f->index];
+    enc->isset[f->index] = 0;
+    start = enc->alen;
+    if (!text || (len == 0 && (f->nullable || !field_is_text(t)))) {
+        /* NULL, or empty text of a nullable field (strings too) or of a non-text field */
+        if (f->nullable) {
+            emit_long(enc, f->null_branch);
+        } else if (f->has_default) {
+            return GDX_OK; /* finish() writes the default */
+        } else if (t->kind != AVRO_NULL) {
+            return gdx_seterr(errstr, errstr_size, GDX_ERR_PARSE,
+                              "field '%s' is required but the value is %s", f->name,
+                              text ? "empty" : "null");
+        }
+        slot->off = start;
+        slot->len = enc->alen - start;
+        enc->isset[f->index] = 1;
+        return GDX_OK;
+    }
+    if (f->nullable) {
+        emit_long(enc, f->value_branch);
+    }
+    rc = direct_coerce(enc, f, t, text, len, format, errstr, errstr_size);
+    if (rc != GDX_OK) {
+        enc->alen = start;
+        return rc;
+    }
+    slot->off = start;
+    slot->len = enc->alen - start;
+    enc->isset[f->index] = 1;
+    return GDX_OK;
+}
+
+static int direct_finish(struct gdx_encoder *enc, size_t max_bytes, const void **out,
+                         size_t *out_len, char *errstr, size_t errstr_size)
+{
+    const struct gdx_schema *s = enc->schema;
+    size_t size = 0, o = 0;
+    for (size_t i = 0; i < s->nfields; i++) {
+        const struct gdx_field *f = &s->fields[i];
+        if (enc->isset[i]) {
+            size += enc->slots[i].len;
+            continue;
+        }
+        if (enc->defs[i].state == -1) {
+            return gdx_seterr(errstr, errstr_size, GDX_ERR_SCHEMA,
+                              "field '%s': default in schema '%s' does not match its type", f->name,
+                              s->fullname);
+        } else if (enc->defs[i].state == 1) {
+            size += enc->defs[i].len;
+        } else if (f->nullable) {
+            enc->slots[i].off = enc->alen;
+            emit_long(enc, f->null_branch);
+            enc->slots[i].len = enc->alen - enc->slots[i].off;
+            enc->isset[i] = 1;
+            size += enc->slots[i].len;
+        } else {
+            return gdx_seterr(errstr, errstr_size, GDX_ERR_PARSE,
+                              "field '%s' is required but not set", f->name);
+        }
+    }
+    if (max_bytes && size > max_bytes) {
+        return gdx_seterr(errstr, errstr_size, GDX_ERR_FULL,
+                          "record '%s' is %zu bytes, more than the limit of %zu", s->fullname, size,
+                          max_bytes);
+    }
+    if (size > enc->cap || !enc->buf) {
+        size_t cap = enc->cap ? enc->cap : 256;
+        while (cap < size) {
+            cap *= 2;
+        }
+        enc->buf = gdx_xrealloc(enc->buf, cap);
+        enc->cap = cap;
+    }
+    for (size_t i = 0; i < s->nfields; i++) {
+        const unsigned char *src;
+        size_t n;
+        if (enc->isset[i]) {
+            src = enc->arena + enc->slots[i].off;
+            n = enc->slots[i].len;
+        } else {
+            src = enc->defs[i].bytes;
+            n = enc->defs[i].len;
+        }
+        if (n) {
+            memcpy(enc->buf + o, src, n);
+            o += n;
+        }
+    }
+    *out = enc->buf;
+    *out_len = size;
+    return GDX_OK;
+}
+
+int gdx_encoder_set(struct gdx_encoder *enc, const struct gdx_field *f, const char *text,
+                    size_t len, const char *format, char *errstr, size_t errstr_size)
+{
+    return enc->avroc ? avroc_set(enc, f, text, len, format, errstr, errstr_size)
+                      : direct_set(enc, f, text, len, format, errstr, errstr_size);
+}
+
+int gdx_encoder_finish(struct gdx_encoder *enc, size_t max_bytes, const void **out, size_t *out_len,
+                       char *errstr, size_t errstr_size)
+{
+    return enc->avroc ? avroc_finish(enc, max_bytes, out, out_len, errstr, errstr_size)
+                      : direct_finish(enc, max_bytes, out, out_len, errstr, errstr_size);
 }
 
 /* ---------------------------------------------------------------------------------------- */

@@ -4,8 +4,9 @@
  * A schema is loaded from its `.avsc` text, which is kept verbatim (Avro-C 1.11.1 drops
  * logicalType and defaults when it prints a schema). gdx parses the text itself (jansson) for
  * what Avro-C does not model: logical types, and the gdx labels `gdx.level`, `gdx.pi` on
- * fields and `gdx.owner`, `gdx.share` on records. Records are built with Avro-C's value API on
- * one reused generic value per encoder, never with the datum API (8-16x slower).
+ * fields and `gdx.owner`, `gdx.share` on records. Records are encoded directly from the text
+ * into Avro binary; Avro-C's value API (never its datum API, 8-16x slower) encodes defaults,
+ * complex fields given as JSON, and the reference encoder the tests hold the direct one to.
  *
  * Coercion turns source text into the field's type: int, long, float, double, boolean,
  * string, enum, bytes, fixed, nullable unions ["null", T] (empty text or SQL NULL is null),
@@ -84,12 +85,16 @@ char *gdx_avro_canonical(const char *text, size_t len, char *errstr, size_t errs
 uint64_t gdx_avro_crc64(const void *buf, size_t len);
 
 /*
- * A reusable encoder for one schema: holds one generic value, reset per record.
+ * A reusable encoder for one schema, reset per record. gdx_encoder_new() writes Avro binary
+ * directly from the text; gdx_encoder_new_avroc() builds the record with Avro-C's value API
+ * (slower; the reference the direct encoder is tested against: same bytes, same errors).
  */
 struct gdx_encoder;
 
 struct gdx_encoder *gdx_encoder_new(const struct gdx_schema *schema, char *errstr,
                                     size_t errstr_size);
+struct gdx_encoder *gdx_encoder_new_avroc(const struct gdx_schema *schema, char *errstr,
+                                          size_t errstr_size);
 void gdx_encoder_destroy(struct gdx_encoder *enc);
 /* Start a new record: all fields unset. */
 void gdx_encoder_reset(struct gdx_encoder *enc);

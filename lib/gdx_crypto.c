@@ -801,13 +801,143 @@ void gdx_sm2_key_destroy(struct gdx_sm2_key *key)
 #define KEY_DERIVED_MAX 3
 static const char *const key_derived_labels[KEY_DERIVED_MAX] = {"gdx tok", "gdx enc", "gdx mac"};
 
+/*
+ * Contexts prepared once per key, for the per-value work of tokens and envelopes: HMAC-SM3
+ * keyed with the "gdx tok" and "gdx mac" subkeys (re-initialised per value without a key,
+ * which restarts from the hashed ipad/opad blocks instead of hashing them again), and SM4-CBC
+ * with the "gdx enc" subkey's schedule (only the IV is set per value). A key is shared by
+ * threads (an uplink's partitions), so each context has its lock; the bytes out are the
+ * same as from gdx_hmac_sm3 and gdx_sm4_cbc_encrypt with the derived subkeys.
+ */
+#define KEY_IV_POOL 32 /* IVs drawn from the DRBG at a time */
+
+struct key_prep {
+    pthread_mutex_t lock;
+    EVP_MAC_CTX *mac[2]; /* GDX_KEY_TOK, GDX_KEY_MAC */
+    EVP_CIPHER_CTX *enc;
+    unsigned char ivs[KEY_IV_POOL][GDX_SM4_BLOCK]; /* fresh IVs, each used once */
+    int ivs_left;
+    pid_t ivs_pid; /* a forked child draws its own */
+};
+
 struct gdx_key {
     char id[GDX_KEY_ID_MAX + 1];
     size_t len;
     unsigned char *bytes;
     int derived_ok;
     unsigned char derived[KEY_DERIVED_MAX][GDX_SM3_LEN];
+    struct key_prep *prep; /* NULL when OpenSSL could not prepare them: the slow path */
 };
+
+static void key_prep_free(struct key_prep *kp)
+{
+    if (!kp) {
+        return;
+    }
+    EVP_MAC_CTX_free(kp->mac[0]);
+    EVP_MAC_CTX_free(kp->mac[1]);
+    EVP_CIPHER_CTX_free(kp->enc);
+    pthread_mutex_destroy(&kp->lock);
+    OPENSSL_cleanse(kp, sizeof(*kp));
+    free(kp);
+}
+
+static struct key_prep *key_prepare(const struct gdx_key *key)
+{
+    static const int sub[2] = {0, 2}; /* "gdx tok", "gdx mac" */
+    struct key_prep *kp = xmalloc(sizeof(*kp));
+    int good = 1;
+    memset(kp, 0, sizeof(*kp));
+    pthread_mutex_init(&kp->lock, NULL);
+    pthread_once(&hmac_sm3_once, hmac_sm3_init_template);
+    pthread_once(&sm4_once, sm4_fetch);
+    for (int i = 0; i < 2 && good; i++) {
+        good = hmac_sm3_template && (kp->mac[i] = EVP_MAC_CTX_dup(hmac_sm3_template)) &&
+               EVP_MAC_init(kp->mac[i], key->derived[sub[i]], GDX_SM3_LEN, NULL) == 1;
+    }
+    good = good && sm4_cbc_alg && (kp->enc = EVP_CIPHER_CTX_new()) &&
+           EVP_CipherInit_ex2(kp->enc, sm4_cbc_alg, key->derived[1], NULL, 1, NULL) == 1 &&
+           EVP_CIPHER_CTX_set_padding(kp->enc, 1) == 1;
+    if (!good) {
+        ERR_clear_error();
+        key_prep_free(kp);
+        return NULL;
+    }
+    return kp;
+}
+
+int gdx_key_hmac(const struct gdx_key *key, enum gdx_key_use use, const void *data, size_t len,
+                 unsigned char out[GDX_SM3_LEN], char *errstr, size_t errstr_size)
+{
+    unsigned char sk[GDX_SM3_LEN];
+    size_t n = 0;
+    int err;
+    if (key->prep) {
+        EVP_MAC_CTX *m = key->prep->mac[use == GDX_KEY_MAC ? 1 : 0];
+        pthread_mutex_lock(&key->prep->lock);
+        err = EVP_MAC_init(m, NULL, 0, NULL) == 1 && EVP_MAC_update(m, data, len) == 1 &&
+                      EVP_MAC_final(m, out, &n, GDX_SM3_LEN) == 1 && n == GDX_SM3_LEN
+                  ? GDX_OK
+                  : gdx_crypto_seterr(errstr, errstr_size, GDX_ERR_CRYPTO, "HMAC-SM3 failed");
+        pthread_mutex_unlock(&key->prep->lock);
+        return err;
+    }
+    err = gdx_key_derive(key, use == GDX_KEY_MAC ? "gdx mac" : "gdx tok", sk, errstr, errstr_size);
+    if (!err) {
+        err = gdx_hmac_sm3(sk, sizeof(sk), data, len, out, errstr, errstr_size);
+    }
+    OPENSSL_cleanse(sk, sizeof(sk));
+    return err;
+}
+
+int gdx_key_sm4_encrypt(const struct gdx_key *key, unsigned char iv[GDX_SM4_BLOCK], const void *in,
+                        size_t len, unsigned char **out, size_t *outlen, char *errstr,
+                        size_t errstr_size)
+{
+    unsigned char ek[GDX_SM3_LEN], *buf;
+    int n1 = 0, n2 = 0, good;
+    if (!key->prep) {
+        int err = gdx_random_bytes(iv, GDX_SM4_BLOCK, errstr, errstr_size);
+        if (!err) {
+            err = gdx_key_derive(key, "gdx enc", ek, errstr, errstr_size);
+        }
+        if (!err) {
+            err = gdx_sm4_cbc_encrypt(ek, iv, in, len, out, outlen, errstr, errstr_size);
+        }
+        OPENSSL_cleanse(ek, sizeof(ek));
+        return err;
+    }
+    if (len > 0x7fffffff - 2 * GDX_SM4_BLOCK) {
+        return gdx_seterr(errstr, errstr_size, GDX_ERR_CRYPTO, "input too long for SM4");
+    }
+    buf = xmalloc(len + GDX_SM4_BLOCK);
+    pthread_mutex_lock(&key->prep->lock);
+    if (key->prep->ivs_left == 0 || key->prep->ivs_pid != getpid()) {
+        if (RAND_bytes(&key->prep->ivs[0][0], (int)sizeof(key->prep->ivs)) != 1) {
+            pthread_mutex_unlock(&key->prep->lock);
+            free(buf);
+            return gdx_crypto_seterr(errstr, errstr_size, GDX_ERR_CRYPTO,
+                                     "cannot get random bytes");
+        }
+        key->prep->ivs_left = KEY_IV_POOL;
+        key->prep->ivs_pid = getpid();
+    }
+    key->prep->ivs_left--;
+    memcpy(iv, key->prep->ivs[key->prep->ivs_left], GDX_SM4_BLOCK);
+    OPENSSL_cleanse(key->prep->ivs[key->prep->ivs_left], GDX_SM4_BLOCK);
+    good = EVP_CipherInit_ex2(key->prep->enc, NULL, NULL, iv, 1, NULL) == 1 &&
+           EVP_CipherUpdate(key->prep->enc, buf, &n1, in, (int)len) == 1 &&
+           EVP_CipherFinal_ex(key->prep->enc, buf + n1, &n2) == 1;
+    pthread_mutex_unlock(&key->prep->lock);
+    if (!good) {
+        OPENSSL_cleanse(buf, len + GDX_SM4_BLOCK);
+        free(buf);
+        return gdx_crypto_seterr(errstr, errstr_size, GDX_ERR_CRYPTO, "SM4-CBC failed");
+    }
+    *out = buf;
+    *outlen = (size_t)(n1 + n2);
+    return GDX_OK;
+}
 
 int gdx_key_id_valid(const char *id)
 {
@@ -849,6 +979,9 @@ int gdx_key_new(const char *id, const void *bytes, size_t len, struct gdx_key **
                          key->derived[i], NULL, 0)) {
             key->derived_ok = 0; /* derived on demand instead */
         }
+    }
+    if (key->derived_ok) {
+        key->prep = key_prepare(key);
     }
     *out = key;
     return GDX_OK;
@@ -1004,6 +1137,7 @@ void gdx_key_destroy(struct gdx_key *key)
     if (!key) {
         return;
     }
+    key_prep_free(key->prep);
     OPENSSL_cleanse(key->bytes, key->len);
     free(key->bytes);
     OPENSSL_cleanse(key, sizeof(*key));

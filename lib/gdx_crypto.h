@@ -185,6 +185,25 @@ const char *gdx_key_id(const struct gdx_key *key);
  */
 int gdx_key_derive(const struct gdx_key *key, const char *label, unsigned char out[GDX_SM3_LEN],
                    char *errstr, size_t errstr_size);
+/* The per-purpose subkeys that gdx_key_hmac keys HMAC-SM3 with. */
+enum gdx_key_use {
+    GDX_KEY_TOK, /* "gdx tok": tokens */
+    GDX_KEY_MAC, /* "gdx mac": envelope MACs */
+};
+/*
+ * @brief HMAC-SM3 of @p data under the subkey of @p use: the same as gdx_hmac_sm3 with
+ * gdx_key_derive's subkey, through a context keyed once per key (safe across threads).
+ */
+int gdx_key_hmac(const struct gdx_key *key, enum gdx_key_use use, const void *data, size_t len,
+                 unsigned char out[GDX_SM3_LEN], char *errstr, size_t errstr_size);
+/*
+ * @brief SM4-CBC (PKCS#7) of @p in under the "gdx enc" subkey with a fresh random IV, filled
+ * into @p iv: the same as gdx_sm4_cbc_encrypt with gdx_key_derive's subkey, through a cipher
+ * context keyed once; IVs come from OpenSSL's DRBG, drawn a few dozen at a time per key.
+ */
+int gdx_key_sm4_encrypt(const struct gdx_key *key, unsigned char iv[GDX_SM4_BLOCK], const void *in,
+                        size_t len, unsigned char **out, size_t *outlen, char *errstr,
+                        size_t errstr_size);
 /* @brief Wipe and free; NULL is a no-op. */
 void gdx_key_destroy(struct gdx_key *key);
 /* @brief 1 if @p id is a valid key id ([A-Za-z0-9._-]{1,64}). */

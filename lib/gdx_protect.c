@@ -110,6 +110,12 @@ static uint32_t u8_next(const char *str, size_t len, size_t *i)
         *i = p + 1;
         return c;
     }
+    if (c >= 0xe1 && c <= 0xef && c != 0xed && p + 2 < len && (s[p + 1] & 0xc0) == 0x80 &&
+        (s[p + 2] & 0xc0) == 0x80) {
+        /* the common three-byte case (CJK): no overlong or surrogate possible */
+        *i = p + 3;
+        return (c & 0x0f) << 12 | (uint32_t)(s[p + 1] & 0x3f) << 6 | (s[p + 2] & 0x3f);
+    }
     if (c >= 0xc2 && c <= 0xdf) {
         n = 1;
         cp = c & 0x1f;
@@ -661,12 +667,38 @@ static void put_raw(char *out, size_t *o, const char *text, const size_t *off, s
     *o += off[to] - off[from];
 }
 
+/* Any digit as scrubbing sees them: ASCII 0-9 or full-width U+FF10..U+FF19 (EF BC 90..99),
+ * the only code points that fold to a digit. */
+static int has_digit(const char *text, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    for (size_t i = 0; i < len; i++) {
+        if ((s[i] >= '0' && s[i] <= '9') || (s[i] == 0xef && i + 2 < len && s[i + 1] == 0xbc &&
+                                             s[i + 2] >= 0x90 && s[i + 2] <= 0x99)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 int gdx_scrub(const char *text, size_t len, char **out, size_t *count, char *errstr,
               size_t errstr_size)
 {
     struct cps v;
     size_t *off, i = 0, o = 0, n = 0, hits = 0;
     char *buf;
+
+    if (!has_digit(text, len)) {
+        /* nothing to find: identifiers and phone numbers are made of digits */
+        buf = xmalloc(len + 1);
+        memcpy(buf, text, len);
+        buf[len] = '\0';
+        *out = buf;
+        if (count) {
+            *count = 0;
+        }
+        return GDX_OK;
+    }
 
     /* Decode without trimming, remembering each code point's byte offset */
     v.cp = xmalloc((len + 1) * sizeof(uint32_t));
@@ -780,7 +812,7 @@ int gdx_scrub(const char *text, size_t len, char **out, size_t *count, char *err
 int gdx_protect_token(const struct gdx_key *key, enum gdx_mask_format format, const char *value,
                       size_t len, char **out, char *errstr, size_t errstr_size)
 {
-    unsigned char tk[GDX_SM3_LEN], mac[GDX_SM3_LEN];
+    unsigned char mac[GDX_SM3_LEN];
     char hex[GDX_SM3_HEX_LEN + 1];
     size_t nlen = 0, olen;
     char *norm = gdx_protect_normalise(format, value, len, &nlen);
@@ -791,17 +823,13 @@ int gdx_protect_token(const struct gdx_key *key, enum gdx_mask_format format, co
         *out = xstrdup("");
         return GDX_OK;
     }
-    err = gdx_key_derive(key, "gdx tok", tk, errstr, errstr_size);
-    if (!err) {
-        err = gdx_hmac_sm3(tk, sizeof(tk), norm, nlen, mac, errstr, errstr_size);
-    }
+    err = gdx_key_hmac(key, GDX_KEY_TOK, norm, nlen, mac, errstr, errstr_size);
     if (!err) {
         gdx_hex_encode(mac, sizeof(mac), hex);
         olen = strlen(TOK_PREFIX) + strlen(gdx_key_id(key)) + 1 + GDX_SM3_HEX_LEN + 1;
         *out = xmalloc(olen);
         snprintf(*out, olen, "%s%s:%s", TOK_PREFIX, gdx_key_id(key), hex);
     }
-    OPENSSL_cleanse(tk, sizeof(tk));
     free_wiped(norm, nlen);
     return err;
 }
@@ -822,20 +850,14 @@ static int derive_enc_mac(const struct gdx_key *key, unsigned char enc[GDX_SM3_L
 int gdx_protect_encrypt(const struct gdx_key *key, const void *plain, size_t len, char **out,
                         char *errstr, size_t errstr_size)
 {
-    unsigned char ek[GDX_SM3_LEN], mk[GDX_SM3_LEN], iv[GDX_SM4_BLOCK], mac[GDX_SM3_LEN];
+    unsigned char iv[GDX_SM4_BLOCK], mac[GDX_SM3_LEN];
     char ivhex[2 * GDX_SM4_BLOCK + 1], machex[GDX_SM3_HEX_LEN + 1];
     unsigned char *ct = NULL;
     char *b64 = NULL, *env = NULL;
     size_t ctlen = 0, envlen, plen;
     int err;
 
-    err = derive_enc_mac(key, ek, mk, errstr, errstr_size);
-    if (!err) {
-        err = gdx_random_bytes(iv, sizeof(iv), errstr, errstr_size);
-    }
-    if (!err) {
-        err = gdx_sm4_cbc_encrypt(ek, iv, plain, len, &ct, &ctlen, errstr, errstr_size);
-    }
+    err = gdx_key_sm4_encrypt(key, iv, plain, len, &ct, &ctlen, errstr, errstr_size);
     if (err) {
         goto out;
     }
@@ -845,7 +867,7 @@ int gdx_protect_encrypt(const struct gdx_key *key, const void *plain, size_t len
              1 + GDX_SM3_HEX_LEN + 1;
     env = xmalloc(envlen);
     plen = (size_t)snprintf(env, envlen, "%s%s:%s:%s", ENC_PREFIX, gdx_key_id(key), ivhex, b64);
-    err = gdx_hmac_sm3(mk, sizeof(mk), env, plen, mac, errstr, errstr_size);
+    err = gdx_key_hmac(key, GDX_KEY_MAC, env, plen, mac, errstr, errstr_size);
     if (err) {
         free(env);
         goto out;
@@ -854,8 +876,6 @@ int gdx_protect_encrypt(const struct gdx_key *key, const void *plain, size_t len
     snprintf(env + plen, envlen - plen, ":%s", machex);
     *out = env;
 out:
-    OPENSSL_cleanse(ek, sizeof(ek));
-    OPENSSL_cleanse(mk, sizeof(mk));
     free(ct);
     free(b64);
     return err;
@@ -928,7 +948,7 @@ int gdx_protect_decrypt(const struct gdx_keyring *kr, const char *env, size_t le
         goto out;
     }
     /* MAC over everything before the last colon, checked before any decryption */
-    err = gdx_hmac_sm3(mk, sizeof(mk), env, (size_t)(f[3] - 1 - env), mac, errstr, errstr_size);
+    err = gdx_key_hmac(key, GDX_KEY_MAC, env, (size_t)(f[3] - 1 - env), mac, errstr, errstr_size);
     if (err) {
         goto out;
     }

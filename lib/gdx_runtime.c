@@ -3,8 +3,12 @@
  *
  * One process runs one connector. The loop is: poll the connector for a batch of rows;
  * map each row onto the schema, encode it and produce it as it arrives (rows are never held
- * in memory: librdkafka's bounded queue is the only buffer, and a full queue blocks the
- * source); then close the batch. Invariants:
+ * in memory beyond the encode thread's queue of 256 rows and the stash of the batch waiting
+ * for the one before it to commit: librdkafka's bounded queue is the buffer, and a full
+ * queue blocks the source); then close the batch. With encode.thread the mapping, protection,
+ * encoding and producing run on a thread of their own while the connector reads, in row
+ * order; the batch is the main thread's alone again once poll() returned and the queue
+ * drained. Invariants:
  *
  *  - A position is written to `_gdx.offsets` only after every record and dead letter of its
  *    batch has a successful delivery report; in exactly-once mode the position is in the same
@@ -58,10 +62,11 @@
 #include "gdx_runtime.h"
 #include "gdx_util.h"
 
-#define RT_OFFSETS_TOPIC  "_gdx.offsets"
-#define RT_BACKOFF_MAX_MS 30000
-#define RT_KAFKA_TIMEOUT  10000
-#define RT_PROGRESS_MS    10000
+#define RT_OFFSETS_TOPIC   "_gdx.offsets"
+#define RT_BACKOFF_MAX_MS  30000
+#define RT_KAFKA_TIMEOUT   10000
+#define RT_PROGRESS_MS     10000
+#define RT_OVERLAP_POLL_MS 10 /* poll timeout while a batch commits */
 
 struct rt_map {
     const struct gdx_field *field;
@@ -78,6 +83,7 @@ struct gdx_batch {
     int64_t started_ms;
     int64_t commit_ms; /* time batch_commit() took: the commit latency metric */
     char *offset;      /* end position (JSON), malloc'd, NULL if unchanged */
+    size_t offset_cap; /* bytes allocated at offset (set per row: reused, not reallocated) */
     int open;          /* the batch has rows or a position to commit */
     int txn;           /* its transaction is open (at least once: its produce started); before
                         * that, while the batch before is being committed, its messages wait in
@@ -116,11 +122,55 @@ struct rt_stash {
     size_t len, size;
 };
 
+/*
+ * A row (or a position without a row) queued for the encode worker: the mapped columns'
+ * values, in map order, and everything else gdx_batch_add reads of the row, copied, since the
+ * connector's row is borrowed for the call only.
+ */
+enum { RT_ITEM_ROW, RT_ITEM_OFFSET };
+
+struct rt_item {
+    int kind;
+    char *buf; /* owns every string below */
+    size_t cap;
+    const char **values; /* per map */
+    size_t *lens;
+    int *idx; /* per map: its own index, or -1 when the row lacks the column */
+    size_t nmaps;
+    const char *pos, *raw, *error, *error_field, *offset;
+    size_t raw_len;
+};
+
+#define RT_QUEUE       256        /* rows between the connector and the encode worker */
+#define RT_QUEUE_BYTES (4 << 20)  /* and bytes of them: wide rows queue fewer */
+#define RT_ITEM_KEEP   (64 << 10) /* a slot keeps a buffer up to this size between rows */
+#define RT_WAKE        32         /* a sleeping worker is woken for this many rows (or a drain) */
+
+struct rt_worker {
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t more, room, idle;
+    struct rt_item items[RT_QUEUE];
+    size_t head, tail; /* items [tail, head) are queued */
+    size_t qbytes;     /* their buffers' bytes */
+    int busy;          /* the worker holds an item */
+    int sleeping;      /* the worker waits for rows */
+    int waiting;       /* the connector waits for room (or for the queue to drain) */
+    int quit;
+    /* the batch as the worker sees it, for the connector's side (gdx_batch_add's answer) */
+    atomic_int error;
+    atomic_uint_least64_t bytes;
+    uint64_t queued; /* rows queued in this batch (main thread only) */
+};
+
 struct gdx_runtime {
     /* config */
     struct gdx_node *root;
     char *path, *dir;
     char config_sm3[65];
+    size_t hdr_len[4];          /* lengths of gdx.unit, .system, .connector, .config */
+    const char *protect_header; /* gdx_policy_header(), once */
+    size_t protect_header_len;
     char *id, *unit, *system, *kind;
     struct gdx_kafka_conf kafka;
     char *topic, *dlq_topic, *offsets_topic;
@@ -150,9 +200,14 @@ struct gdx_runtime {
     size_t frame_len;
     char *registry_url, *registry_auth, *registry_ca, *wire_format;
     struct gdx_tls registry_tls; /* the deployment's tls, schema.registry.ssl.ca.location over it */
+    struct gdx_tls deploy_tls;   /* the deployment's tls alone: gdx_ctx_tls_curl() */
     struct gdx_registry *registry;
     unsigned char *valbuf;
     size_t valbuf_size;
+
+    /* the encode worker (encode.thread): rows queued by gdx_batch_add, in order */
+    int encode_thread; /* 1, 0, or -1: auto */
+    struct rt_worker *worker;
 
     /* column lookup cache: keyed by the row's names array */
     const char *const *cache_names;
@@ -296,6 +351,51 @@ int gdx_ctx_stopping(const struct gdx_ctx *ctx)
     return stopping(ctx->rt);
 }
 
+int gdx_ctx_tls_curl(struct gdx_ctx *ctx, void *curl, const struct gdx_ctx_tls *own, char *errstr,
+                     size_t errstr_size)
+{
+    struct gdx_tls tls, mine;
+    int err;
+
+    memset(&tls, 0, sizeof(tls));
+    memset(&mine, 0, sizeof(mine));
+    gdx_tls_merge(&tls, &ctx->rt->deploy_tls);
+    if (own) {
+        /* the connector's keys override the host's (gdx_tls_merge copies) */
+        mine.ca_file = (char *)(uintptr_t)own->ca_file;
+        mine.ca_path = (char *)(uintptr_t)own->ca_path;
+        mine.cert_file = (char *)(uintptr_t)own->cert_file;
+        mine.key_file = (char *)(uintptr_t)own->key_file;
+        mine.key_password = (char *)(uintptr_t)own->key_password;
+        gdx_tls_merge(&tls, &mine);
+    }
+    err = gdx_tls_curl(&tls, curl, errstr, errstr_size);
+    gdx_tls_release(&tls);
+    return err;
+}
+
+int gdx_ctx_tls_explain(struct gdx_ctx *ctx, void *curl, int curl_code, const char *curlerr,
+                        const struct gdx_ctx_tls *own, const char *url, char *errstr,
+                        size_t errstr_size)
+{
+    struct gdx_tls tls;
+    int err;
+
+    memset(&tls, 0, sizeof(tls));
+    gdx_tls_merge(&tls, &ctx->rt->deploy_tls);
+    if (own && own->ca_file) {
+        free(tls.ca_file);
+        tls.ca_file = gdx_xstrdup(own->ca_file);
+    }
+    if (own && own->ca_path) {
+        free(tls.ca_path);
+        tls.ca_path = gdx_xstrdup(own->ca_path);
+    }
+    err = gdx_tls_curl_explain(curl, (CURLcode)curl_code, curlerr, &tls, url, errstr, errstr_size);
+    gdx_tls_release(&tls);
+    return err;
+}
+
 void gdx_ctx_set_lag(struct gdx_ctx *ctx, double seconds)
 {
     ctx->rt->source_lag_s = seconds;
@@ -338,6 +438,7 @@ static const char *const rt_top_keys[] = {
     "poll.interval.ms",
     "shutdown.grace.ms",
     "offsets.after.delivery",
+    "encode.thread",
     "protect",
     "keys",
     "schema.registry.url",
@@ -408,6 +509,9 @@ static const struct gdx_runtime_doc rt_docs[] = {
      "commit flushing both; needed where read_committed readers see open or aborted "
      "transactions, as on librdkafka's mock cluster (gdx broker); auto: true on the mock "
      "(known by its cluster id), false on a real cluster"},
+    {"encode.thread", "auto",
+     "map, protect, encode and produce rows on a thread of their own while the connector "
+     "reads the next ones (rows keep their order); auto: when the host has 4 CPUs or more"},
     {NULL, NULL, NULL},
 };
 
@@ -660,6 +764,17 @@ static int parse_config(struct gdx_runtime *rt, char *errstr, size_t errstr_size
     rt->inflight_max_bytes = 64 << 20;
     rt->poll_interval_ms = 1000;
     rt->grace_ms = 10000;
+    rt->encode_thread = -1;
+    if ((n = gdx_conf_get(root, "encode.thread"))) {
+        const char *v;
+        if ((err = gdx_conf_scalar(n, &v, errstr, errstr_size))) {
+            goto out;
+        }
+        if (strcmp(v, "auto") &&
+            (err = gdx_conf_bool(n, &rt->encode_thread, errstr, errstr_size))) {
+            goto out;
+        }
+    }
     rt->offsets_after_delivery = -1;
     if ((n = gdx_conf_get(root, "offsets.after.delivery"))) {
         const char *v;
@@ -770,6 +885,7 @@ static int parse_config(struct gdx_runtime *rt, char *errstr, size_t errstr_size
     }
     rt->registry_tls.ca_file = gdx_xstrdup(rt->registry_ca);
     gdx_deploy_tls(deploy, &rt->registry_tls);
+    gdx_deploy_tls(deploy, &rt->deploy_tls);
     if (!rt->wire_format) {
         rt->wire_format = gdx_xstrdup(rt->registry_url ? "confluent" : "single-object");
     }
@@ -941,6 +1057,7 @@ void gdx_runtime_destroy(struct gdx_runtime *rt)
     free(rt->registry_auth);
     free(rt->registry_ca);
     gdx_tls_release(&rt->registry_tls);
+    gdx_tls_release(&rt->deploy_tls);
     free(rt->wire_format);
     if (rt->audit) {
         char aerr[256];
@@ -1538,6 +1655,8 @@ static int batch_open(struct gdx_runtime *rt)
     return batch_start(rt);
 }
 
+static void worker_reset(struct gdx_runtime *rt);
+
 static void batch_reset(struct gdx_runtime *rt)
 {
     struct gdx_batch *b = rt->cur;
@@ -1557,6 +1676,7 @@ static void batch_reset(struct gdx_runtime *rt)
     }
     stash_clear(&rt->stash);
     batch_new_id(rt);
+    worker_reset(rt);
 }
 
 /* Keep a message of a batch that cannot begin yet. Takes ownership of @p hdrs. */
@@ -1635,20 +1755,28 @@ static int produce(struct gdx_runtime *rt, struct gdx_batch *b, rd_kafka_topic_t
     }
 }
 
+#define HDR(h, name, val, len)                                                                     \
+    rd_kafka_header_add((h), name, sizeof(name) - 1, (val), (ssize_t)(len))
+
+/* The lineage headers of every record; the lengths of the constant ones are taken once. */
 static rd_kafka_headers_t *lineage_headers(struct gdx_runtime *rt, const char *pos)
 {
     rd_kafka_headers_t *h = rd_kafka_headers_new(10);
     if (!rt->conn_header[0]) {
         snprintf(rt->conn_header, sizeof(rt->conn_header), "%s@%s", rt->id, GDX_VERSION);
+        rt->hdr_len[0] = strlen(rt->unit);
+        rt->hdr_len[1] = strlen(rt->system);
+        rt->hdr_len[2] = strlen(rt->conn_header);
+        rt->hdr_len[3] = strlen(rt->config_sm3);
     }
     update_extracted_at(rt);
-    rd_kafka_header_add(h, "gdx.unit", -1, rt->unit, -1);
-    rd_kafka_header_add(h, "gdx.system", -1, rt->system, -1);
-    rd_kafka_header_add(h, "gdx.connector", -1, rt->conn_header, -1);
-    rd_kafka_header_add(h, "gdx.config", -1, rt->config_sm3, -1);
-    rd_kafka_header_add(h, "gdx.src.pos", -1, pos ? pos : "", -1);
-    rd_kafka_header_add(h, "gdx.extracted.at", -1, rt->extracted_at, -1);
-    rd_kafka_header_add(h, "gdx.batch", -1, rt->cur->id, -1);
+    HDR(h, "gdx.unit", rt->unit, rt->hdr_len[0]);
+    HDR(h, "gdx.system", rt->system, rt->hdr_len[1]);
+    HDR(h, "gdx.connector", rt->conn_header, rt->hdr_len[2]);
+    HDR(h, "gdx.config", rt->config_sm3, rt->hdr_len[3]);
+    HDR(h, "gdx.src.pos", pos ? pos : "", pos ? strlen(pos) : 0);
+    HDR(h, "gdx.extracted.at", rt->extracted_at, strlen(rt->extracted_at));
+    HDR(h, "gdx.batch", rt->cur->id, strlen(rt->cur->id));
     return h;
 }
 
@@ -1764,29 +1892,61 @@ static int batch_full(struct gdx_runtime *rt)
 static void set_offset(struct gdx_batch *batch, const char *offset_json)
 {
     size_t n = strlen(offset_json);
-    char *p = realloc(batch->offset, n + 1);
-    if (!p) {
-        abort();
+    if (n + 1 > batch->offset_cap) {
+        size_t cap = n + 1 > 2 * batch->offset_cap ? n + 1 : 2 * batch->offset_cap;
+        char *p = realloc(batch->offset, cap);
+        if (!p) {
+            abort();
+        }
+        batch->offset = p;
+        batch->offset_cap = cap;
     }
-    memcpy(p, offset_json, n + 1);
-    batch->offset = p;
+    memcpy(batch->offset, offset_json, n + 1);
 }
 
-void gdx_batch_set_offset(struct gdx_batch *batch, const char *offset_json)
+/* Keep source coordinates, cut at the buffer's size (snprintf("%s") per row cost more than
+ * the rest of the bookkeeping). */
+static void copy_pos(char *dst, size_t size, const char *pos)
+{
+    size_t n = strnlen(pos, size - 1);
+    memcpy(dst, pos, n);
+    dst[n] = '\0';
+}
+
+static void worker_queue(struct gdx_runtime *rt, int kind, const struct gdx_row *row,
+                         const char *offset);
+
+static void batch_set_offset(struct gdx_batch *batch, const char *offset_json)
 {
     if (batch_open(batch->rt) == GDX_OK) {
         set_offset(batch, offset_json);
     }
 }
 
+void gdx_batch_set_offset(struct gdx_batch *batch, const char *offset_json)
+{
+    if (batch->rt->worker) {
+        worker_queue(batch->rt, RT_ITEM_OFFSET, NULL, offset_json);
+        return;
+    }
+    batch_set_offset(batch, offset_json);
+}
+
 size_t gdx_batch_count(const struct gdx_batch *batch)
 {
+    if (batch->rt->worker) {
+        return (size_t)batch->rt->worker->queued;
+    }
     return (size_t)(batch->records + batch->dead);
 }
+
+static void worker_drain(struct gdx_runtime *rt);
 
 int gdx_batch_last_dead(const struct gdx_batch *batch, const char **stage, const char **reason,
                         const char **field)
 {
+    /* with the encode thread the row may still be in its queue: its fate is known after */
+    worker_drain(batch->rt);
     if (!batch->last_dead) {
         return 0;
     }
@@ -1796,7 +1956,10 @@ int gdx_batch_last_dead(const struct gdx_batch *batch, const char **stage, const
     return 1;
 }
 
-int gdx_batch_add(struct gdx_batch *batch, const struct gdx_row *row, const char *offset_after)
+/* Map, validate, protect, encode and produce one row; @p idx gives each map's column in the
+ * row, or -1. On the encode worker's thread when there is one, else the connector's. */
+static int batch_add_row(struct gdx_batch *batch, const struct gdx_row *row,
+                         const char *offset_after, const int *idx)
 {
     struct gdx_runtime *rt = batch->rt;
     char reason[512];
@@ -1816,20 +1979,19 @@ int gdx_batch_add(struct gdx_batch *batch, const struct gdx_row *row, const char
     }
     if (row->pos) {
         if (!batch->first_pos[0]) {
-            snprintf(batch->first_pos, sizeof(batch->first_pos), "%s", row->pos);
+            copy_pos(batch->first_pos, sizeof(batch->first_pos), row->pos);
         }
-        snprintf(batch->last_pos, sizeof(batch->last_pos), "%s", row->pos);
+        copy_pos(batch->last_pos, sizeof(batch->last_pos), row->pos);
     }
     if (row->error) {
         dead_letter(rt, row, "parse", row->error, row->error_field);
         return batch_full(rt) ? GDX_ERR_FULL : GDX_OK;
     }
 
-    cache_columns(rt, row);
     gdx_encoder_reset(rt->enc);
     for (size_t i = 0; i < rt->nmaps; i++) {
         const struct rt_map *m = &rt->maps[i];
-        int c = rt->cache_idx[i];
+        int c = idx[i];
         const char *text = NULL;
         size_t len = 0;
         if (c >= 0) {
@@ -1911,8 +2073,12 @@ int gdx_batch_add(struct gdx_batch *batch, const struct gdx_row *row, const char
     memcpy(rt->valbuf + rt->frame_len, body, body_len);
 
     rd_kafka_headers_t *h = lineage_headers(rt, row->pos);
-    rd_kafka_header_add(h, "gdx.level", -1, level_name(level), -1);
-    rd_kafka_header_add(h, "gdx.protect", -1, gdx_policy_header(rt->policy), -1);
+    HDR(h, "gdx.level", level_name(level), -1);
+    if (!rt->protect_header) {
+        rt->protect_header = gdx_policy_header(rt->policy);
+        rt->protect_header_len = strlen(rt->protect_header);
+    }
+    HDR(h, "gdx.protect", rt->protect_header, rt->protect_header_len);
     err = produce(rt, batch, rt->rkt, RD_KAFKA_PARTITION_UA, key, keylen, rt->valbuf, need, h);
     if (err) {
         return GDX_ERR_FULL;
@@ -1920,6 +2086,292 @@ int gdx_batch_add(struct gdx_batch *batch, const struct gdx_row *row, const char
     batch->records++;
     batch->bytes += need;
     return batch_full(rt) ? GDX_ERR_FULL : GDX_OK;
+}
+
+/* ---------------------------------------------------------------------------------------
+ * The encode worker. gdx_batch_add queues a copy of the row (the mapped columns only, the
+ * column lookup done here) and answers from what it counted; the worker runs batch_add_row
+ * on the rows in order, so everything the batch does to Kafka happens on one thread as
+ * before, only not the connector's. The runtime waits for the queue to drain when poll()
+ * returns (worker_drain), before it closes, aborts or re-reads a batch: from then on the
+ * batch is the main thread's alone again. A batch that fails in the worker is told to the
+ * connector at its next row; rows it adds meanwhile are dropped with the failing batch,
+ * which is re-read from the committed position like any failed batch. batch.max.bytes is
+ * checked against the bytes encoded so far, at most RT_QUEUE rows behind.
+ */
+
+static void item_copy(struct rt_item *it, const struct gdx_runtime *rt, const struct gdx_row *row,
+                      const char *offset)
+{
+    size_t need = 0, o = 0;
+    const int *ci = rt->cache_idx;
+#define ITEM_STR(s) ((s) ? strlen(s) + 1 : 0)
+    if (it->nmaps < rt->nmaps) {
+        it->values = gdx_xrealloc(it->values, rt->nmaps * sizeof(*it->values));
+        it->lens = gdx_xrealloc(it->lens, rt->nmaps * sizeof(*it->lens));
+        it->idx = gdx_xrealloc(it->idx, rt->nmaps * sizeof(*it->idx));
+        it->nmaps = rt->nmaps;
+    }
+    need += ITEM_STR(offset);
+    if (row) {
+        need += ITEM_STR(row->pos) + ITEM_STR(row->error) + ITEM_STR(row->error_field);
+        need += (row->raw ? row->raw_len : 0) + 1;
+        for (size_t i = 0; !row->error && i < rt->nmaps; i++) {
+            if (ci[i] >= 0 && row->values[ci[i]]) {
+                need += row->lens[ci[i]] + 1;
+            }
+        }
+    }
+    if (need > it->cap || (it->cap > RT_ITEM_KEEP && need <= RT_ITEM_KEEP)) {
+        if (it->buf) {
+            OPENSSL_cleanse(it->buf, it->cap);
+        }
+        free(it->buf);
+        if (need > RT_ITEM_KEEP) {
+            it->cap = need; /* a wide row: the buffer goes with the next narrow one */
+        } else {
+            it->cap = 2 * need < 256 ? 256 : 2 * need > RT_ITEM_KEEP ? RT_ITEM_KEEP : 2 * need;
+        }
+        it->buf = gdx_xrealloc(NULL, it->cap);
+    }
+#define ITEM_PUT(dst, src, n)                                                                      \
+    do {                                                                                           \
+        memcpy(it->buf + o, (src), (n));                                                           \
+        it->buf[o + (n)] = '\0';                                                                   \
+        (dst) = it->buf + o;                                                                       \
+        o += (n) + 1;                                                                              \
+    } while (0)
+    it->offset = it->pos = it->raw = it->error = it->error_field = NULL;
+    it->raw_len = 0;
+    if (offset) {
+        ITEM_PUT(it->offset, offset, strlen(offset));
+    }
+    if (!row) {
+        return;
+    }
+    if (row->pos) {
+        ITEM_PUT(it->pos, row->pos, strlen(row->pos));
+    }
+    if (row->error) {
+        ITEM_PUT(it->error, row->error, strlen(row->error));
+    }
+    if (row->error_field) {
+        ITEM_PUT(it->error_field, row->error_field, strlen(row->error_field));
+    }
+    if (row->raw) {
+        ITEM_PUT(it->raw, row->raw, row->raw_len);
+        it->raw_len = row->raw_len;
+    }
+    for (size_t i = 0; i < rt->nmaps; i++) {
+        int c = row->error ? -1 : ci[i];
+        it->idx[i] = c >= 0 ? (int)i : -1;
+        it->values[i] = NULL;
+        it->lens[i] = 0;
+        if (c >= 0 && row->values[c]) {
+            ITEM_PUT(it->values[i], row->values[c], row->lens[c]);
+            it->lens[i] = row->lens[c];
+        }
+    }
+#undef ITEM_PUT
+#undef ITEM_STR
+}
+
+static void *worker_main(void *arg)
+{
+    struct gdx_runtime *rt = arg;
+    struct rt_worker *w = rt->worker;
+    pthread_mutex_lock(&w->lock);
+    for (;;) {
+        while (w->tail == w->head && !w->quit) {
+            w->sleeping = 1;
+            pthread_cond_wait(&w->more, &w->lock);
+            w->sleeping = 0;
+        }
+        if (w->tail == w->head) {
+            break; /* quit, and nothing left */
+        }
+        struct rt_item *it = &w->items[w->tail % RT_QUEUE];
+        w->busy = 1;
+        pthread_mutex_unlock(&w->lock);
+
+        struct gdx_batch *b = rt->cur;
+        if (it->kind == RT_ITEM_OFFSET) {
+            batch_set_offset(b, it->offset);
+        } else {
+            struct gdx_row row = {
+                .nfields = it->nmaps,
+                .values = it->values,
+                .lens = it->lens,
+                .pos = it->pos,
+                .raw = it->raw,
+                .raw_len = it->raw_len,
+                .error = it->error,
+                .error_field = it->error_field,
+            };
+            batch_add_row(b, &row, it->offset, it->idx);
+        }
+        atomic_store(&w->bytes, b->bytes);
+        atomic_store(&w->error, b->error);
+
+        pthread_mutex_lock(&w->lock);
+        w->busy = 0;
+        w->qbytes -= it->cap;
+        w->tail++;
+        /* the connector, when it waits, is woken once half the queue is free, not per row */
+        if (w->waiting && (w->tail == w->head || (w->head - w->tail <= RT_QUEUE / 2 &&
+                                                  w->qbytes <= RT_QUEUE_BYTES / 2))) {
+            pthread_cond_signal(&w->room);
+        }
+        if (w->tail == w->head) {
+            pthread_cond_signal(&w->idle);
+        }
+    }
+    pthread_mutex_unlock(&w->lock);
+    return NULL;
+}
+
+static void worker_queue(struct gdx_runtime *rt, int kind, const struct gdx_row *row,
+                         const char *offset)
+{
+    struct rt_worker *w = rt->worker;
+    struct rt_item *it;
+    if (row && !row->error) {
+        cache_columns(rt, row);
+    }
+    pthread_mutex_lock(&w->lock);
+    if (w->head - w->tail == RT_QUEUE || (w->head != w->tail && w->qbytes > RT_QUEUE_BYTES)) {
+        if (w->sleeping) {
+            pthread_cond_signal(&w->more);
+        }
+        w->waiting = 1;
+        while (w->head != w->tail &&
+               (w->head - w->tail > RT_QUEUE / 2 || w->qbytes > RT_QUEUE_BYTES / 2)) {
+            pthread_cond_wait(&w->room, &w->lock);
+        }
+        w->waiting = 0;
+    }
+    it = &w->items[w->head % RT_QUEUE];
+    pthread_mutex_unlock(&w->lock);
+    /* the slot is the connector's alone until head moves past it */
+    it->kind = kind;
+    item_copy(it, rt, row, offset);
+    pthread_mutex_lock(&w->lock);
+    w->qbytes += it->cap;
+    w->head++;
+    /* woken for a few rows at a time, not one: a wake-up per row cost a futex call and a
+     * context switch each (a tenth of the samples) */
+    if (w->sleeping && (w->head - w->tail >= RT_WAKE || w->qbytes > RT_QUEUE_BYTES / 2)) {
+        pthread_cond_signal(&w->more);
+    }
+    pthread_mutex_unlock(&w->lock);
+}
+
+/* Wait until the worker has taken every queued row: the batch is the main thread's again. */
+static void worker_drain(struct gdx_runtime *rt)
+{
+    struct rt_worker *w = rt->worker;
+    if (!w) {
+        return;
+    }
+    pthread_mutex_lock(&w->lock);
+    if (w->sleeping && w->tail != w->head) {
+        pthread_cond_signal(&w->more);
+    }
+    while (w->tail != w->head || w->busy) {
+        pthread_cond_wait(&w->idle, &w->lock);
+    }
+    pthread_mutex_unlock(&w->lock);
+}
+
+/* A new batch begins (main thread, worker idle). */
+static void worker_reset(struct gdx_runtime *rt)
+{
+    if (rt->worker) {
+        rt->worker->queued = 0;
+        atomic_store(&rt->worker->bytes, 0);
+        atomic_store(&rt->worker->error, 0);
+    }
+}
+
+static void worker_start(struct gdx_runtime *rt)
+{
+    struct rt_worker *w;
+    int on = rt->encode_thread;
+    if (on < 0) {
+        /* on 2 cores the reader, the worker, librdkafka's threads and the broker's share
+         * them, and make bench measured no gain (docs/performance.md) */
+        on = sysconf(_SC_NPROCESSORS_ONLN) >= 4;
+    }
+    if (!on) {
+        return;
+    }
+    w = gdx_xcalloc(1, sizeof(*w));
+    pthread_mutex_init(&w->lock, NULL);
+    pthread_cond_init(&w->more, NULL);
+    pthread_cond_init(&w->room, NULL);
+    pthread_cond_init(&w->idle, NULL);
+    rt->worker = w;
+    if (pthread_create(&w->thread, NULL, worker_main, rt)) {
+        rt->worker = NULL; /* no thread to be had: rows are encoded by the connector's */
+        pthread_mutex_destroy(&w->lock);
+        pthread_cond_destroy(&w->more);
+        pthread_cond_destroy(&w->room);
+        pthread_cond_destroy(&w->idle);
+        free(w);
+        return;
+    }
+    gdx_log(GDX_LOG_DEBUG, "encode thread started", NULL);
+}
+
+static void worker_stop(struct gdx_runtime *rt)
+{
+    struct rt_worker *w = rt->worker;
+    if (!w) {
+        return;
+    }
+    pthread_mutex_lock(&w->lock);
+    w->quit = 1;
+    pthread_cond_signal(&w->more);
+    pthread_mutex_unlock(&w->lock);
+    pthread_join(w->thread, NULL);
+    rt->worker = NULL;
+    for (size_t i = 0; i < RT_QUEUE; i++) {
+        if (w->items[i].buf) {
+            OPENSSL_cleanse(w->items[i].buf, w->items[i].cap); /* rows with personal data */
+        }
+        free(w->items[i].buf);
+        free(w->items[i].values);
+        free(w->items[i].lens);
+        free(w->items[i].idx);
+    }
+    pthread_mutex_destroy(&w->lock);
+    pthread_cond_destroy(&w->more);
+    pthread_cond_destroy(&w->room);
+    pthread_cond_destroy(&w->idle);
+    free(w);
+}
+
+int gdx_batch_add(struct gdx_batch *batch, const struct gdx_row *row, const char *offset_after)
+{
+    struct gdx_runtime *rt = batch->rt;
+    struct rt_worker *w = rt->worker;
+    if (!w) {
+        if (!row->error) {
+            cache_columns(rt, row);
+        }
+        return batch_add_row(batch, row, offset_after, rt->cache_idx);
+    }
+    if (atomic_load(&w->error)) {
+        return GDX_ERR_FULL; /* the batch is failing: stop reading, it will be re-read */
+    }
+    worker_queue(rt, RT_ITEM_ROW, row, offset_after);
+    w->queued++;
+    if (w->queued >= (uint64_t)rt->batch_max_records ||
+        atomic_load(&w->bytes) >= (uint64_t)rt->batch_max_bytes ||
+        gdx_mono_ms() - batch->started_ms >= rt->batch_max_ms || stopping(rt)) {
+        return GDX_ERR_FULL;
+    }
+    return GDX_OK;
 }
 
 /* Start the grace period at the first sight of a stop request (it may arrive while a batch
@@ -2260,6 +2712,7 @@ static int batch_finish(struct gdx_runtime *rt, struct gdx_batch *b, char *errst
     free(rt->committed);
     rt->committed = b->offset;
     b->offset = NULL;
+    b->offset_cap = 0;
     free(rt->committed_batch);
     rt->committed_batch = gdx_xstrdup(b->id);
     rt->total_records += b->records;
@@ -2501,6 +2954,7 @@ int gdx_runtime_run(struct gdx_runtime *rt, int once, const volatile int *stop, 
         }
     }
     rt->started_ms = rt->last_progress_ms = gdx_mono_ms();
+    worker_start(rt);
     gdx_metrics_state(rt->metrics, "running", NULL);
 
     /*
@@ -2515,9 +2969,16 @@ int gdx_runtime_run(struct gdx_runtime *rt, int once, const volatile int *stop, 
         int reposition = rt->reposition, overlapped = rt->commit_running;
         batch_reset(rt);
         rt->reposition = 0;
+        /* While a batch commits, a source that waits for rows (a push source whose clients
+         * wait for the answer to the batch being committed) must not wait long: its
+         * committed() follows this poll's return. */
         polled = rt->conn->poll(&rt->ctx, rt->inst, reposition ? &from : NULL, rt->cur,
-                                (int)rt->batch_max_ms, perr, sizeof(perr));
-        err = polled; /* err is reused below; polled keeps what the source said */
+                                overlapped && rt->batch_max_ms > RT_OVERLAP_POLL_MS
+                                    ? RT_OVERLAP_POLL_MS
+                                    : (int)rt->batch_max_ms,
+                                perr, sizeof(perr));
+        worker_drain(rt); /* the batch is this thread's again */
+        err = polled;     /* err is reused below; polled keeps what the source said */
         if ((err = commit_settle(rt, polled < 0 && polled != GDX_ERR_RETRY, errstr, errstr_size))) {
             if (err == GDX_ERR_STOPPED) {
                 err = GDX_OK; /* stopped while recovering: resumes next start */
@@ -2624,6 +3085,7 @@ int gdx_runtime_run(struct gdx_runtime *rt, int once, const volatile int *stop, 
         batch_abort(rt, rt->cur, "stopping");
     }
 out:
+    worker_stop(rt);
     if (rt->commit_running || rt->commit_pending) {
         char serr[512];
         commit_settle(rt, 1, serr, sizeof(serr));

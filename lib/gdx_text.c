@@ -45,6 +45,21 @@ struct gdx_decoder {
 
 static size_t utf8_seq(const unsigned char *s, size_t left);
 
+/* gb_trail() of every byte, for the decoding loop */
+#define GB_T8(b)                                                                                   \
+    (b) >= 0x40 && (b) <= 0x7e ? (b)-0x40 : (b) >= 0x80 && (b) <= 0xfe ? (b)-0x80 + 63 : -1
+#define GB_T16(b)                                                                                  \
+    GB_T8(b), GB_T8((b) + 1), GB_T8((b) + 2), GB_T8((b) + 3), GB_T8((b) + 4), GB_T8((b) + 5),      \
+        GB_T8((b) + 6), GB_T8((b) + 7), GB_T8((b) + 8), GB_T8((b) + 9), GB_T8((b) + 10),           \
+        GB_T8((b) + 11), GB_T8((b) + 12), GB_T8((b) + 13), GB_T8((b) + 14), GB_T8((b) + 15)
+static const int16_t gb_trail_index[256] = {
+    GB_T16(0x00), GB_T16(0x10), GB_T16(0x20), GB_T16(0x30), GB_T16(0x40), GB_T16(0x50),
+    GB_T16(0x60), GB_T16(0x70), GB_T16(0x80), GB_T16(0x90), GB_T16(0xa0), GB_T16(0xb0),
+    GB_T16(0xc0), GB_T16(0xd0), GB_T16(0xe0), GB_T16(0xf0),
+};
+#undef GB_T16
+#undef GB_T8
+
 /* Index of a two-byte code's trail byte, or -1 when the byte cannot trail. */
 static int gb_trail(unsigned char t)
 {
@@ -94,6 +109,9 @@ static void gb_table_fill(struct gdx_decoder *dec)
                 continue;
             }
             memcpy(&v, out, n);
+            if (n <= 3) {
+                ((unsigned char *)&v)[3] = (unsigned char)n; /* its length in the fourth byte */
+            }
             dec->gb2[l * GB_TRAIL_CNT + ti] = v;
         }
     }
@@ -203,16 +221,30 @@ int gdx_decoder_convert(struct gdx_decoder *dec, const char *in, size_t len, con
         while (i < len) {
             unsigned char c = p[i];
             if (c < 0x80) {
+                /* ASCII passes through, eight bytes at a time where it runs on */
                 *dst++ = (char)c;
                 i++;
+                while (i + 8 <= len) {
+                    uint64_t w;
+                    memcpy(&w, p + i, 8);
+                    if (w & 0x8080808080808080ULL) {
+                        break;
+                    }
+                    memcpy(dst, &w, 8);
+                    dst += 8;
+                    i += 8;
+                }
                 continue;
             }
             if (c >= GB_LEAD_MIN && c <= 0xfe && i + 1 < len) {
-                int t = gb_trail(p[i + 1]);
+                int t = gb_trail_index[p[i + 1]];
                 if (t >= 0) {
                     uint32_t v = dec->gb2[(c - GB_LEAD_MIN) * GB_TRAIL_CNT + t];
-                    size_t n = utf8_seq((const unsigned char *)&v, 4);
-                    if (n == 0) {
+                    size_t n = ((const unsigned char *)&v)[3];
+                    if (n > 3) {
+                        n = 4; /* a four-byte sequence: its fourth byte is a continuation */
+                    }
+                    if (v == 0) {
                         break; /* a two-byte code without a character */
                     }
                     memcpy(dst, &v, 4); /* room: 4 bytes out for 2 in is within 1.5x + 8 */
@@ -293,17 +325,25 @@ int gdx_utf8_valid(const char *s, size_t len, size_t *bad_off)
     size_t i = 0;
 
     while (i < len) {
-        /* ASCII fast path, eight bytes at a time */
-        while (i + 8 <= len) {
-            uint64_t w;
-            memcpy(&w, p + i, 8);
-            if (w & 0x8080808080808080ULL) {
-                break;
+        unsigned char c = p[i];
+        if (c < 0x80) {
+            /* ASCII, eight bytes at a time where it runs on */
+            i++;
+            while (i + 8 <= len) {
+                uint64_t w;
+                memcpy(&w, p + i, 8);
+                if (w & 0x8080808080808080ULL) {
+                    break;
+                }
+                i += 8;
             }
-            i += 8;
+            continue;
         }
-        if (i >= len) {
-            break;
+        /* the common three-byte case (CJK): E1..EC and EE..EF take any two continuations */
+        if (c >= 0xe1 && c <= 0xef && c != 0xed && i + 2 < len && (p[i + 1] & 0xc0) == 0x80 &&
+            (p[i + 2] & 0xc0) == 0x80) {
+            i += 3;
+            continue;
         }
         size_t n = utf8_seq(p + i, len - i);
         if (n == 0) {

@@ -389,19 +389,37 @@ static int csv_run(struct csv_parser *p, const char *data, size_t len, size_t *u
                 csv_end_field(p);
                 st = CSV_S_CR;
             } else {
+                /* the rest of the unquoted run in one piece */
+                size_t j = i + 1;
+                while (j < len && d[j] != delim && d[j] != '\n' && d[j] != '\r') {
+                    j++;
+                }
                 p->nonblank = 1;
-                CSV_PUT(c);
+                if (!p->skip) {
+                    memcpy(fb + p->fb_len, d + i, j - i);
+                    p->fb_len += j - i;
+                }
+                i = j - 1;
                 st = CSV_S_UNQ;
             }
             break;
         case CSV_S_QUO:
             if (c == '"') {
                 st = CSV_S_QQ;
-            } else {
-                if (c == '\n') {
-                    p->line++;
-                }
+            } else if (c == '\n') {
+                p->line++;
                 CSV_PUT(c);
+            } else {
+                /* the quoted run up to the next quote or line end in one piece */
+                size_t j = i + 1;
+                while (j < len && d[j] != '"' && d[j] != '\n') {
+                    j++;
+                }
+                if (!p->skip) {
+                    memcpy(fb + p->fb_len, d + i, j - i);
+                    p->fb_len += j - i;
+                }
+                i = j - 1;
             }
             break;
         case CSV_S_QQ:

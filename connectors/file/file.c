@@ -672,28 +672,56 @@ static int file_at_eof(const struct file_inst *fi)
 }
 
 /* The offset JSON of the current position into fi->offbuf. */
+/* Decimal digits of @p v at @p p; returns the end. */
+static char *file_put_u64(char *p, uint64_t v)
+{
+    char tmp[20];
+    size_t n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    while (n) {
+        *p++ = tmp[--n];
+    }
+    return p;
+}
+
+/* The position after the current row, formatted per row: by hand (snprintf was a tenth of
+ * the connector's own time). */
 static const char *file_offset_json(struct file_inst *fi)
 {
     struct file_cur *c = &fi->cur;
-    size_t need = strlen(c->offpfx) + 64;
+    size_t plen = strlen(c->offpfx);
+    size_t need = plen + 64;
+    char *p;
     if (need > fi->offcap) {
         fi->offcap = need * 2;
         fi->offbuf = file_xrealloc(fi->offbuf, fi->offcap);
     }
-    snprintf(fi->offbuf, fi->offcap, "%s,\"byte\":%llu,\"line\":%llu}", c->offpfx,
-             (unsigned long long)c->byte, (unsigned long long)c->line);
+    p = fi->offbuf;
+    memcpy(p, c->offpfx, plen);
+    p += plen;
+    memcpy(p, ",\"byte\":", 8);
+    p = file_put_u64(p + 8, c->byte);
+    memcpy(p, ",\"line\":", 8);
+    p = file_put_u64(p + 8, c->line);
+    *p++ = '}';
+    *p = '\0';
     return fi->offbuf;
 }
 
 static const char *file_pos(struct file_inst *fi, uint64_t line)
 {
     struct file_cur *c = &fi->cur;
-    size_t need = strlen(c->pospfx) + 24;
+    size_t plen = strlen(c->pospfx);
+    size_t need = plen + 24;
     if (need > fi->poscap) {
         fi->poscap = need * 2;
         fi->posbuf = file_xrealloc(fi->posbuf, fi->poscap);
     }
-    snprintf(fi->posbuf, fi->poscap, "%s%llu", c->pospfx, (unsigned long long)line);
+    memcpy(fi->posbuf, c->pospfx, plen);
+    *file_put_u64(fi->posbuf + plen, line) = '\0';
     return fi->posbuf;
 }
 

@@ -132,7 +132,6 @@ struct http_inst {
     char *tls_cert_file;
     char *tls_key_file;
     char *tls_key_password;
-    int tls_verify;
     char *proxy;
     int64_t connect_timeout_ms;
     int64_t request_timeout_ms;
@@ -291,7 +290,9 @@ static const struct gdx_conf_prop http_props[] = {
     {"sign.encoding", GDX_CONF_STR, OFF(sign_encoding), "base64", "base64|hex",
      "Encoding of the signature bytes."},
     {"tls.ca.file", GDX_CONF_STR, OFF(tls_ca_file), "", NULL,
-     "CA certificates (PEM) that the server's certificate must chain to; \"\" uses the system's."},
+     "CA certificates (PEM) that the server's certificate must chain to; \"\" uses the "
+     "deployment file's tls.ca.file, else the system's. Verification of the certificate and "
+     "host name is always on."},
     {"tls.ca.path", GDX_CONF_STR, OFF(tls_ca_path), "", NULL,
      "Directory of hashed CA certificates, instead of or beside tls.ca.file."},
     {"tls.cert.file", GDX_CONF_STR, OFF(tls_cert_file), "", NULL,
@@ -300,8 +301,6 @@ static const struct gdx_conf_prop http_props[] = {
      "Private key (PEM) of the client certificate; mode 0600."},
     {"tls.key.password", GDX_CONF_SECRET, OFF(tls_key_password), "", NULL,
      "Passphrase of tls.key.file, if it is encrypted."},
-    {"tls.verify", GDX_CONF_BOOL, OFF(tls_verify), "true", NULL,
-     "Verify the server's certificate and host name (never turn off outside a test)."},
     {"proxy", GDX_CONF_STR, OFF(proxy), "", NULL,
      "HTTP proxy, http://host:port (\"\" uses the environment's https_proxy, if any)."},
     {"connect.timeout.ms", GDX_CONF_DURATION, OFF(connect_timeout_ms), "10s", NULL,
@@ -418,6 +417,37 @@ static void set_str(char **slot, const char *v)
 static char *http_resolve(struct gdx_ctx *ctx, const char *p)
 {
     return gdx_path_join(gdx_ctx_config_dir(ctx), p);
+}
+
+/* This file's tls.* keys as paths from the working directory; p[] holds what it resolved. */
+static void http_tls_own(struct gdx_ctx *ctx, struct http_inst *hi, struct gdx_ctx_tls *own,
+                         char *p[4])
+{
+    memset(own, 0, sizeof(*own));
+    p[0] = hi->tls_ca_file[0] ? http_resolve(ctx, hi->tls_ca_file) : NULL;
+    p[1] = hi->tls_ca_path[0] ? http_resolve(ctx, hi->tls_ca_path) : NULL;
+    p[2] = hi->tls_cert_file[0] ? http_resolve(ctx, hi->tls_cert_file) : NULL;
+    p[3] = hi->tls_key_file[0] ? http_resolve(ctx, hi->tls_key_file) : NULL;
+    own->ca_file = p[0];
+    own->ca_path = p[1];
+    own->cert_file = p[2];
+    own->key_file = p[3];
+    own->key_password = hi->tls_key_password[0] ? hi->tls_key_password : NULL;
+}
+
+static int http_tls(struct gdx_ctx *ctx, struct http_inst *hi, CURL *c, char *errstr,
+                    size_t errstr_size)
+{
+    struct gdx_ctx_tls own;
+    char *p[4];
+    int err;
+
+    http_tls_own(ctx, hi, &own, p);
+    err = gdx_ctx_tls_curl(ctx, c, &own, errstr, errstr_size);
+    for (int i = 0; i < 4; i++) {
+        free(p[i]);
+    }
+    return err;
 }
 
 /* The first line of @p path (a secret): heap, registered with the log's redaction. */
@@ -870,6 +900,20 @@ static int http_perform(struct gdx_ctx *ctx, struct http_inst *hi, const char *u
     curl_easy_setopt(hi->curl, CURLOPT_HTTPHEADER, NULL);
     if (cc == CURLE_ABORTED_BY_CALLBACK) {
         err = GDX_ERR_STOPPED;
+        goto out;
+    }
+    if (cc == CURLE_PEER_FAILED_VERIFICATION || cc == CURLE_SSL_CACERT_BADFILE ||
+        cc == CURLE_SSL_CERTPROBLEM || cc == CURLE_SSL_CONNECT_ERROR) {
+        /* TLS: say which certificate, why, and which CA was asked */
+        struct gdx_ctx_tls own;
+        char *p[4], why[1024];
+        http_tls_own(ctx, hi, &own, p);
+        err =
+            gdx_ctx_tls_explain(ctx, hi->curl, (int)cc, hi->curl_err, &own, url, why, sizeof(why));
+        for (int i = 0; i < 4; i++) {
+            free(p[i]);
+        }
+        err = gdx_seterr(errstr, errstr_size, err, "%s %s: %s", hi->method, disp, why);
         goto out;
     }
     if (cc != CURLE_OK) {
@@ -1517,7 +1561,6 @@ static int http_curl_setup(struct gdx_ctx *ctx, struct http_inst *hi, char *errs
                            size_t errstr_size)
 {
     CURL *c;
-    char *p;
 
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
         return gdx_seterr(errstr, errstr_size, GDX_ERR_FAIL, "cannot initialise libcurl");
@@ -1543,27 +1586,11 @@ static int http_curl_setup(struct gdx_ctx *ctx, struct http_inst *hi, char *errs
     curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
     curl_easy_setopt(c, CURLOPT_USERAGENT, hi->user_agent);
     curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, hi->tls_verify ? 1L : 0L);
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, hi->tls_verify ? 2L : 0L);
-    if (hi->tls_ca_file[0]) {
-        p = http_resolve(ctx, hi->tls_ca_file);
-        curl_easy_setopt(c, CURLOPT_CAINFO, p);
-        free(p);
-    }
-    if (hi->tls_ca_path[0]) {
-        p = http_resolve(ctx, hi->tls_ca_path);
-        curl_easy_setopt(c, CURLOPT_CAPATH, p);
-        free(p);
-    }
-    if (hi->tls_cert_file[0]) {
-        p = http_resolve(ctx, hi->tls_cert_file);
-        curl_easy_setopt(c, CURLOPT_SSLCERT, p);
-        free(p);
-        p = http_resolve(ctx, hi->tls_key_file);
-        curl_easy_setopt(c, CURLOPT_SSLKEY, p);
-        free(p);
-        if (hi->tls_key_password[0]) {
-            curl_easy_setopt(c, CURLOPT_KEYPASSWD, hi->tls_key_password);
+    /* the host's deployment TLS, with this file's tls.* keys over it; verification is on */
+    {
+        int err = http_tls(ctx, hi, c, errstr, errstr_size);
+        if (err) {
+            return err;
         }
     }
     if (hi->proxy[0]) {

@@ -1065,6 +1065,16 @@ static void wh_pos_attempt(const char *json, char *out, size_t out_size)
     }
 }
 
+/* The attempt number of token @p tok ("<boot>-<seq>") if this process made it, else 0. */
+static uint64_t wh_tok_seq(const struct wh_inst *wi, const char *tok)
+{
+    size_t n = strlen(wi->boot);
+    if (strncmp(tok, wi->boot, n) != 0 || tok[n] != '-') {
+        return 0;
+    }
+    return strtoull(tok + n + 1, NULL, 10);
+}
+
 /* The endpoint's URL to url.file, once it takes records (not in `gdx connector check`). */
 static void wh_write_url(struct wh_inst *wi)
 {
@@ -1096,6 +1106,7 @@ static int wh_reconcile(struct wh_inst *wi, const char *json, char *errstr, size
 {
     char committed[48];
     struct wh_req *r, *refeed = NULL, *last = NULL;
+    uint64_t upto;
 
     wh_idem_clear(wi->window);
     if (json) {
@@ -1118,13 +1129,13 @@ static int wh_reconcile(struct wh_inst *wi, const char *json, char *errstr, size
     }
     wh_idem_expire(wi->window, (int64_t)time(NULL));
     wh_pos_attempt(json, committed, sizeof(committed));
-    /* the fed requests: committed after all, or back to the front of the queue in order */
+    upto = wh_tok_seq(wi, committed);
+    /* the fed requests: committed after all (attempts commit in order: every attempt up to
+     * the committed one is in Kafka), or back to the front of the queue in order */
     while ((r = wi->fed_head)) {
-        char tok[48];
         wi->fed_head = r->next;
         r->next = NULL;
-        snprintf(tok, sizeof(tok), "%s-%" PRIu64, wi->boot, r->attempt);
-        if (committed[0] && !strcmp(tok, committed)) {
+        if (r->attempt <= upto) {
             wh_finish(wi, r, r->fed_status, r->fed_answer, 0, 0);
             continue;
         }
@@ -1223,9 +1234,9 @@ static int wh_poll(struct gdx_ctx *ctx, void *inst, const struct gdx_offset *fro
 {
     struct wh_inst *wi = inst;
     int64_t deadline = gdx_mono_ms() + (timeout_ms > 0 ? timeout_ms : 1000);
-    struct wh_req *r, *rest = NULL, *last_fed = NULL;
+    struct wh_req *r, *rest = NULL, *last_fed = NULL, *old_tail = NULL, *seg;
     const char **digests = NULL;
-    size_t nfed = 0, nd = 0;
+    size_t nfed = 0, nd = 0, ninflight = 0;
     int err = GDX_OK;
 
     pthread_mutex_lock(&wi->mu);
@@ -1262,16 +1273,26 @@ static int wh_poll(struct gdx_ctx *ctx, void *inst, const struct gdx_offset *fro
      * reconcile nothing else is in flight.) */
     wi->attempt_seq++;
     snprintf(wi->attempt_tok, sizeof(wi->attempt_tok), "%s-%" PRIu64, wi->boot, wi->attempt_seq);
-    wi->fed_head = wi->pend_head;
-    wi->pend_head = wi->pend_tail = NULL;
+    /* Appended to the requests of earlier attempts still being committed (the runtime polls
+     * the next batch while the one before commits). */
     for (r = wi->fed_head; r; r = r->next) {
+        old_tail = r;
+    }
+    seg = wi->pend_head;
+    if (old_tail) {
+        old_tail->next = seg;
+    } else {
+        wi->fed_head = seg;
+    }
+    wi->pend_head = wi->pend_tail = NULL;
+    for (r = seg; r; r = r->next) {
         r->state = WH_FED;
         r->attempt = wi->attempt_seq;
     }
     pthread_mutex_unlock(&wi->mu);
 
     /* whole requests only: the batch bounds are looked at between requests */
-    for (r = wi->fed_head; r; r = r->next) {
+    for (r = seg; r; r = r->next) {
         size_t before = gdx_batch_count(batch);
         int full = wh_feed(wi, r, batch);
         if (gdx_batch_count(batch) == before) {
@@ -1292,6 +1313,8 @@ static int wh_poll(struct gdx_ctx *ctx, void *inst, const struct gdx_offset *fro
         struct wh_req *tail = rest;
         if (last_fed) {
             last_fed->next = NULL;
+        } else if (old_tail) {
+            old_tail->next = NULL;
         } else {
             wi->fed_head = NULL;
         }
@@ -1305,7 +1328,12 @@ static int wh_poll(struct gdx_ctx *ctx, void *inst, const struct gdx_offset *fro
         }
         wi->pend_head = rest;
     }
-    digests = gdx_xcalloc(nfed + 1, sizeof(*digests));
+    /* the window this position carries: the committed keys, the keys of the attempts before
+     * this one (they commit first, or this one is aborted with them) and this one's */
+    for (r = wi->fed_head; r; r = r->next) {
+        ninflight++;
+    }
+    digests = gdx_xcalloc(ninflight + 1, sizeof(*digests));
     for (r = wi->fed_head; r; r = r->next) {
         if (r->digest[0]) {
             digests[nd++] = r->digest;
@@ -1337,18 +1365,20 @@ static int wh_committed(struct gdx_ctx *ctx, void *inst, const struct gdx_offset
     char committed[48];
     struct wh_req **pp, *r;
     int64_t now_s = (int64_t)time(NULL);
+    uint64_t seq;
     (void)ctx;
     (void)errstr;
     (void)errstr_size;
 
     wh_pos_attempt(upto->json, committed, sizeof(committed));
+    seq = wh_tok_seq(wi, committed);
     pthread_mutex_lock(&wi->mu);
     wi->last_poll_ms = gdx_mono_ms();
+    /* attempts commit in order: every request fed up to the committed attempt is in Kafka;
+     * requests of later attempts (fed while this one was being committed) wait for theirs */
     pp = &wi->fed_head;
     while ((r = *pp)) {
-        char tok[48];
-        snprintf(tok, sizeof(tok), "%s-%" PRIu64, wi->boot, r->attempt);
-        if (!strcmp(tok, committed)) {
+        if (r->attempt <= seq) {
             *pp = r->next;
             r->next = NULL;
             if (r->digest[0]) {

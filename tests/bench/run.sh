@@ -27,6 +27,8 @@
 #   BENCH_PY_ROWS=N      rows for the Python pipeline peer (default 20000; it runs ~2,500/s)
 #   BENCH_KCAT_ROWS=N    pre-encoded records for the kcat -P peer (default 200000)
 # `gdx broker` sets TCP_NODELAY on its connections itself (lib/gdx_broker.c): no shim.
+# Every raw baseline is also run with glibc.malloc.mxfast=0, the allocator setting gdx
+# itself uses (bin/gdx.c), as a second ratio beside the goal's.
 # Exactly-once runs use offsets.after.delivery: false, the production default (the offset
 # record goes with the batch); one more point measures the mock's safe default (true).
 # The generated data is cached in build/bench/data (delete it to regenerate).
@@ -116,7 +118,7 @@ mkdir -p "$W/keys"
 # (PROTECT=min: only the spi field, dropped)
 conf() {
     local name=$1 delivery=$2 maxrec=$3 maxbytes=${4:-} maxms=${5:-} protect=${6:-demo}
-    local after=${7:-false}
+    local after=${7:-false} encode=${8:-auto}
     local d=$W/$name
     mkdir -p "$d/drop" "$d/state"
     {
@@ -131,6 +133,7 @@ schema: $ROOT/schemas/hotline12345/workorder.avsc
 key: order_no
 delivery: $delivery
 offsets.after.delivery: $after
+encode.thread: $encode
 state.dir: $d/state
 log.level: info
 YAML
@@ -223,7 +226,8 @@ run_raw() {
     # the best of BENCH_RAW_REPEAT runs: the baseline is the ceiling, so the ratios err low
     R_RATE=0
     for i in $(seq "${BENCH_RAW_REPEAT:-2}"); do
-        "$TOOLS/bench-produce" "${args[@]}" -i "gdx-bench-raw-$name-$i" >>"$W/raw-$name.txt" \
+        env ${RAW_ENV:-} "$TOOLS/bench-produce" "${args[@]}" -i "gdx-bench-raw-$name-$i" \
+            >>"$W/raw-$name.txt" \
             2>"$W/raw-$name.err" ||
             { cat "$W/raw-$name.err" >&2; die "bench-produce $name failed"; }
         local r
@@ -264,13 +268,20 @@ IDLE=
 # 2. at-least-once with default batches, for each protection: connector, the record shape it
 # produced (sampled from the newest records), then the raw baseline with that shape
 SAMPLE=$((ROWS / 2 < 20000 ? ROWS / 2 : 20000))
-declare -A A_RATE A_RAW A_SYNC A_SECS A_RSS A_KEY A_VAL A_HDR A_HCNT A_REC
+declare -A A_RATE A_RAW A_RAWM A_SYNC A_SECS A_RSS A_KEY A_VAL A_HDR A_HCNT A_REC A_THR
+# gdx turns glibc's fastbins off (bin/gdx.c); the raw producer measured once more with the same
+# allocator setting shows how much of a ratio that setting makes
+MXFAST0="GLIBC_TUNABLES=glibc.malloc.mxfast=0"
 for p in demo min; do
     log "connector, at-least-once, default batches, protect=$p," \
         "$ROWS rows ($((SRC_BYTES / 1000000)) MB)"
     d=$(conf "alo-$p" at-least-once "" "" "" "$p")
     run_conn "$d" "$SRC" "$ROWS"
     A_RATE[$p]=$C_RATE A_SECS[$p]=$C_SECS A_RSS[$p]=$C_RSS
+    # the same with the encode thread (encode.thread: auto leaves it off below 4 CPUs)
+    d=$(conf "alo-$p-thr" at-least-once "" "" "" "$p" false true)
+    run_conn "$d" "$SRC" "$ROWS"
+    A_THR[$p]=$C_RATE
     "$TOOLS/bench-sizes" -b "$BOOTSTRAP" -t gdx.bench -n "$SAMPLE" >"$W/sizes-$p.txt" ||
         die "cannot sample the connector's records"
     read -r k v h c < <(awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
@@ -283,6 +294,8 @@ for p in demo min; do
     log "protect=$p records: key $k B, value $v B, $c headers $h B; raw producer with that shape"
     run_raw "alo-$p" "$ROWS"
     A_RAW[$p]=$R_RATE
+    RAW_ENV=$MXFAST0 run_raw "alo-m-$p" "$ROWS"
+    A_RAWM[$p]=$R_RATE
     run_raw "sync-$p" "$ROWS" "" 10000
     A_SYNC[$p]=$R_RATE
 done
@@ -291,12 +304,14 @@ BROKER_RSS_MID=$(rss_of "$BROKER" VmRSS)
 # ---------------------------------------------------------------------------------------
 # 3. the batch curve (least protection, its record shape): raw transactional, connector
 # exactly-once, connector at-least-once
-declare -A CV_RAW CV_EOS CV_ALO CV_EOS_RSS CV_ALO_RSS CV_EOS_B
+declare -A CV_RAW CV_RAWM CV_EOS CV_ALO CV_EOS_RSS CV_ALO_RSS CV_EOS_B
 for b in $BATCHES; do
     log "batch.max.records=$b: raw transactional, connector exactly-once, at-least-once" \
         "($CURVE_ROWS rows)"
     run_raw "x$b" "$CURVE_ROWS" "$b"
     CV_RAW[$b]=$R_RATE
+    RAW_ENV=$MXFAST0 run_raw "x-m$b" "$CURVE_ROWS" "$b"
+    CV_RAWM[$b]=$R_RATE
     d=$(conf "eos$b" exactly-once "$b" 1GiB 60s min)
     run_conn "$d" "$CURVE_SRC" "$CURVE_ROWS"
     CV_EOS[$b]=$C_RATE CV_EOS_RSS[$b]=$C_RSS CV_EOS_B[$b]=$C_BATCHES
@@ -376,6 +391,14 @@ PEAK_RSS=$((A_RSS[demo] > A_RSS[min] ? A_RSS[demo] : A_RSS[min]))
     echo "| records/s | $(int "${A_RATE[demo]}") | $(int "${A_RATE[min]}") |" \
         "$(int "${A_RAW[demo]}") / $(int "${A_RAW[min]}") | $rd / $rm_ | ≥ 0.50 / ≥ 0.70 |" \
         "$(met "$rd" 0.5 ge) / $(met "$rm_" 0.7 ge) |"
+    echo "| connector with encode.thread: true (a second thread maps, protects and encodes)," \
+        "records/s | $(int "${A_THR[demo]}") | $(int "${A_THR[min]}") | $(int "${A_RAW[demo]}") /" \
+        "$(int "${A_RAW[min]}") | $(calc "${A_THR[demo]} / ${A_RAW[demo]}") /" \
+        "$(calc "${A_THR[min]} / ${A_RAW[min]}") | | |"
+    echo "| raw with gdx's allocator setting (glibc.malloc.mxfast=0), same shapes | | |" \
+        "$(int "${A_RAWM[demo]}") / $(int "${A_RAWM[min]}") |" \
+        "$(calc "${A_RATE[demo]} / ${A_RAWM[demo]}") /" \
+        "$(calc "${A_RATE[min]} / ${A_RAWM[min]}") | | |"
     echo "| raw, waiting for all delivery reports every 10000 records (bench-produce -S) | | |" \
         "$(int "${A_SYNC[demo]}") / $(int "${A_SYNC[min]}") |" \
         "$(calc "${A_RATE[demo]} / ${A_SYNC[demo]}") /" \
@@ -415,12 +438,13 @@ PEAK_RSS=$((A_RSS[demo] > A_RSS[min] ? A_RSS[demo] : A_RSS[min]))
         "transactional."
     echo
     echo "| batch.max.records | raw txn rec/s | gdx exactly-once rec/s | ratio to raw txn | met" \
-        "| gdx at-least-once rec/s | exactly-once / at-least-once | peak RSS eos / alo (MiB)" \
-        "| transactions |"
-    echo "|---:|---:|---:|---:|:-:|---:|---:|---:|---:|"
+        "| raw txn, mxfast=0 | ratio to it | gdx at-least-once rec/s | exactly-once / at-least-once" \
+        "| peak RSS eos / alo (MiB) | transactions |"
+    echo "|---:|---:|---:|---:|:-:|---:|---:|---:|---:|---:|---:|"
     for b in $BATCHES; do
         r=$(calc "${CV_EOS[$b]} / ${CV_RAW[$b]}")
         echo "| $b | $(int "${CV_RAW[$b]}") | $(int "${CV_EOS[$b]}") | $r | $(met "$r" 0.8 ge) |" \
+            "$(int "${CV_RAWM[$b]}") | $(calc "${CV_EOS[$b]} / ${CV_RAWM[$b]}") |" \
             "$(int "${CV_ALO[$b]}") | $(calc "${CV_EOS[$b]} / ${CV_ALO[$b]}") |" \
             "$((CV_EOS_RSS[$b] / 1024)) / $((CV_ALO_RSS[$b] / 1024)) | ${CV_EOS_B[$b]} |"
     done
@@ -451,6 +475,10 @@ for p in demo min; do
     g=$([ "$p" = demo ] && echo 0.50 || echo 0.70)
     line "file.alo.$p.records_per_s=$(int "${A_RATE[$p]}") baseline=$(int "${A_RAW[$p]}")" \
         "ratio=$r goal=$g met=$(met "$r" "$g" ge)"
+    line "file.alo.$p.encode_thread_on.records_per_s=$(int "${A_THR[$p]}")" \
+        "baseline=$(int "${A_RAW[$p]}") ratio=$(calc "${A_THR[$p]} / ${A_RAW[$p]}")"
+    line "file.alo.$p.vs_raw_mxfast0.records_per_s=$(int "${A_RATE[$p]}")" \
+        "baseline=$(int "${A_RAWM[$p]}") ratio=$(calc "${A_RATE[$p]} / ${A_RAWM[$p]}")"
     line "file.alo.$p.vs_sync10000.records_per_s=$(int "${A_RATE[$p]}")" \
         "baseline=$(int "${A_SYNC[$p]}") ratio=$(calc "${A_RATE[$p]} / ${A_SYNC[$p]}")"
     line "file.alo.$p.source_mb_per_s=$(mb "$SRC_BYTES / ${A_SECS[$p]}") baseline=none ratio=none"
@@ -471,6 +499,8 @@ for b in $BATCHES; do
     r=$(calc "${CV_EOS[$b]} / ${CV_RAW[$b]}")
     line "file.eos.b$b.records_per_s=$(int "${CV_EOS[$b]}") baseline=$(int "${CV_RAW[$b]}")" \
         "ratio=$r goal=0.80 met=$(met "$r" 0.8 ge)"
+    line "file.eos.b$b.vs_raw_mxfast0.records_per_s=$(int "${CV_EOS[$b]}")" \
+        "baseline=$(int "${CV_RAWM[$b]}") ratio=$(calc "${CV_EOS[$b]} / ${CV_RAWM[$b]}")"
     line "file.eos_vs_alo.b$b.records_per_s=$(int "${CV_EOS[$b]}")" \
         "baseline=$(int "${CV_ALO[$b]}") ratio=$(calc "${CV_EOS[$b]} / ${CV_ALO[$b]}")"
     line "file.eos.b$b.peak_rss_kib=${CV_EOS_RSS[$b]} baseline=65536" \
@@ -547,10 +577,13 @@ fi
             r=$(calc "${A_RATE[$p]} / ${A_RAW[$p]}")
             g=$([ "$p" = demo ] && echo 0.50 || echo 0.70)
             echo "file.alo.$p.records_per_s=$(int "${A_RATE[$p]}") baseline=$(int "${A_RAW[$p]}") ratio=$r goal=$g met=$(met "$r" "$g" ge)"
+            echo "file.alo.$p.vs_raw_mxfast0=$(int "${A_RATE[$p]}") baseline=$(int "${A_RAWM[$p]}") ratio=$(calc "${A_RATE[$p]} / ${A_RAWM[$p]}") goal=- met=-"
+            echo "file.alo.$p.encode_thread_on=$(int "${A_THR[$p]}") baseline=$(int "${A_RAW[$p]}") ratio=$(calc "${A_THR[$p]} / ${A_RAW[$p]}") goal=- met=-"
         done
         for b in $BATCHES; do
             r=$(calc "${CV_EOS[$b]} / ${CV_RAW[$b]}")
             echo "file.eos.b$b.records_per_s=$(int "${CV_EOS[$b]}") baseline=$(int "${CV_RAW[$b]}") ratio=$r goal=0.80 met=$(met "$r" 0.8 ge)"
+            echo "file.eos.b$b.vs_raw_mxfast0=$(int "${CV_EOS[$b]}") baseline=$(int "${CV_RAWM[$b]}") ratio=$(calc "${CV_EOS[$b]} / ${CV_RAWM[$b]}") goal=- met=-"
         done
         echo "file.peak_rss_kib=$PEAK_RSS baseline=65536 ratio=$(calc "$PEAK_RSS / 65536") goal=<1 met=$(met "$PEAK_RSS" 65536 le)"
         echo "file.idle_rss_kib=$IDLE_RSS baseline=10240 ratio=$(calc "$IDLE_RSS / 10240") goal=<1 met=$(met "$IDLE_RSS" 10240 le)"

@@ -56,6 +56,13 @@ run_raw() {
         die "bench-produce failed: $(cat "$T/raw-$1.err")"
     P_RATE=$(tail -1 "$T/raw-$1.txt" | sed -n 's/.* rate=\([0-9.]*\).*/\1/p')
     P_RATE=${P_RATE%.*}
+    # the same with the allocator setting gdx uses (glibc fastbins off, bin/gdx.c)
+    GLIBC_TUNABLES=glibc.malloc.mxfast=0 "$TOOLS/bench-produce" -b "$BOOTSTRAP" \
+        -t gdx.bench.sql.raw -n "$ROWS" -k "$ROWS" -s 170 -H 8:420 -x "$B" \
+        -i "gdx-bench-sql-$1-m" >"$T/raw-m-$1.txt" 2>"$T/raw-m-$1.err" ||
+        die "bench-produce failed: $(cat "$T/raw-m-$1.err")"
+    PM_RATE=$(tail -1 "$T/raw-m-$1.txt" | sed -n 's/.* rate=\([0-9.]*\).*/\1/p')
+    PM_RATE=${PM_RATE%.*}
 }
 
 report() {
@@ -67,6 +74,10 @@ report() {
     RESULTS+=("| $name | $c | $r | $p | $ratio | $met |")
     echo "bench: sql.$name.rows_per_s=$c baseline=$low ratio=$ratio goal=0.70 met=$met" \
         "read_per_s=$r produce_per_s=$p"
+    lowm=$(awk -v a="$r" -v b="$PM_RATE" 'BEGIN { print (a < b ? a : b) }')
+    echo "bench: sql.$name.vs_raw_mxfast0.rows_per_s=$c baseline=$lowm" \
+        "ratio=$(awk -v c="$c" -v l="$lowm" 'BEGIN { printf "%.3f", c / l }')" \
+        "produce_mxfast0_per_s=$PM_RATE"
 }
 
 sql_config_bench() {

@@ -109,6 +109,10 @@ HBYTES=$((HBYTES + 160))
 echo "bench: ... raw transactional producer (bench-produce -x $B)" >&2
 R=$("$TOOLS/bench-produce" -b "$PROV" -t bench.raw -n "$ROWS" -s "$VAVG" -x "$B" \
     -H "$HAVG:$HBYTES" -i bench-raw-txn) || die "bench-produce failed"
+# the same with the allocator setting gdx uses (glibc fastbins off, bin/gdx.c)
+RM=$(GLIBC_TUNABLES=glibc.malloc.mxfast=0 "$TOOLS/bench-produce" -b "$PROV" -t bench.raw \
+    -n "$ROWS" -s "$VAVG" -x "$B" -H "$HAVG:$HBYTES" -i bench-raw-txn-m) ||
+    die "bench-produce failed"
 
 # the uplink, with and without field rules
 run_uplink() {
@@ -171,7 +175,7 @@ U2=$(run_uplink pass 2 "")
 
 ratio() { awk "BEGIN{printf \"%.2f\", $1/$2}"; }
 met() { awk "BEGIN{print ($1 >= $2) ? \"yes\" : \"no\"}"; }
-RA=$(field "$M" rate); RB=$(field "$R" rate)
+RA=$(field "$M" rate); RB=$(field "$R" rate); RBM=$(field "$RM" rate)
 R1=$(field "$U1" rate); R2=$(field "$U2" rate)
 {
     echo "## uplink: city -> province, $ROWS work orders (value ~${VAVG} B, ${HAVG} headers), batch $B"
@@ -180,6 +184,7 @@ R1=$(field "$U1" rate); R2=$(field "$U2" rate)
     echo "|---|---:|---:|---:|---:|"
     echo "| (a) raw consume -> produce, no transactions (bench-mirror) | $RA | $(field "$M" mbps) | 1.00 | $(ratio "$RA" "$RB") |"
     echo "| (b) raw transactional producer, -x $B (bench-produce) | $RB | $(field "$R" mbps) | $(ratio "$RB" "$RA") | 1.00 |"
+    echo "| (b') the same with glibc.malloc.mxfast=0, gdx's allocator setting | $RBM | | | $(ratio "$RBM" "$RB") |"
     echo "| gdx uplink, policy: mask, drop, scrub (re-encoded) | $R1 | $(field "$U1" mbps) | $(ratio "$R1" "$RA") | $(ratio "$R1" "$RB") |"
     echo "| gdx uplink, no field rules (checked, passed through) | $R2 | $(field "$U2" mbps) | $(ratio "$R2" "$RA") | $(ratio "$R2" "$RB") |"
     echo
@@ -191,3 +196,4 @@ R1=$(field "$U1" rate); R2=$(field "$U2" rate)
 echo "bench: uplink_policy_rate=$R1 baseline=$RB ratio=$(ratio "$R1" "$RB") goal=0.80 met=$(met "$(ratio "$R1" "$RB")" 0.80)"
 echo "bench: uplink_pass_rate=$R2 baseline=$RB ratio=$(ratio "$R2" "$RB") goal=0.80 met=$(met "$(ratio "$R2" "$RB")" 0.80)"
 echo "bench: uplink_vs_mirror=$R1 baseline=$RA ratio=$(ratio "$R1" "$RA")"
+echo "bench: uplink_policy_vs_raw_mxfast0=$R1 baseline=$RBM ratio=$(ratio "$R1" "$RBM")"

@@ -121,7 +121,7 @@ for cmd in $("$GDX" help --list); do
         "gdx-$cmd(1) and gdx $cmd --help list the same options"
 done
 ok "gdx-connector(1) has the config keys of connector spec" grep -q '^\.B source\.path' "$M/gdx-connector.1"
-for kind in $("$GDX" connector spec | awk '/^connector kinds:/ { on = 1; next } on { print $1 }'); do
+for kind in $("$GDX" connector spec | awk '/^connector kinds:/ { on = 1; next } on && NF == 0 { exit } on { print $1 }'); do
     ok "gdx-connector(1) documents kind '$kind'" grep -q "^\.SS kind: $kind" "$M/gdx-connector.1"
 done
 

@@ -2,6 +2,7 @@
 # Exactly once through faults: 200,000 sequenced rows in 10 files; the connector is killed
 # with SIGKILL at random points and restarted while the embedded cluster injects request
 # errors and latency. At the end every row is on the topic exactly once, in order per key.
+# The rows go through the encode thread (CHAOS_ENCODE_THREAD=false: the reader's thread).
 . "$(dirname "$0")/../lib.sh"
 PY=/usr/bin/python3
 N=${CHAOS_ROWS:-200000}
@@ -35,6 +36,7 @@ topic: gdx.test.chaos
 schema: $GDX_ROOT/tests/it/schemas/seq.avsc
 key: k
 state.dir: $T/state
+encode.thread: ${CHAOS_ENCODE_THREAD:-true}
 batch:
   max.records: 2000
 source:

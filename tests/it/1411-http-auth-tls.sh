@@ -127,6 +127,21 @@ conf "$T/wrongca.yaml" test.wrongca "https://127.0.0.1:$PORT" "tls.ca.file: $T/c
 "$GDX" connector check -c "$T/wrongca.yaml" >"$T/wrongca.out" 2>&1
 ok "a server certificate from an untrusted CA fails check" test $? -ne 0
 ok "saying it is the certificate" grep -qi 'certificate' "$T/wrongca.out"
+ok "and which CA was asked" grep -q "other-ca.pem" "$T/wrongca.out"
+# the host's deployment file gives the CA and the client certificate to every HTTPS client:
+# a config without tls.* keys works through it, and fails without it
+cat >"$T/deployment.yaml" <<YAML
+tls:
+  ca.file: $T/ca/ca.pem
+  cert.file: $T/ca/client.pem
+  key.file: $T/ca/client.key
+YAML
+conf "$T/deptls.yaml" test.deptls "https://127.0.0.1:$PORT"
+out=$(GDX_DEPLOYMENT=$T/deployment.yaml drains deptls)
+is "$?" 0 "HTTPS with the deployment file's CA and client certificate: $out"
+"$GDX" connector check -c "$T/deptls.yaml" >"$T/nodeploy.out" 2>&1
+ok "without the deployment file the same config fails check" test $? -ne 0
+ok "naming the system's CA store" grep -q "system's CA store" "$T/nodeploy.out"
 
 # --- the rate limit: 10 requests per second, so requests start 100 ms apart; the server logs
 # them when answered, which may move each by a few ms, so 80 ms is the bound checked (without

@@ -39,8 +39,9 @@ landed() { "$META" -b "$B3" -T 2000 -t "henan.$CITY_ID.$W" -L 3 | grep -q 'high=
 wait_for 120 landed
 ok "the attempt's first records landed on the province" landed
 prov_ctl down all
-# past the 10 s stall limit, within the abort's 10 s
-wait_for 30 grep -q 'batch aborted' "$T/run.log"
+# past the 10 s stall limit, within the abort's 10 s (an attempt aborted earlier, e.g. when
+# the provincial registry timed out behind the slow brokers, is not the one in flight)
+wait_for 30 grep -q 'batch aborted.*no delivery report' "$T/run.log"
 prov_ctl up all
 prov_ctl rtt all 0
 ok "the attempt in flight was given up" grep -q 'batch aborted.*no delivery report' "$T/run.log"

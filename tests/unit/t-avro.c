@@ -1037,6 +1037,281 @@ static void test_framing_and_sets(void)
     gdx_schema_set_destroy(NULL);
 }
 
+/* ---------------------------------------------------------------------------------------- */
+/* The direct encoder against the reference (Avro-C's value API): same bytes, same errors */
+
+/* Texts tried in every field: valid and invalid for each type, empty and NULL. */
+static const char *const pool[] = {
+    NULLTEXT,
+    "",
+    " ",
+    "0",
+    "-1",
+    "5",
+    "2147483648",
+    "-9223372036854775808",
+    "12345678901",
+    "1280.50",
+    "-0.01",
+    "1e400",
+    "3.25",
+    "true",
+    "否",
+    "maybe",
+    "张建国",
+    "项城市千佛阁街道",
+    "\xe5\xbc",
+    "ab\xc0\xaf",
+    "\xed\xa0\x80",
+    "2026-09-20 10:30:00",
+    "2026-09-20",
+    "2026-09-20T10:30:00.123+08:00",
+    "2026-13-01 00:00:00",
+    "2026-02-29 10:00:00",
+    "10:30:00",
+    "1758335400000",
+    "20260920",
+    "RECEIVED",
+    "CLOSED",
+    " NORMAL ",
+    "PHONE",
+    "WEB",
+    "abcd",
+    "123e4567-e89b-12d3-a456-426614174000",
+    "{\"a\":\"张\"}",
+    "[1,2,3]",
+    "{}",
+    "null",
+    "{bad",
+    "0123456789abcdef0123456789abcdef",
+    "411681001001",
+};
+#define POOL_N (sizeof(pool) / sizeof(pool[0]))
+
+struct enc_pair {
+    struct gdx_encoder *direct, *ref;
+};
+
+static int ok_total, bad_total;
+
+/* Set one field in both encoders; any difference fails. Returns the reference's rc. */
+static int pair_set(struct enc_pair *ep, const struct gdx_field *f, const char *text,
+                    const char *format, const char *what)
+{
+    char e1[512] = "", e2[512] = "";
+    size_t len = text ? strlen(text) : 0;
+    int r1 = gdx_encoder_set(ep->direct, f, text, len, format, e1, sizeof(e1));
+    int r2 = gdx_encoder_set(ep->ref, f, text, len, format, e2, sizeof(e2));
+    if (r1 != r2 || strcmp(e1, e2)) {
+        char shown[128];
+        show(text, shown, sizeof(shown));
+        ok(0, "%s: field '%s' '%s': direct %d '%s', reference %d '%s'", what, f->name, shown, r1,
+           e1, r2, e2);
+        bad_total++;
+    }
+    return r2;
+}
+
+/* Finish both; compare rc, errors and bytes; decode the direct bytes with Avro-C and write
+ * them again: the same bytes. Returns 1 when they agree. */
+static int pair_finish(struct enc_pair *ep, const struct gdx_schema *s, const char *what)
+{
+    char e1[512] = "", e2[512] = "";
+    const void *b1 = NULL, *b2 = NULL;
+    size_t n1 = 0, n2 = 0;
+    int r1 = gdx_encoder_finish(ep->direct, 0, &b1, &n1, e1, sizeof(e1));
+    int r2 = gdx_encoder_finish(ep->ref, 0, &b2, &n2, e2, sizeof(e2));
+    if (r1 != r2 || strcmp(e1, e2) || (r1 == GDX_OK && (n1 != n2 || memcmp(b1, b2, n1)))) {
+        ok(0, "%s: finish differs: direct %d '%s' %zu B, reference %d '%s' %zu B", what, r1, e1, n1,
+           r2, e2, n2);
+        bad_total++;
+        return 0;
+    }
+    if (r1 == GDX_OK) {
+        avro_value_iface_t *iface = avro_generic_class_from_schema(s->avro);
+        avro_value_t v;
+        avro_reader_t rd = avro_reader_memory(b1, (int64_t)n1);
+        char *again = malloc(n1 + 1);
+        avro_writer_t wr = avro_writer_memory(again, (int64_t)n1 + 1);
+        int good = iface && avro_generic_value_new(iface, &v) == 0;
+        if (good) {
+            good = avro_value_read(rd, &v) == 0 && avro_value_write(wr, &v) == 0 &&
+                   avro_writer_tell(wr) == (int64_t)n1 && memcmp(again, b1, n1) == 0;
+            avro_value_decref(&v);
+        }
+        avro_reader_free(rd);
+        avro_writer_free(wr);
+        free(again);
+        avro_value_iface_decref(iface);
+        if (!good) {
+            ok(0, "%s: Avro-C does not read back the direct bytes", what);
+            bad_total++;
+            return 0;
+        }
+    }
+    ok_total++;
+    return 1;
+}
+
+static void pair_reset(struct enc_pair *ep)
+{
+    gdx_encoder_reset(ep->direct);
+    gdx_encoder_reset(ep->ref);
+}
+
+/* Every field with every text of the pool, the others set to a text the field takes; then all
+ * fields unset (defaults), in reverse order, and one field set twice. */
+static void compare_schema(const struct gdx_schema *s, const char *name)
+{
+    struct enc_pair ep;
+    const char **good = calloc(s->nfields ? s->nfields : 1, sizeof(*good));
+    int before = bad_total, n = 0;
+    ep.direct = gdx_encoder_new(s, errstr, sizeof(errstr));
+    ep.ref = gdx_encoder_new_avroc(s, errstr, sizeof(errstr));
+    if (!ep.direct || !ep.ref) {
+        ok(0, "%s: encoders: %s", name, errstr);
+        gdx_encoder_destroy(ep.direct);
+        gdx_encoder_destroy(ep.ref);
+        free(good);
+        return;
+    }
+    /* a text each field takes (NULL when none of the pool does) */
+    for (size_t i = 0; i < s->nfields; i++) {
+        good[i] = NULL;
+        for (size_t k = 1; k < POOL_N; k++) {
+            char e[256];
+            gdx_encoder_reset(ep.ref);
+            if (gdx_encoder_set(ep.ref, &s->fields[i], pool[k], strlen(pool[k]), NULL, e,
+                                sizeof(e)) == GDX_OK) {
+                good[i] = pool[k];
+                break;
+            }
+        }
+        if (s->fields[i].nsymbols && !good[i]) {
+            good[i] = s->fields[i].symbols[s->fields[i].nsymbols - 1];
+        }
+    }
+    for (size_t i = 0; i < s->nfields; i++) {
+        const char *texts[POOL_N + 2];
+        size_t nt = 0;
+        for (size_t k = 0; k < POOL_N; k++) {
+            texts[nt++] = pool[k] == NULLTEXT ? NULL : pool[k];
+        }
+        if (s->fields[i].nsymbols) {
+            texts[nt++] = s->fields[i].symbols[0];
+            texts[nt++] = s->fields[i].symbols[s->fields[i].nsymbols - 1];
+        }
+        for (size_t k = 0; k < nt; k++) {
+            char what[1200];
+            snprintf(what, sizeof(what), "%s: %s #%zu", name, s->fields[i].name, k);
+            pair_reset(&ep);
+            for (size_t j = 0; j < s->nfields; j++) {
+                pair_set(&ep, &s->fields[j], j == i ? texts[k] : good[j], NULL, what);
+            }
+            pair_finish(&ep, s, what);
+            n++;
+        }
+    }
+    {
+        char what[1200];
+        snprintf(what, sizeof(what), "%s: nothing set", name);
+        pair_reset(&ep);
+        pair_finish(&ep, s, what);
+        snprintf(what, sizeof(what), "%s: reverse order, first field twice", name);
+        pair_reset(&ep);
+        for (size_t j = s->nfields; j-- > 0;) {
+            pair_set(&ep, &s->fields[j], good[j], NULL, what);
+        }
+        if (s->nfields) {
+            pair_set(&ep, &s->fields[0], "\xe5\xbc", NULL, what);
+            pair_set(&ep, &s->fields[0], good[0], NULL, what);
+        }
+        pair_finish(&ep, s, what);
+        n += 2;
+    }
+    ok(bad_total == before, "%s: direct encoder = Avro-C value API on %d records", name, n);
+    gdx_encoder_destroy(ep.direct);
+    gdx_encoder_destroy(ep.ref);
+    free(good);
+}
+
+static void test_direct_encoder(void)
+{
+    const char *dirs[] = {"schemas", FIXTURES, "tests/it/schemas"};
+    struct gdx_schema *s;
+    int files = 0;
+    for (size_t d = 0; d < sizeof(dirs) / sizeof(dirs[0]); d++) {
+        char cmd[256], path[1024];
+        FILE *fp;
+        snprintf(cmd, sizeof(cmd), "find %s -name '*.avsc' | sort", dirs[d]);
+        fp = popen(cmd, "r");
+        while (fp && fgets(path, sizeof(path), fp)) {
+            path[strcspn(path, "\n")] = '\0';
+            s = gdx_schema_load(path, errstr, sizeof(errstr));
+            if (!s) {
+                continue; /* the fixtures include schemas that must not load */
+            }
+            compare_schema(s, path);
+            gdx_schema_destroy(s);
+            files++;
+        }
+        if (fp) {
+            pclose(fp);
+        }
+    }
+    ok(files >= 10, "compared on %d schema files", files);
+    {
+        /* the common timestamp format has a path of its own; a trailing space in the format
+         * sends the same text through strptime, which must agree */
+        static const char *const ts[] = {
+            "2026-09-20 10:30:00", "0000-01-01 00:00:00", "9999-12-31 23:59:59",
+            "2024-02-29 12:00:00", "2026-02-29 12:00:00", "2026-04-31 10:00:00",
+            "2026-00-10 10:00:00", "2026-13-10 10:00:00", "2026-09-00 10:00:00",
+            "2026-09-20 24:00:00", "2026-09-20 23:60:00", "2026-09-20 23:59:60",
+            "-026-09-20 10:30:00", "2026-09-20T10:30:00", "2026-9-20 10:30:00",
+            "2026-09-20 10:30:0x", "1969-12-31 23:59:59", "2026-09-20 10:30:00 ",
+        };
+        int agree = 1;
+        for (size_t i = 0; i < sizeof(ts) / sizeof(ts[0]); i++) {
+            int64_t a = -1, b = -1;
+            int ra = gdx_time_parse_ms(ts[i], strlen(ts[i]), "%Y-%m-%d %H:%M:%S", &a);
+            int rb = gdx_time_parse_ms(ts[i], strlen(ts[i]), "%Y-%m-%d %H:%M:%S ", &b);
+            if (ra != rb || (ra == GDX_OK && a != b)) {
+                ok(0, "'%s': fast path %d %lld, strptime %d %lld", ts[i], ra, (long long)a, rb,
+                   (long long)b);
+                agree = 0;
+            }
+        }
+        ok(agree, "timestamps of the common format: the fast path agrees with strptime");
+    }
+    s = gdx_schema_parse(coerce_schema, strlen(coerce_schema), "coerce", errstr, sizeof(errstr));
+    if (s) {
+        /* the coercion cases, with their formats */
+        struct enc_pair ep = {gdx_encoder_new(s, errstr, sizeof(errstr)),
+                              gdx_encoder_new_avroc(s, errstr, sizeof(errstr))};
+        const struct gdx_field *req = gdx_schema_field(s, "req");
+        int before = bad_total;
+        size_t n = sizeof(coercions) / sizeof(coercions[0]);
+        for (size_t i = 0; i < n; i++) {
+            const struct gdx_field *f = gdx_schema_field(s, coercions[i].field);
+            const char *text = coercions[i].text == NULLTEXT ? NULL : coercions[i].text;
+            pair_reset(&ep);
+            pair_set(&ep, f, text, coercions[i].format, "coercion");
+            if (f != req) {
+                pair_set(&ep, req, "必填", NULL, "coercion");
+            }
+            pair_finish(&ep, s, coercions[i].field);
+        }
+        ok(bad_total == before, "coercion cases: direct encoder = Avro-C value API on %zu cases",
+           n);
+        gdx_encoder_destroy(ep.direct);
+        gdx_encoder_destroy(ep.ref);
+        gdx_schema_destroy(s);
+    }
+    ok(bad_total == 0 && ok_total > 1000, "%d records compared, %d differences", ok_total,
+       bad_total);
+}
+
 int main(void)
 {
     if (!mkdtemp(tmpdir)) {
@@ -1054,6 +1329,7 @@ int main(void)
     test_string_lengths();
     test_hostile();
     test_framing_and_sets();
+    test_direct_encoder();
     gdx_schema_destroy(workorder);
     {
         char cmd[300];

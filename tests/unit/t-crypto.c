@@ -292,6 +292,51 @@ static void test_random(void)
     ok(memcmp(a, b, sizeof(a)) != 0, "two random draws differ");
 }
 
+/* The contexts a key prepares once give what the derived subkeys give through the one-shot
+ * functions, call after call, in any order; each envelope IV is fresh. */
+static void test_key_prepared(void)
+{
+    unsigned char raw[32], sub[GDX_SM3_LEN], a[GDX_SM3_LEN], b[GDX_SM3_LEN];
+    unsigned char ivs[100][GDX_SM4_BLOCK];
+    struct gdx_key *key = NULL;
+    char err[256];
+    int same = 1, dec = 1, fresh = 1;
+    for (size_t i = 0; i < sizeof(raw); i++) {
+        raw[i] = (unsigned char)(i * 7 + 3);
+    }
+    ok(gdx_key_new("xc-411681", raw, sizeof(raw), &key, err, sizeof(err)) == GDX_OK, "key");
+    for (int i = 0; i < 100 && key; i++) {
+        char msg[64];
+        int n = snprintf(msg, sizeof(msg), "1381234%04d 千佛阁街道 %d", i, i * i);
+        enum gdx_key_use use = i % 3 ? GDX_KEY_TOK : GDX_KEY_MAC;
+        unsigned char *ct = NULL, *pt = NULL;
+        size_t ctlen = 0, ptlen = 0;
+        gdx_key_derive(key, use == GDX_KEY_TOK ? "gdx tok" : "gdx mac", sub, err, sizeof(err));
+        gdx_hmac_sm3(sub, sizeof(sub), msg, (size_t)n, a, err, sizeof(err));
+        if (gdx_key_hmac(key, use, msg, (size_t)n, b, err, sizeof(err)) != GDX_OK ||
+            memcmp(a, b, sizeof(a))) {
+            same = 0;
+        }
+        gdx_key_derive(key, "gdx enc", sub, err, sizeof(err));
+        if (gdx_key_sm4_encrypt(key, ivs[i], msg, (size_t)n, &ct, &ctlen, err, sizeof(err)) ||
+            gdx_sm4_cbc_decrypt(sub, ivs[i], ct, ctlen, &pt, &ptlen, err, sizeof(err)) ||
+            ptlen != (size_t)n || memcmp(pt, msg, ptlen)) {
+            dec = 0;
+        }
+        for (int k = 0; k < i; k++) {
+            if (!memcmp(ivs[k], ivs[i], GDX_SM4_BLOCK)) {
+                fresh = 0;
+            }
+        }
+        free(ct);
+        free(pt);
+    }
+    ok(same, "prepared HMAC-SM3 = HMAC-SM3 under the derived subkey, 100 calls");
+    ok(dec, "prepared SM4-CBC decrypts with the derived subkey, 100 calls");
+    ok(fresh, "100 envelope IVs, all different");
+    gdx_key_destroy(key);
+}
+
 int main(void)
 {
     char cmd[300];
@@ -306,6 +351,7 @@ int main(void)
     test_sm2();
     test_keys();
     test_random();
+    test_key_prepared();
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
     if (system(cmd) != 0) {
         diag("cannot remove %s", tmpdir);
