@@ -19,8 +19,12 @@ le label, a +Inf bucket equal to _count, and _sum present.
 import json
 import math
 import re
+import signal
 import sys
 import urllib.request
+
+# a reader that takes only the first lines (head -3) ends the listing quietly
+signal.signal(signal.SIGPIPE, signal.SIG_DFL)
 
 NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*$")
 LABEL = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*$")
