@@ -47,6 +47,7 @@
 #include "gdx.h"
 #include "gdx_crypto.h"
 #include "gdx_jrow.h"
+#include "gdx_limits.h"
 #include "gdx_log.h"
 #include "gdx_util.h"
 
@@ -83,6 +84,8 @@ struct http_resp {
     char *body;
     size_t len, cap, max;
     int too_big;
+    size_t header_bytes; /* of this response, bounded by GDX_LIMIT_HTTP_HEADER_BYTES */
+    int headers_too_big;
     char *link;
     char retry_after[64];
     char date[64];
@@ -659,6 +662,11 @@ static size_t http_header_cb(char *p, size_t size, size_t n, void *opaque)
     struct http_resp *r = opaque;
     size_t len = size * n, vl;
     const char *colon = memchr(p, ':', len), *v;
+    r->header_bytes += len;
+    if (r->header_bytes > GDX_LIMIT_HTTP_HEADER_BYTES) {
+        r->headers_too_big = 1; /* a server sending headers without end: the transfer stops */
+        return 0;
+    }
     if (!colon) {
         return len;
     }
@@ -806,6 +814,22 @@ static int http_ctype_json(const char *ct)
     return !ct || strcasestr(ct, "json") != NULL;
 }
 
+/* Empty the response buffer for the next request (its body is kept allocated). */
+static void http_resp_reset(struct http_inst *hi)
+{
+    free(hi->resp.link);
+    hi->resp.link = NULL;
+    hi->resp.len = 0;
+    hi->resp.too_big = 0;
+    hi->resp.header_bytes = 0;
+    hi->resp.headers_too_big = 0;
+    hi->resp.retry_after[0] = hi->resp.date[0] = '\0';
+    hi->resp.max = (size_t)hi->response_max_bytes;
+    if (hi->resp.body) {
+        hi->resp.body[0] = '\0';
+    }
+}
+
 /*
  * Perform one request (the current page request, or @p url_override). On success the body
  * is in hi->resp and *code the HTTP status. GDX_ERR_RETRY for transient trouble, with
@@ -823,15 +847,7 @@ static int http_perform(struct gdx_ctx *ctx, struct http_inst *hi, const char *u
 
     *retry_ms = -1;
     *code = 0;
-    free(hi->resp.link);
-    hi->resp.link = NULL;
-    hi->resp.len = 0;
-    hi->resp.too_big = 0;
-    hi->resp.retry_after[0] = hi->resp.date[0] = '\0';
-    hi->resp.max = (size_t)hi->response_max_bytes;
-    if (hi->resp.body) {
-        hi->resp.body[0] = '\0';
-    }
+    http_resp_reset(hi);
 
     for (char **h = hi->headers; h && *h; h++) {
         hdrs = curl_slist_append(hdrs, *h);
@@ -876,7 +892,9 @@ static int http_perform(struct gdx_ctx *ctx, struct http_inst *hi, const char *u
         const char *what = cc == CURLE_OPERATION_TIMEDOUT ? "timed out"
                            : cc == CURLE_PARTIAL_FILE     ? "response cut short"
                            : hi->resp.too_big ? "response larger than response.max.bytes"
-                                              : "request failed";
+                           : hi->resp.headers_too_big
+                               ? "response headers larger than " GDX_LIMIT_HTTP_HEADER_TEXT
+                               : "request failed";
         err = gdx_seterr(errstr, errstr_size, GDX_ERR_RETRY, "%s %s: %s: %s", hi->method, disp,
                          what, hi->curl_err[0] ? hi->curl_err : curl_easy_strerror(cc));
         goto out;
@@ -984,6 +1002,13 @@ static int http_page_parse(struct http_inst *hi, const char *url, long code, cha
         hi->page_n = 1;
     } else if (text[rs] == '[') {
         while ((rc = gdx_json_array_next(text + rs, rl, &pos, &es, &el)) == 1) {
+            if (hi->page_n == GDX_LIMIT_HTTP_PAGE_RECORDS) {
+                err = gdx_seterr(errstr, errstr_size, GDX_ERR_RETRY,
+                                 "%s %s: more than %d records in one page at '%s': ask for "
+                                 "smaller pages (page.size)",
+                                 hi->method, disp, GDX_LIMIT_HTTP_PAGE_RECORDS, hi->records_ptr);
+                goto out;
+            }
             if (hi->page_n == hi->rec_cap) {
                 hi->rec_cap = hi->rec_cap ? hi->rec_cap * 2 : 256;
                 hi->rec_start = gdx_xrealloc(hi->rec_start, hi->rec_cap * sizeof(size_t));
@@ -1326,6 +1351,25 @@ static int64_t http_backoff(const struct http_inst *hi, int64_t fails)
     return b < hi->retry_backoff_max_ms ? b : hi->retry_backoff_max_ms;
 }
 
+/* The response in hi->resp, fetched from @p url, as the page in hand (or GDX_ERR_RETRY).
+ * Everything after the transfer, so that tests/fuzz/fuzz-http.c drives it without a socket. */
+static int http_page_load(struct http_inst *hi, const char *url, long code, char *errstr,
+                          size_t errstr_size)
+{
+    int err = http_page_parse(hi, url, code, errstr, errstr_size);
+    if (err) {
+        return err;
+    }
+    set_str(&hi->page_url, url);
+    hi->have_page = 1;
+    hi->page_i = 0;
+    if (hi->resume_i != SIZE_MAX) {
+        hi->page_i = hi->resume_i < hi->page_n ? hi->resume_i : hi->page_n;
+        hi->resume_i = SIZE_MAX;
+    }
+    return GDX_OK;
+}
+
 /* Fetch the current page request: GDX_OK with the page in hand, GDX_ERR_RETRY, STOPPED. */
 static int http_fetch_page(struct gdx_ctx *ctx, struct http_inst *hi, int64_t *retry_ms,
                            char *errstr, size_t errstr_size)
@@ -1340,16 +1384,7 @@ static int http_fetch_page(struct gdx_ctx *ctx, struct http_inst *hi, int64_t *r
     }
     err = http_perform(ctx, hi, url, body, &code, retry_ms, errstr, errstr_size);
     if (!err) {
-        err = http_page_parse(hi, url, code, errstr, errstr_size);
-    }
-    if (!err) {
-        set_str(&hi->page_url, url);
-        hi->have_page = 1;
-        hi->page_i = 0;
-        if (hi->resume_i != SIZE_MAX) {
-            hi->page_i = hi->resume_i < hi->page_n ? hi->resume_i : hi->page_n;
-            hi->resume_i = SIZE_MAX;
-        }
+        err = http_page_load(hi, url, code, errstr, errstr_size);
     }
     free(url);
     free(body);
