@@ -63,6 +63,9 @@ enum http_pagination {
 };
 enum http_ctype { HTTP_CUR_TIMESTAMP, HTTP_CUR_NUMBER, HTTP_CUR_STRING };
 
+/* dead letters without a usable cursor remembered in the position (http_dead_seen) */
+#define HTTP_DEAD_KEYS_MAX 256
+
 /* A set of strings in insertion order (the records taken at the cursor value, tokens). */
 struct http_sset {
     char **items; /* insertion order */
@@ -172,6 +175,7 @@ struct http_inst {
     char *cur_text;        /* T as the API wrote it; NULL before the first record */
     int64_t cur_us;        /* T as a time (timestamp cursors) */
     struct http_sset keys; /* S: records taken at T */
+    struct http_sset dead; /* records without a usable cursor already sent as dead letters */
     int64_t bulk_pass;
     int bulk_done;
     int64_t bulk_done_at;
@@ -531,6 +535,13 @@ static char *http_pos_json(struct http_inst *hi)
             }
             json_object_set_new(o, "keys", keys);
         }
+        if (hi->dead.n) {
+            json_t *dead = json_array();
+            for (size_t i = 0; i < hi->dead.n; i++) {
+                json_array_append_new(dead, json_string(hi->dead.items[i]));
+            }
+            json_object_set_new(o, "dead", dead);
+        }
         if (hi->in_pass && !hi->pass_end && !hi->uses_cursor) {
             /* without {cursor} a restart resumes at this page; with it, from T */
             json_object_set_new(o, "next", http_req_json(&hi->req));
@@ -573,6 +584,7 @@ static int http_pos_load(struct http_inst *hi, const char *json, char *errstr, s
     free(hi->cur_text);
     hi->cur_text = NULL;
     sset_clear(&hi->keys);
+    sset_clear(&hi->dead);
     hi->bulk_pass = 1;
     hi->bulk_done = 0;
     http_pass_reset(hi);
@@ -603,6 +615,14 @@ static int http_pos_load(struct http_inst *hi, const char *json, char *errstr, s
                 if (json_is_string(k)) {
                     sset_add(&hi->keys, json_string_value(k));
                 }
+            }
+        }
+        size_t i;
+        json_t *k;
+        json_array_foreach(json_object_get(doc, "dead"), i, k)
+        {
+            if (json_is_string(k) && hi->dead.n < HTTP_DEAD_KEYS_MAX) {
+                sset_add(&hi->dead, json_string_value(k));
             }
         }
     } else {
@@ -1131,6 +1151,38 @@ static void http_record_key(struct http_inst *hi, const struct gdx_row *row, con
 }
 
 /*
+ * A record without a usable cursor (not a JSON object, the cursor missing or unreadable) has
+ * no place before or after T, so T and S cannot say whether it was sent: every pass asks
+ * from T again, and an API whose filter lets it through (a text cursor '未知' sorts after
+ * every time) serves it again and again. Such records are remembered by the digest of their
+ * text in the position, the newest HTTP_DEAD_KEYS_MAX of them. Returns 1 when @p raw was
+ * sent as a dead letter already; else remembers it and returns 0.
+ */
+static int http_dead_seen(struct http_inst *hi, const char *raw, size_t raw_len)
+{
+    static const struct gdx_row none;
+    char key[GDX_SM3_HEX_LEN + 2];
+
+    http_record_key(hi, &none, raw, raw_len, key, sizeof(key));
+    if (sset_has(&hi->dead, key)) {
+        hi->skipped_seen++;
+        return 1;
+    }
+    if (hi->dead.n >= HTTP_DEAD_KEYS_MAX) {
+        /* the older half goes */
+        struct http_sset keep;
+        memset(&keep, 0, sizeof(keep));
+        for (size_t i = hi->dead.n / 2; i < hi->dead.n; i++) {
+            sset_add(&keep, hi->dead.items[i]);
+        }
+        sset_release(&hi->dead);
+        hi->dead = keep;
+    }
+    sset_add(&hi->dead, key);
+    return 0;
+}
+
+/*
  * Hand the records of the page in hand to the batch, from page_i on. Returns 1 when the
  * batch is full, 0 when the page is done (or a held record ended it), GDX_ERR_FAIL when
  * too many records share one cursor value.
@@ -1155,6 +1207,9 @@ static int http_page_take(struct gdx_ctx *ctx, struct http_inst *hi, struct gdx_
             snprintf(reason, sizeof(reason), "record %zu of the page: %s", i, jerr);
             row.nfields = 0;
             row.error = reason;
+            if (hi->incremental && http_dead_seen(hi, raw, raw_len)) {
+                take = 0; /* sent as a dead letter before this restart or pass */
+            }
         } else if (hi->incremental) {
             size_t cl = 0;
             int64_t us = 0;
@@ -1173,6 +1228,9 @@ static int http_page_take(struct gdx_ctx *ctx, struct http_inst *hi, struct gdx_
                     row.error = reason;
                     row.error_field = hi->cursor_field;
                 }
+            }
+            if (row.error && http_dead_seen(hi, raw, raw_len)) {
+                take = 0; /* sent as a dead letter before this restart or pass */
             }
             if (!row.error) {
                 int c = http_cursor_cmp(hi, cval, us);
@@ -1877,6 +1935,7 @@ static void http_fini(struct gdx_ctx *ctx, void *inst)
     free(hi->cur_text);
     hi->cur_text = NULL;
     sset_release(&hi->keys);
+    sset_release(&hi->dead);
     sset_release(&hi->seen);
     http_req_clear(&hi->req);
     free(hi->resp.body);
