@@ -1294,7 +1294,7 @@ static void http_page_next(struct gdx_ctx *ctx, struct http_inst *hi)
 {
     size_t n = hi->page_n;
     const char *text = hi->resp.body;
-    char tok[1024];
+    char *tok = NULL;
     size_t ts, tl;
 
     hi->have_page = 0;
@@ -1310,8 +1310,12 @@ static void http_page_next(struct gdx_ctx *ctx, struct http_inst *hi)
     }
     char *next_token = NULL, *next_link = NULL;
     if (hi->pagination == HTTP_PAGE_TOKEN) {
-        if (gdx_json_find(text, hi->resp.len, hi->token_ptr, &ts, &tl) != GDX_OK ||
-            http_scalar(text + ts, tl, tok, sizeof(tok)) != 0 || !tok[0]) {
+        /* a token is as long as the API makes it (scroll ids run to kilobytes): never cut */
+        if (gdx_json_find(text, hi->resp.len, hi->token_ptr, &ts, &tl) == GDX_OK) {
+            tok = gdx_xcalloc(1, tl + 1);
+        }
+        if (!tok || http_scalar(text + ts, tl, tok, tl + 1) != 0 || !tok[0]) {
+            free(tok);
             hi->pass_end = 1;
             return;
         }
@@ -1319,10 +1323,11 @@ static void http_page_next(struct gdx_ctx *ctx, struct http_inst *hi)
             gdx_ctx_log(ctx, GDX_LOG_WARN,
                         "the next-page token repeats an earlier one of this pass: the pass ends "
                         "here");
+            free(tok);
             hi->pass_end = 1;
             return;
         }
-        next_token = gdx_xstrdup(tok);
+        next_token = tok;
     } else if (hi->pagination == HTTP_PAGE_LINK) {
         char *rel = hi->resp.link ? http_link_next(hi->resp.link) : NULL;
         CURLU *u;
