@@ -1289,6 +1289,25 @@ static int http_page_take(struct gdx_ctx *ctx, struct http_inst *hi, struct gdx_
     return 0;
 }
 
+/* Scheme, host and port of @p a and @p b are the same (default ports filled in). */
+static int http_same_origin(const char *a, const char *b)
+{
+    static const CURLUPart parts[] = {CURLUPART_SCHEME, CURLUPART_HOST, CURLUPART_PORT};
+    CURLU *ua = curl_url(), *ub = curl_url();
+    int same = ua && ub && curl_url_set(ua, CURLUPART_URL, a, 0) == CURLUE_OK &&
+               curl_url_set(ub, CURLUPART_URL, b, 0) == CURLUE_OK;
+    for (size_t i = 0; same && i < sizeof(parts) / sizeof(*parts); i++) {
+        char *x = NULL, *y = NULL;
+        same = curl_url_get(ua, parts[i], &x, CURLU_DEFAULT_PORT) == CURLUE_OK &&
+               curl_url_get(ub, parts[i], &y, CURLU_DEFAULT_PORT) == CURLUE_OK && !strcasecmp(x, y);
+        curl_free(x);
+        curl_free(y);
+    }
+    curl_url_cleanup(ua);
+    curl_url_cleanup(ub);
+    return same;
+}
+
 /* After a page is done: what comes next in this pass, or its end. */
 static void http_page_next(struct gdx_ctx *ctx, struct http_inst *hi)
 {
@@ -1344,6 +1363,20 @@ static void http_page_next(struct gdx_ctx *ctx, struct http_inst *hi)
         }
         curl_free(abs);
         curl_url_cleanup(u);
+        if (next_link && !http_same_origin(hi->page_url, next_link)) {
+            /* the credentials (a token, a password, a signature) go with every request: a
+             * Link to another scheme, host or port would hand them to it */
+            char *disp = http_url_display(next_link);
+            gdx_ctx_log(ctx, GDX_LOG_WARN,
+                        "the Link header's next page '%s' is not on the API's host: the pass "
+                        "ends here (use pagination page, offset or token for this API)",
+                        disp);
+            free(disp);
+            free(next_link);
+            free(rel);
+            hi->pass_end = 1;
+            return;
+        }
         free(rel);
         if (!next_link || sset_has(&hi->seen, next_link)) {
             if (next_link) {
