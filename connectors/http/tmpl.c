@@ -348,11 +348,14 @@ int http_ts_parse(const char *s, size_t len, const char *default_tz, int64_t *us
         if (len > 16) {
             return -1;
         }
-        int64_t v = 0;
+        int64_t v = 0, unit = len >= 12 ? 1000 : 1000000;
         for (i = 0; i < len; i++) {
             v = v * 10 + (s[i] - '0');
         }
-        *us = len >= 12 ? v * 1000 : v * 1000000;
+        if (v > INT64_MAX / unit) {
+            return -1; /* 16 digits of milliseconds: beyond what microseconds hold */
+        }
+        *us = v * unit;
         return 0;
     }
     if (len < 10 || digits(s, 4, &y) || s[4] != '-' || digits(s + 5, 2, &mo) || s[7] != '-' ||
