@@ -67,6 +67,17 @@ static void test_link(void)
     free(s);
     ok(http_link_next("<https://h/a>; rel=\"last\"") == NULL, "no next");
     ok(http_link_next("garbage") == NULL, "garbage");
+    /* parameters are read one by one: what a quoted value or another name holds is no rel */
+    s = http_link_next("<https://h/1>; title=\"rel=next page\", <https://h/2>; rel=next");
+    is_str(s, "https://h/2", "rel=next inside a quoted title names nothing");
+    free(s);
+    s = http_link_next("<https://h/1>; title=\"a, <https://evil.example/x>; rel=next \", "
+                       "<https://h/2>; REL = \"prev NEXT\"");
+    is_str(s, "https://h/2", "a quoted comma and bracket; case and spaces around '='");
+    free(s);
+    s = http_link_next("<https://h/1>; prerel=next, <https://h/2>; rel=\"next\"");
+    is_str(s, "https://h/2", "a parameter ending in rel is not rel");
+    free(s);
 }
 
 static void test_dates(void)
