@@ -30,6 +30,9 @@
  * with backoff inside poll, then handed to the runtime as GDX_ERR_RETRY, which resumes from
  * the committed position. A record the schema refuses goes to the dead letter topic with
  * `gdx.src.pos` = `http:<path>?<query>:<index>`.
+ *
+ * Fault point for the tests (lib/gdx_fault.h): `http.fetch` fails a request as a connection
+ * that cannot be made.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -46,6 +49,7 @@
 
 #include "gdx.h"
 #include "gdx_crypto.h"
+#include "gdx_fault.h"
 #include "gdx_jrow.h"
 #include "gdx_limits.h"
 #include "gdx_log.h"
@@ -902,7 +906,8 @@ static int http_perform(struct gdx_ctx *ctx, struct http_inst *hi, const char *u
         curl_easy_setopt(hi->curl, CURLOPT_HTTPGET, 1L);
     }
     hi->curl_err[0] = '\0';
-    cc = curl_easy_perform(hi->curl);
+    /* fault point: a request that cannot connect (tests/it/0912) */
+    cc = GDX_FAULT("http.fetch") ? CURLE_COULDNT_CONNECT : curl_easy_perform(hi->curl);
     curl_easy_setopt(hi->curl, CURLOPT_HTTPHEADER, NULL);
     if (cc == CURLE_ABORTED_BY_CALLBACK) {
         err = GDX_ERR_STOPPED;
