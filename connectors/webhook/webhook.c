@@ -28,6 +28,9 @@
  * also names the attempt ("a"): after an aborted transaction the runtime hands back the
  * committed position, and the requests fed into an attempt it does not name are fed again
  * (their clients are still waiting); those of the named attempt were committed after all.
+ *
+ * Fault point for the tests (lib/gdx_fault.h): `webhook.answer` breaks the connection as the
+ * answer of a waiting request goes out (after its commit, or a 503 when it was not written).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -51,6 +54,7 @@
 
 #include "gdx.h"
 #include "gdx_crypto.h"
+#include "gdx_fault.h"
 #include "gdx_jrow.h"
 #include "gdx_log.h"
 #include "gdx_util.h"
@@ -726,6 +730,10 @@ static enum MHD_Result wh_access(void *cls, struct MHD_Connection *c, const char
         int status;
         int64_t ra;
         int rep;
+        /* fault point: the connection breaks as the answer goes out (tests/it/0913) */
+        if (GDX_FAULT("webhook.answer")) {
+            return MHD_NO;
+        }
         pthread_mutex_lock(&wi->mu);
         answer = gdx_xstrdup(r->answer ? r->answer : "{}");
         status = r->status;
@@ -745,12 +753,22 @@ static void wh_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     struct wh_inst *wi = cls;
     struct wh_req *r = *con_cls;
     (void)c;
-    (void)toe;
     if (!r) {
         return;
     }
     pthread_mutex_lock(&wi->mu);
     r->conn = NULL;
+    if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && r->state == WH_DONE &&
+        (r->status == 200 || r->status == 422) && !r->replayed) {
+        /* committed, but the client never heard: it retries, and its key makes the retry a
+         * duplicate (without a key the records are sent again) */
+        gdx_log(GDX_LOG_WARN, "the answer to a committed request was not delivered",
+                " request=%s reason=\"%s\" retry=\"%s\"", r->id,
+                toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED   ? "the connection timed out"
+                : toe == MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN ? "the endpoint stopped"
+                                                                : "the connection broke",
+                r->digest[0] ? "answered as a duplicate" : "written again (no idempotency key)");
+    }
     if (r->state == WH_UPLOADING) {
         /* the client went away before its body was complete */
         wi->queued_reqs--;
