@@ -34,6 +34,9 @@
  * json.max.depth is refused before jansson sees it, a STATE larger than state.max.bytes is
  * refused. Malformed lines and frames go to the dead letter topic with `exec:<stream>:<n>`
  * (line or frame number of the adapter's current run) and the stream continues.
+ *
+ * Fault points for the tests (lib/gdx_fault.h): `exec.read` fails a read of the adapter's
+ * stdout with EIO, `exec.spawn` fails starting it with EAGAIN (in child.c).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -53,6 +56,7 @@
 #include <jansson.h>
 
 #include "gdx.h"
+#include "gdx_fault.h"
 #include "gdx_jrow.h"
 #include "gdx_log.h"
 #include "gdx_text.h"
@@ -115,7 +119,8 @@ struct exec_inst {
     char errline[EXEC_ERRLINE_MAX + 8];
     size_t errlen;
     int errskip;
-    int run_moved; /* this run added something */
+    int run_moved;   /* this run added something */
+    int read_failed; /* its output could not be read whole */
     uint64_t run_items, runs;
 
     /* position: the last STATE (canonical JSON) and the messages after it */
@@ -1017,7 +1022,13 @@ static int exec_read_stdout(struct exec_inst *ei)
         if (room > (size_t)ei->read_buffer_bytes) {
             room = (size_t)ei->read_buffer_bytes;
         }
-        n = read(ei->child.out_fd, ei->buf + ei->len, room);
+        /* fault point: the pipe cannot be read (tests/it/0914) */
+        if (GDX_FAULT("exec.read")) {
+            errno = EIO;
+            n = -1;
+        } else {
+            n = read(ei->child.out_fd, ei->buf + ei->len, room);
+        }
     } while (n < 0 && errno == EINTR);
     if (n > 0) {
         ei->len += (size_t)n;
@@ -1025,6 +1036,14 @@ static int exec_read_stdout(struct exec_inst *ei)
     }
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
         return 0;
+    }
+    if (n < 0) {
+        /* what the pipe still held is lost: the run cannot end well, the adapter is started
+         * again from the committed position */
+        gdx_log(GDX_LOG_ERROR, "cannot read the adapter's output, restarting it",
+                " adapter.pid=%ld error=\"%s\"", (long)ei->child.pid, strerror(errno));
+        ei->read_failed = 1;
+        exec_child_term(&ei->child);
     }
     close(ei->child.out_fd);
     ei->child.out_fd = -1;
@@ -1139,6 +1158,30 @@ static int exec_write_state(struct exec_inst *ei, char *errstr, size_t errstr_si
     return rc;
 }
 
+/* A run starts: its output is read from the beginning, the committed messages after the
+ * STATE it was given skipped. (Apart from the child, so tests/fuzz/ feeds runs without one.) */
+static void exec_run_begin(struct exec_inst *ei)
+{
+    ei->running = 1;
+    ei->finished = 0;
+    ei->detected = ei->binary = 0;
+    ei->len = ei->pos = 0;
+    ei->lineno = 0;
+    ei->discard_line = 0;
+    ei->discard = 0;
+    ei->errlen = 0;
+    ei->errskip = 0;
+    ei->run_moved = 0;
+    ei->read_failed = 0;
+    ei->run_items = 0;
+    ei->runs++;
+    /* the committed messages after the STATE are written again: skip them */
+    ei->skip = ei->count;
+    ei->rcount = 0;
+    ei->rdigest = EXEC_HASH_SEED;
+    ei->want_digest = ei->digest;
+}
+
 static int exec_start_run(struct exec_inst *ei, char *errstr, size_t errstr_size)
 {
     char **argv = gdx_xcalloc(ei->argc + 3, sizeof(*argv));
@@ -1158,23 +1201,7 @@ static int exec_start_run(struct exec_inst *ei, char *errstr, size_t errstr_size
     if (rc != GDX_OK) {
         return rc;
     }
-    ei->running = 1;
-    ei->finished = 0;
-    ei->detected = ei->binary = 0;
-    ei->len = ei->pos = 0;
-    ei->lineno = 0;
-    ei->discard_line = 0;
-    ei->discard = 0;
-    ei->errlen = 0;
-    ei->errskip = 0;
-    ei->run_moved = 0;
-    ei->run_items = 0;
-    ei->runs++;
-    /* the committed messages after the STATE are written again: skip them */
-    ei->skip = ei->count;
-    ei->rcount = 0;
-    ei->rdigest = EXEC_HASH_SEED;
-    ei->want_digest = ei->digest;
+    exec_run_begin(ei);
     gdx_log(GDX_LOG_INFO, "adapter started",
             " adapter.pid=%ld run=%" PRIu64 " from=%s skip=%" PRIu64, (long)ei->child.pid, ei->runs,
             ei->state ? "state" : "beginning", ei->skip);
@@ -1200,7 +1227,7 @@ static void exec_end_run(struct exec_inst *ei)
         exec_wait_exit(ei, ei->stop_grace_ms); /* a program that closed stdout but lingers */
     }
     exec_child_describe(&ei->child, how, sizeof(how));
-    clean = WIFEXITED(ei->child.status) && WEXITSTATUS(ei->child.status) == 0;
+    clean = WIFEXITED(ei->child.status) && WEXITSTATUS(ei->child.status) == 0 && !ei->read_failed;
     if (ei->skip) {
         /* it wrote fewer messages than were committed after its STATE: the position stays */
         gdx_log(GDX_LOG_WARN,
@@ -1462,7 +1489,8 @@ static int exec_poll(struct gdx_ctx *ctx, void *inst, const struct gdx_offset *f
             /* the output ended: the last partial line or frame, then the exit status */
             int clean;
             exec_wait_exit(ei, ei->stop_grace_ms);
-            clean = WIFEXITED(ei->child.status) && WEXITSTATUS(ei->child.status) == 0;
+            clean = WIFEXITED(ei->child.status) && WEXITSTATUS(ei->child.status) == 0 &&
+                    !ei->read_failed;
             exec_process(ei, 1, clean);
             if (ei->full && ei->pos < ei->len) {
                 break; /* the rest in the next batch */
