@@ -728,6 +728,8 @@ static void exec_singer_line(struct exec_inst *ei, const char *text, size_t len)
 static void exec_singer_lines(struct exec_inst *ei, int eof, int clean)
 {
     size_t max = (size_t)ei->message_max_bytes;
+    /* what a dead letter keeps of an overlong line: the same however the line was read */
+    size_t keep = max + 1 < EXEC_DLQ_RAW_MAX ? max + 1 : EXEC_DLQ_RAW_MAX;
 
     while (ei->pos < ei->len && !ei->full && !ei->fatal) {
         char *s = (char *)ei->buf + ei->pos, *nl;
@@ -741,12 +743,13 @@ static void exec_singer_lines(struct exec_inst *ei, int eof, int clean)
         }
         nl = memchr(s, '\n', avail);
         if (!nl) {
-            if (avail > max) {
+            /* (a CR at the end may be the line's own, before its newline) */
+            if (avail > max + 1 || (avail == max + 1 && s[max] != '\r')) {
                 ei->lineno++;
-                exec_dead(ei, NULL, s, EXEC_DLQ_RAW_MAX < avail ? EXEC_DLQ_RAW_MAX : avail,
+                exec_dead(ei, NULL, s, keep,
                           "line %" PRIu64 ": longer than message.max.bytes (%zu bytes): refused, "
-                          "its first %d bytes kept",
-                          ei->lineno, max, EXEC_DLQ_RAW_MAX);
+                          "its first %zu bytes kept",
+                          ei->lineno, max, keep);
                 ei->discard_line = 1;
                 ei->pos = ei->len;
                 continue;
@@ -771,13 +774,17 @@ static void exec_singer_lines(struct exec_inst *ei, int eof, int clean)
             n--;
         }
         if (n > max) {
-            exec_dead(ei, NULL, s, EXEC_DLQ_RAW_MAX < n ? EXEC_DLQ_RAW_MAX : n,
+            exec_dead(ei, NULL, s, keep,
                       "line %" PRIu64 ": longer than message.max.bytes (%zu bytes): refused, its "
-                      "first %d bytes kept",
-                      ei->lineno, max, EXEC_DLQ_RAW_MAX);
+                      "first %zu bytes kept",
+                      ei->lineno, max, keep);
             continue;
         }
-        if (strspn(s, " \t") >= n) {
+        size_t b = 0;
+        while (b < n && (s[b] == ' ' || s[b] == '\t')) {
+            b++; /* (the buffer is not NUL-terminated: strspn could run past the line) */
+        }
+        if (b == n) {
             continue; /* blank */
         }
         exec_singer_line(ei, s, n);
@@ -852,12 +859,18 @@ static void exec_frames_read(struct exec_inst *ei, int eof)
             break;
         }
         if (flen > max) {
+            /* the dead letter keeps its first bytes: the same however the frame was read */
+            size_t keep = GDXF_HEADER_LEN + (size_t)flen;
+            keep = keep < EXEC_DLQ_RAW_MAX ? keep : EXEC_DLQ_RAW_MAX;
+            if (avail < keep && !eof) {
+                break;
+            }
+            keep = avail < keep ? avail : keep;
             ei->lineno++;
-            exec_dead(ei, NULL, (const char *)s,
-                      avail < EXEC_DLQ_RAW_MAX ? avail : EXEC_DLQ_RAW_MAX,
+            exec_dead(ei, NULL, (const char *)s, keep,
                       "frame %" PRIu64 ": %u bytes, longer than message.max.bytes (%zu): refused, "
-                      "its first bytes kept",
-                      ei->lineno, flen, max);
+                      "its first %zu bytes kept",
+                      ei->lineno, flen, max, keep);
             ei->pos += GDXF_HEADER_LEN;
             ei->discard = flen;
             continue;
