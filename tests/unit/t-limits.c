@@ -14,6 +14,7 @@
 #include "gdx_err.h"
 #include "gdx_jrow.h"
 #include "gdx_limits.h"
+#include "gdx_tls.h"
 #include "gdx_uplink.h"
 #include "tap.h"
 
@@ -124,6 +125,22 @@ int main(void)
         alarm(0);
         ok(rc != GDX_OK && strstr(err, "is not a regular file"), "verify refuses it: %s", err);
         fclose(null);
+        unlink(fifo);
+        rmdir(dir);
+    }
+
+    /* a FIFO named as a secret file (a Kafka password, the registry's auth) is refused at
+     * once: opening it used to block until someone wrote to it */
+    {
+        char dir[] = "/tmp/t-limits.XXXXXX", fifo[96], *secret = NULL;
+        int rc;
+        ok(mkdtemp(dir) != NULL, "scratch folder");
+        snprintf(fifo, sizeof(fifo), "%s/kafka.password", dir);
+        ok(mkfifo(fifo, 0600) == 0, "a FIFO named like a secret file");
+        alarm(20);
+        rc = gdx_secret_file_read(fifo, &secret, err, sizeof(err));
+        alarm(0);
+        ok(rc != GDX_OK && !secret && strstr(err, "is not a file"), "refused at once: %s", err);
         unlink(fifo);
         rmdir(dir);
     }
