@@ -56,14 +56,15 @@
 #include "gdx_crypto.h"
 #include "gdx_fault.h"
 #include "gdx_jrow.h"
+#include "gdx_limits.h"
 #include "gdx_log.h"
 #include "gdx_util.h"
 
 #include "body.h"
 #include "idem.h"
 
-#define WH_KEY_MAX      128 /* characters of an idempotency key */
-#define WH_REJECTED_MAX 100 /* rejected records named in one answer */
+#define WH_KEY_MAX      GDX_LIMIT_WEBHOOK_KEY_CHARS /* characters of an idempotency key */
+#define WH_REJECTED_MAX 100                         /* rejected records named in one answer */
 
 enum wh_state {
     WH_UPLOADING, /* the body is arriving */
@@ -1045,6 +1046,7 @@ static int wh_init(struct gdx_ctx *ctx, void *inst, char *errstr, size_t errstr_
         flags, ntohs(sa.sin_port), NULL, NULL, wh_access, wi, MHD_OPTION_SOCK_ADDR,
         (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)wi->threads,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned int)wi->max_connections,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)GDX_LIMIT_WEBHOOK_HEADER_BYTES,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)((wi->idle_timeout_ms + 999) / 1000),
         MHD_OPTION_NOTIFY_COMPLETED, wh_completed, wi, MHD_OPTION_NOTIFY_CONNECTION, wh_conn_cb, wi,
         MHD_OPTION_EXTERNAL_LOGGER, wh_mhd_log, wi, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1U,
