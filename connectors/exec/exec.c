@@ -58,6 +58,7 @@
 #include "gdx.h"
 #include "gdx_fault.h"
 #include "gdx_jrow.h"
+#include "gdx_limits.h"
 #include "gdx_log.h"
 #include "gdx_text.h"
 #include "gdx_util.h"
@@ -65,12 +66,17 @@
 #include "child.h"
 #include "frame.h"
 
-#define EXEC_DLQ_RAW_MAX 4096 /* bytes kept of a refused overlong line or frame */
-#define EXEC_ERRLINE_MAX 2000 /* bytes of one stderr line forwarded */
-#define EXEC_HASH_SEED   0xcbf29ce484222325ULL
-#define EXEC_HASH_K1     0x9e3779b97f4a7c15ULL
-#define EXEC_HASH_K2     0xff51afd7ed558ccdULL
-#define EXEC_WARNED_MAX  16
+/* bytes kept of a refused overlong line or frame */
+#define EXEC_DLQ_RAW_MAX 4096
+/* bytes of one stderr line forwarded, and lines forwarded a second (the rest counted) */
+#define EXEC_ERRLINE_MAX     GDX_LIMIT_ADAPTER_ERR_LINE
+#define EXEC_ERR_LINES_PER_S GDX_LIMIT_ADAPTER_ERR_LINES
+/* stderr bytes read at a time: stdout gets its turn */
+#define EXEC_ERR_READ_MAX 65536
+#define EXEC_HASH_SEED    0xcbf29ce484222325ULL
+#define EXEC_HASH_K1      0x9e3779b97f4a7c15ULL
+#define EXEC_HASH_K2      0xff51afd7ed558ccdULL
+#define EXEC_WARNED_MAX   16
 
 enum exec_fmt { EXEC_FMT_AUTO, EXEC_FMT_SINGER, EXEC_FMT_BINARY };
 
@@ -117,6 +123,8 @@ struct exec_inst {
     int discard_line; /* inside a refused overlong line: drop bytes until its newline */
     uint64_t discard; /* bytes still to drop of a refused overlong frame */
     char errline[EXEC_ERRLINE_MAX + 8];
+    int64_t err_window_ms; /* the second whose stderr lines are counted */
+    uint64_t err_lines, err_dropped;
     size_t errlen;
     int errskip;
     int run_moved;   /* this run added something */
@@ -956,13 +964,34 @@ static int exec_level_of(const char *s)
     return GDX_LOG_INFO;
 }
 
+/* Say how many stderr lines were not forwarded in the second that ended (or at its end). */
+static void exec_errlines_dropped(struct exec_inst *ei)
+{
+    if (ei->err_dropped) {
+        gdx_log(GDX_LOG_WARN,
+                "the adapter writes more to stderr than is forwarded: lines left out of the log",
+                " adapter.pid=%ld dropped=%" PRIu64 " forwarded.per.s=%d", (long)ei->child.pid,
+                ei->err_dropped, EXEC_ERR_LINES_PER_S);
+        ei->err_dropped = 0;
+    }
+}
+
 static void exec_errline_emit(struct exec_inst *ei)
 {
+    int64_t now = gdx_mono_ms();
     if (ei->errlen > 0 && ei->errline[ei->errlen - 1] == '\r') {
         ei->errlen--;
     }
     ei->errline[ei->errlen] = '\0';
-    if (ei->errlen) {
+    if (now - ei->err_window_ms >= 1000) {
+        exec_errlines_dropped(ei);
+        ei->err_window_ms = now;
+        ei->err_lines = 0;
+    }
+    if (ei->errlen && ei->err_lines >= EXEC_ERR_LINES_PER_S) {
+        ei->err_dropped++; /* a flood of stderr must not become a flood of the log */
+    } else if (ei->errlen) {
+        ei->err_lines++;
         gdx_log(exec_level_of(ei->errline), ei->errline, " source=adapter adapter.pid=%ld",
                 (long)ei->child.pid);
     }
@@ -974,11 +1003,15 @@ static int exec_read_stderr(struct exec_inst *ei)
 {
     char tmp[4096];
     ssize_t n;
+    size_t got = 0;
 
     if (ei->child.err_fd < 0) {
         return 0;
     }
     for (;;) {
+        if (got >= EXEC_ERR_READ_MAX) {
+            return 1; /* more later: an adapter flooding stderr must not starve its stdout */
+        }
         n = read(ei->child.err_fd, tmp, sizeof(tmp));
         if (n < 0 && errno == EINTR) {
             continue;
@@ -988,10 +1021,12 @@ static int exec_read_stderr(struct exec_inst *ei)
         }
         if (n <= 0) {
             exec_errline_emit(ei);
+            exec_errlines_dropped(ei);
             close(ei->child.err_fd);
             ei->child.err_fd = -1;
             return 0;
         }
+        got += (size_t)n;
         for (ssize_t i = 0; i < n; i++) {
             char c = tmp[i];
             if (c == '\n') {
@@ -1077,6 +1112,13 @@ static void exec_wait_exit(struct exec_inst *ei, int64_t term_after_ms)
 
         if (!ei->child.term_ms && ((term_after_ms >= 0 && now - start >= term_after_ms) ||
                                    (ei->ctx && gdx_ctx_stopping(ei->ctx)))) {
+            if (term_after_ms > 0 && ei->child.out_fd < 0) {
+                gdx_log(GDX_LOG_WARN,
+                        "the adapter closed its output but did not exit within stop.grace.ms: "
+                        "sending SIGTERM",
+                        " adapter.pid=%ld stop.grace.ms=%" PRId64, (long)ei->child.pid,
+                        ei->stop_grace_ms);
+            }
             exec_child_term(&ei->child);
         }
         if (ei->child.term_ms && !killed && now - ei->child.term_ms >= ei->stop_grace_ms) {
@@ -1112,8 +1154,9 @@ static void exec_wait_exit(struct exec_inst *ei, int64_t term_after_ms)
             }
         }
     }
-    /* whatever it left on stderr, and stragglers of its group that hold the pipes */
-    while (exec_read_stderr(ei)) {
+    /* whatever it left on stderr, and stragglers of its group that hold the pipes (for a
+     * second at most: one that floods stderr is killed with the group below) */
+    for (int64_t until = gdx_mono_ms() + 1000; exec_read_stderr(ei) && gdx_mono_ms() < until;) {
         struct pollfd pfd = {ei->child.err_fd, POLLIN, 0};
         if (poll(&pfd, 1, 50) <= 0) {
             break;
