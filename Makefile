@@ -191,7 +191,7 @@ $(B)/tools/%: tests/tools/%.c $(B)/libgdx.a $(B)/.flags
 # and with libFuzzer under clang (make fuzz, in build/lf).
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz-*.c))
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz-%.c,%,$(FUZZ_SRCS))
-FUZZ_COMMON := tests/fuzz/common.c tests/fuzz/rowcheck.c
+FUZZ_COMMON := tests/fuzz/common.c tests/fuzz/rowcheck.c tests/fuzz/jtree.c tests/fuzz/fakert.c
 FUZZ_DEPS := $(FUZZ_COMMON) $(wildcard tests/fuzz/*.h) $(B)/libgdx-connectors.a $(B)/libgdx.a \
 	$(B)/.flags
 FUZZ_CFLAGS := -Itests/fuzz -Iconnectors/file

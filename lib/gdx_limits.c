@@ -7,6 +7,7 @@
 #include "gdx_conf.h"
 #include "gdx_jrow.h"
 #include "gdx_limits.h"
+#include "gdx_metrics.h"
 
 struct limit {
     const char *input, *cap;
@@ -47,6 +48,37 @@ static const struct limit limits[] = {
     {"schema file (gdx schema lint)", "size", GDX_LIMIT_LINT_BYTES, 1},
     {"audit file (gdx audit verify, show)", "size, decompressed (.gz); FIFOs refused",
      (long long)GDX_LIMIT_AUDIT_FILE_BYTES, 1},
+    {"HTTP response (http)", "setting source.response.max.bytes (default 16MiB)", -1, 0},
+    {"HTTP response (http)", "headers, all of one response", GDX_LIMIT_HTTP_HEADER_BYTES, 1},
+    {"HTTP response (http)", "records of one page", GDX_LIMIT_HTTP_PAGE_RECORDS, 0},
+    {"HTTP response (http)",
+     "timeouts: settings source.connect.timeout.ms (10s, TLS handshake included), "
+     "request.timeout.ms (60s); redirects are not followed; a Link to another host ends the "
+     "pass",
+     -1, 0},
+    {"HTTP request (webhook)",
+     "settings source.body.max.bytes (8MiB), record.max.bytes (1MiB), request.max.records "
+     "(10000), record.max.depth (32): 413 or 400",
+     -1, 0},
+    {"HTTP request (webhook)", "request line and headers: 431", GDX_LIMIT_WEBHOOK_HEADER_BYTES, 1},
+    {"HTTP request (webhook)", "characters of an idempotency key", GDX_LIMIT_WEBHOOK_KEY_CHARS, 0},
+    {"HTTP connections (webhook)",
+     "settings source.server.max.connections (1024), server.idle.timeout.ms (60s), "
+     "queue.max.bytes (32MiB), queue.max.requests (2000): 503",
+     -1, 0},
+    {"adapter output (exec)",
+     "setting source.message.max.bytes (default 1MiB): a longer line or frame is a dead "
+     "letter",
+     -1, 0},
+    {"adapter output (exec)", "setting source.state.max.bytes (default 256KiB) for a STATE", -1, 0},
+    {"adapter frames (exec)", "field tables defined at once", GDX_LIMIT_FRAME_TABLES, 0},
+    {"adapter frames (exec)", "fields of a table", GDX_LIMIT_FRAME_FIELDS, 0},
+    {"adapter stderr (exec)", "bytes of a line forwarded to the log", GDX_LIMIT_ADAPTER_ERR_LINE,
+     0},
+    {"adapter stderr (exec)", "lines forwarded a second (the rest counted)",
+     GDX_LIMIT_ADAPTER_ERR_LINES, 0},
+    {"metrics report (gdx supervise)", "size of a line (PIPE_BUF)", GDX_METRICS_LINE_MAX, 1},
+    {"inventory, deployment file", "YAML files: the caps of a YAML config file", -1, 0},
     {NULL, NULL, 0, 0},
 };
 

@@ -36,6 +36,23 @@
 /* one audit file, decompressed (a busy connector writes tens of MiB a day) */
 #define GDX_LIMIT_AUDIT_FILE_BYTES ((size_t)1 << 30)
 
+/* response headers the http connector takes (all of them, one response) */
+#define GDX_LIMIT_HTTP_HEADER_BYTES (64 * 1024)
+#define GDX_LIMIT_HTTP_HEADER_TEXT  "64KiB"
+/* records of one page of the http connector (each costs two offsets until the page is done) */
+#define GDX_LIMIT_HTTP_PAGE_RECORDS 1000000
+/* request line and headers of one webhook request (libmicrohttpd's memory per connection,
+ * which also buffers the body as it arrives): larger headers are answered 431 */
+#define GDX_LIMIT_WEBHOOK_HEADER_BYTES (32 * 1024)
+/* characters of a webhook request's idempotency key (visible ASCII) */
+#define GDX_LIMIT_WEBHOOK_KEY_CHARS 128
+/* the exec connector's binary frames: tables defined at once, fields of a table */
+#define GDX_LIMIT_FRAME_TABLES 64
+#define GDX_LIMIT_FRAME_FIELDS 4096
+/* one line of an exec adapter's stderr forwarded to the log, and lines forwarded a second */
+#define GDX_LIMIT_ADAPTER_ERR_LINE  2000
+#define GDX_LIMIT_ADAPTER_ERR_LINES 100
+
 /* @brief The table of caps (constants and the settings that bound input), for people. */
 void gdx_limits_print(FILE *out);
 

@@ -329,7 +329,18 @@ int gdx_metrics_parse(const char *line, size_t len, struct gdx_metrics_report *o
     }
     v = json_object_get(doc, "error");
     if (json_is_string(v)) {
-        snprintf(r.error, sizeof(r.error), "%s", json_string_value(v));
+        /* shortened to the report's buffer, never inside a UTF-8 sequence (an error text
+         * cut in a character would be dropped from /status and the next format) */
+        const char *e = json_string_value(v);
+        size_t n = strlen(e);
+        if (n >= sizeof(r.error)) {
+            n = sizeof(r.error) - 1;
+            while (n && ((unsigned char)e[n] & 0xc0) == 0x80) {
+                n--;
+            }
+        }
+        memcpy(r.error, e, n);
+        r.error[n] = '\0';
     }
     *out = r;
     err = GDX_OK;

@@ -44,7 +44,9 @@ int gdx_secret_file_read(const char *path, char **out, char *errstr, size_t errs
     char buf[SECRET_MAX + 1];
     struct stat st;
     size_t n = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC), err = GDX_OK;
+    /* O_NONBLOCK: a FIFO named as a secret file is refused below instead of blocking here
+     * until someone writes to it (it means nothing for a regular file) */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK), err = GDX_OK;
 
     *out = NULL;
     if (fd < 0) {

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "gdx.h"
+#include "gdx_fault.h"
 #include "gdx_util.h"
 
 #include "child.h"
@@ -109,7 +110,13 @@ int exec_child_start(struct exec_child *c, char *const *argv, char *const *envp,
                         strerror(e));
         goto out;
     }
-    pid = fork();
+    /* fault point: the system cannot start another process (tests/it/0914) */
+    if (GDX_FAULT("exec.spawn")) {
+        errno = EAGAIN;
+        pid = -1;
+    } else {
+        pid = fork();
+    }
     if (pid < 0) {
         e = errno;
         rc = gdx_seterr(errstr, errstr_size, GDX_ERR_RETRY, "cannot start '%s': fork: %s", argv[0],

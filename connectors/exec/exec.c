@@ -34,6 +34,9 @@
  * json.max.depth is refused before jansson sees it, a STATE larger than state.max.bytes is
  * refused. Malformed lines and frames go to the dead letter topic with `exec:<stream>:<n>`
  * (line or frame number of the adapter's current run) and the stream continues.
+ *
+ * Fault points for the tests (lib/gdx_fault.h): `exec.read` fails a read of the adapter's
+ * stdout with EIO, `exec.spawn` fails starting it with EAGAIN (in child.c).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -53,7 +56,9 @@
 #include <jansson.h>
 
 #include "gdx.h"
+#include "gdx_fault.h"
 #include "gdx_jrow.h"
+#include "gdx_limits.h"
 #include "gdx_log.h"
 #include "gdx_text.h"
 #include "gdx_util.h"
@@ -61,12 +66,17 @@
 #include "child.h"
 #include "frame.h"
 
-#define EXEC_DLQ_RAW_MAX 4096 /* bytes kept of a refused overlong line or frame */
-#define EXEC_ERRLINE_MAX 2000 /* bytes of one stderr line forwarded */
-#define EXEC_HASH_SEED   0xcbf29ce484222325ULL
-#define EXEC_HASH_K1     0x9e3779b97f4a7c15ULL
-#define EXEC_HASH_K2     0xff51afd7ed558ccdULL
-#define EXEC_WARNED_MAX  16
+/* bytes kept of a refused overlong line or frame */
+#define EXEC_DLQ_RAW_MAX 4096
+/* bytes of one stderr line forwarded, and lines forwarded a second (the rest counted) */
+#define EXEC_ERRLINE_MAX     GDX_LIMIT_ADAPTER_ERR_LINE
+#define EXEC_ERR_LINES_PER_S GDX_LIMIT_ADAPTER_ERR_LINES
+/* stderr bytes read at a time: stdout gets its turn */
+#define EXEC_ERR_READ_MAX 65536
+#define EXEC_HASH_SEED    0xcbf29ce484222325ULL
+#define EXEC_HASH_K1      0x9e3779b97f4a7c15ULL
+#define EXEC_HASH_K2      0xff51afd7ed558ccdULL
+#define EXEC_WARNED_MAX   16
 
 enum exec_fmt { EXEC_FMT_AUTO, EXEC_FMT_SINGER, EXEC_FMT_BINARY };
 
@@ -113,9 +123,12 @@ struct exec_inst {
     int discard_line; /* inside a refused overlong line: drop bytes until its newline */
     uint64_t discard; /* bytes still to drop of a refused overlong frame */
     char errline[EXEC_ERRLINE_MAX + 8];
+    int64_t err_window_ms; /* the second whose stderr lines are counted */
+    uint64_t err_lines, err_dropped;
     size_t errlen;
     int errskip;
-    int run_moved; /* this run added something */
+    int run_moved;   /* this run added something */
+    int read_failed; /* its output could not be read whole */
     uint64_t run_items, runs;
 
     /* position: the last STATE (canonical JSON) and the messages after it */
@@ -723,6 +736,8 @@ static void exec_singer_line(struct exec_inst *ei, const char *text, size_t len)
 static void exec_singer_lines(struct exec_inst *ei, int eof, int clean)
 {
     size_t max = (size_t)ei->message_max_bytes;
+    /* what a dead letter keeps of an overlong line: the same however the line was read */
+    size_t keep = max + 1 < EXEC_DLQ_RAW_MAX ? max + 1 : EXEC_DLQ_RAW_MAX;
 
     while (ei->pos < ei->len && !ei->full && !ei->fatal) {
         char *s = (char *)ei->buf + ei->pos, *nl;
@@ -736,12 +751,13 @@ static void exec_singer_lines(struct exec_inst *ei, int eof, int clean)
         }
         nl = memchr(s, '\n', avail);
         if (!nl) {
-            if (avail > max) {
+            /* (a CR at the end may be the line's own, before its newline) */
+            if (avail > max + 1 || (avail == max + 1 && s[max] != '\r')) {
                 ei->lineno++;
-                exec_dead(ei, NULL, s, EXEC_DLQ_RAW_MAX < avail ? EXEC_DLQ_RAW_MAX : avail,
+                exec_dead(ei, NULL, s, keep,
                           "line %" PRIu64 ": longer than message.max.bytes (%zu bytes): refused, "
-                          "its first %d bytes kept",
-                          ei->lineno, max, EXEC_DLQ_RAW_MAX);
+                          "its first %zu bytes kept",
+                          ei->lineno, max, keep);
                 ei->discard_line = 1;
                 ei->pos = ei->len;
                 continue;
@@ -766,13 +782,17 @@ static void exec_singer_lines(struct exec_inst *ei, int eof, int clean)
             n--;
         }
         if (n > max) {
-            exec_dead(ei, NULL, s, EXEC_DLQ_RAW_MAX < n ? EXEC_DLQ_RAW_MAX : n,
+            exec_dead(ei, NULL, s, keep,
                       "line %" PRIu64 ": longer than message.max.bytes (%zu bytes): refused, its "
-                      "first %d bytes kept",
-                      ei->lineno, max, EXEC_DLQ_RAW_MAX);
+                      "first %zu bytes kept",
+                      ei->lineno, max, keep);
             continue;
         }
-        if (strspn(s, " \t") >= n) {
+        size_t b = 0;
+        while (b < n && (s[b] == ' ' || s[b] == '\t')) {
+            b++; /* (the buffer is not NUL-terminated: strspn could run past the line) */
+        }
+        if (b == n) {
             continue; /* blank */
         }
         exec_singer_line(ei, s, n);
@@ -847,12 +867,18 @@ static void exec_frames_read(struct exec_inst *ei, int eof)
             break;
         }
         if (flen > max) {
+            /* the dead letter keeps its first bytes: the same however the frame was read */
+            size_t keep = GDXF_HEADER_LEN + (size_t)flen;
+            keep = keep < EXEC_DLQ_RAW_MAX ? keep : EXEC_DLQ_RAW_MAX;
+            if (avail < keep && !eof) {
+                break;
+            }
+            keep = avail < keep ? avail : keep;
             ei->lineno++;
-            exec_dead(ei, NULL, (const char *)s,
-                      avail < EXEC_DLQ_RAW_MAX ? avail : EXEC_DLQ_RAW_MAX,
+            exec_dead(ei, NULL, (const char *)s, keep,
                       "frame %" PRIu64 ": %u bytes, longer than message.max.bytes (%zu): refused, "
-                      "its first bytes kept",
-                      ei->lineno, flen, max);
+                      "its first %zu bytes kept",
+                      ei->lineno, flen, max, keep);
             ei->pos += GDXF_HEADER_LEN;
             ei->discard = flen;
             continue;
@@ -938,13 +964,34 @@ static int exec_level_of(const char *s)
     return GDX_LOG_INFO;
 }
 
+/* Say how many stderr lines were not forwarded in the second that ended (or at its end). */
+static void exec_errlines_dropped(struct exec_inst *ei)
+{
+    if (ei->err_dropped) {
+        gdx_log(GDX_LOG_WARN,
+                "the adapter writes more to stderr than is forwarded: lines left out of the log",
+                " adapter.pid=%ld dropped=%" PRIu64 " forwarded.per.s=%d", (long)ei->child.pid,
+                ei->err_dropped, EXEC_ERR_LINES_PER_S);
+        ei->err_dropped = 0;
+    }
+}
+
 static void exec_errline_emit(struct exec_inst *ei)
 {
+    int64_t now = gdx_mono_ms();
     if (ei->errlen > 0 && ei->errline[ei->errlen - 1] == '\r') {
         ei->errlen--;
     }
     ei->errline[ei->errlen] = '\0';
-    if (ei->errlen) {
+    if (now - ei->err_window_ms >= 1000) {
+        exec_errlines_dropped(ei);
+        ei->err_window_ms = now;
+        ei->err_lines = 0;
+    }
+    if (ei->errlen && ei->err_lines >= EXEC_ERR_LINES_PER_S) {
+        ei->err_dropped++; /* a flood of stderr must not become a flood of the log */
+    } else if (ei->errlen) {
+        ei->err_lines++;
         gdx_log(exec_level_of(ei->errline), ei->errline, " source=adapter adapter.pid=%ld",
                 (long)ei->child.pid);
     }
@@ -956,11 +1003,15 @@ static int exec_read_stderr(struct exec_inst *ei)
 {
     char tmp[4096];
     ssize_t n;
+    size_t got = 0;
 
     if (ei->child.err_fd < 0) {
         return 0;
     }
     for (;;) {
+        if (got >= EXEC_ERR_READ_MAX) {
+            return 1; /* more later: an adapter flooding stderr must not starve its stdout */
+        }
         n = read(ei->child.err_fd, tmp, sizeof(tmp));
         if (n < 0 && errno == EINTR) {
             continue;
@@ -970,10 +1021,12 @@ static int exec_read_stderr(struct exec_inst *ei)
         }
         if (n <= 0) {
             exec_errline_emit(ei);
+            exec_errlines_dropped(ei);
             close(ei->child.err_fd);
             ei->child.err_fd = -1;
             return 0;
         }
+        got += (size_t)n;
         for (ssize_t i = 0; i < n; i++) {
             char c = tmp[i];
             if (c == '\n') {
@@ -1017,7 +1070,13 @@ static int exec_read_stdout(struct exec_inst *ei)
         if (room > (size_t)ei->read_buffer_bytes) {
             room = (size_t)ei->read_buffer_bytes;
         }
-        n = read(ei->child.out_fd, ei->buf + ei->len, room);
+        /* fault point: the pipe cannot be read (tests/it/0914) */
+        if (GDX_FAULT("exec.read")) {
+            errno = EIO;
+            n = -1;
+        } else {
+            n = read(ei->child.out_fd, ei->buf + ei->len, room);
+        }
     } while (n < 0 && errno == EINTR);
     if (n > 0) {
         ei->len += (size_t)n;
@@ -1025,6 +1084,14 @@ static int exec_read_stdout(struct exec_inst *ei)
     }
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
         return 0;
+    }
+    if (n < 0) {
+        /* what the pipe still held is lost: the run cannot end well, the adapter is started
+         * again from the committed position */
+        gdx_log(GDX_LOG_ERROR, "cannot read the adapter's output, restarting it",
+                " adapter.pid=%ld error=\"%s\"", (long)ei->child.pid, strerror(errno));
+        ei->read_failed = 1;
+        exec_child_term(&ei->child);
     }
     close(ei->child.out_fd);
     ei->child.out_fd = -1;
@@ -1045,6 +1112,13 @@ static void exec_wait_exit(struct exec_inst *ei, int64_t term_after_ms)
 
         if (!ei->child.term_ms && ((term_after_ms >= 0 && now - start >= term_after_ms) ||
                                    (ei->ctx && gdx_ctx_stopping(ei->ctx)))) {
+            if (term_after_ms > 0 && ei->child.out_fd < 0) {
+                gdx_log(GDX_LOG_WARN,
+                        "the adapter closed its output but did not exit within stop.grace.ms: "
+                        "sending SIGTERM",
+                        " adapter.pid=%ld stop.grace.ms=%" PRId64, (long)ei->child.pid,
+                        ei->stop_grace_ms);
+            }
             exec_child_term(&ei->child);
         }
         if (ei->child.term_ms && !killed && now - ei->child.term_ms >= ei->stop_grace_ms) {
@@ -1080,8 +1154,9 @@ static void exec_wait_exit(struct exec_inst *ei, int64_t term_after_ms)
             }
         }
     }
-    /* whatever it left on stderr, and stragglers of its group that hold the pipes */
-    while (exec_read_stderr(ei)) {
+    /* whatever it left on stderr, and stragglers of its group that hold the pipes (for a
+     * second at most: one that floods stderr is killed with the group below) */
+    for (int64_t until = gdx_mono_ms() + 1000; exec_read_stderr(ei) && gdx_mono_ms() < until;) {
         struct pollfd pfd = {ei->child.err_fd, POLLIN, 0};
         if (poll(&pfd, 1, 50) <= 0) {
             break;
@@ -1139,6 +1214,30 @@ static int exec_write_state(struct exec_inst *ei, char *errstr, size_t errstr_si
     return rc;
 }
 
+/* A run starts: its output is read from the beginning, the committed messages after the
+ * STATE it was given skipped. (Apart from the child, so tests/fuzz/ feeds runs without one.) */
+static void exec_run_begin(struct exec_inst *ei)
+{
+    ei->running = 1;
+    ei->finished = 0;
+    ei->detected = ei->binary = 0;
+    ei->len = ei->pos = 0;
+    ei->lineno = 0;
+    ei->discard_line = 0;
+    ei->discard = 0;
+    ei->errlen = 0;
+    ei->errskip = 0;
+    ei->run_moved = 0;
+    ei->read_failed = 0;
+    ei->run_items = 0;
+    ei->runs++;
+    /* the committed messages after the STATE are written again: skip them */
+    ei->skip = ei->count;
+    ei->rcount = 0;
+    ei->rdigest = EXEC_HASH_SEED;
+    ei->want_digest = ei->digest;
+}
+
 static int exec_start_run(struct exec_inst *ei, char *errstr, size_t errstr_size)
 {
     char **argv = gdx_xcalloc(ei->argc + 3, sizeof(*argv));
@@ -1158,23 +1257,7 @@ static int exec_start_run(struct exec_inst *ei, char *errstr, size_t errstr_size
     if (rc != GDX_OK) {
         return rc;
     }
-    ei->running = 1;
-    ei->finished = 0;
-    ei->detected = ei->binary = 0;
-    ei->len = ei->pos = 0;
-    ei->lineno = 0;
-    ei->discard_line = 0;
-    ei->discard = 0;
-    ei->errlen = 0;
-    ei->errskip = 0;
-    ei->run_moved = 0;
-    ei->run_items = 0;
-    ei->runs++;
-    /* the committed messages after the STATE are written again: skip them */
-    ei->skip = ei->count;
-    ei->rcount = 0;
-    ei->rdigest = EXEC_HASH_SEED;
-    ei->want_digest = ei->digest;
+    exec_run_begin(ei);
     gdx_log(GDX_LOG_INFO, "adapter started",
             " adapter.pid=%ld run=%" PRIu64 " from=%s skip=%" PRIu64, (long)ei->child.pid, ei->runs,
             ei->state ? "state" : "beginning", ei->skip);
@@ -1200,7 +1283,7 @@ static void exec_end_run(struct exec_inst *ei)
         exec_wait_exit(ei, ei->stop_grace_ms); /* a program that closed stdout but lingers */
     }
     exec_child_describe(&ei->child, how, sizeof(how));
-    clean = WIFEXITED(ei->child.status) && WEXITSTATUS(ei->child.status) == 0;
+    clean = WIFEXITED(ei->child.status) && WEXITSTATUS(ei->child.status) == 0 && !ei->read_failed;
     if (ei->skip) {
         /* it wrote fewer messages than were committed after its STATE: the position stays */
         gdx_log(GDX_LOG_WARN,
@@ -1462,7 +1545,8 @@ static int exec_poll(struct gdx_ctx *ctx, void *inst, const struct gdx_offset *f
             /* the output ended: the last partial line or frame, then the exit status */
             int clean;
             exec_wait_exit(ei, ei->stop_grace_ms);
-            clean = WIFEXITED(ei->child.status) && WEXITSTATUS(ei->child.status) == 0;
+            clean = WIFEXITED(ei->child.status) && WEXITSTATUS(ei->child.status) == 0 &&
+                    !ei->read_failed;
             exec_process(ei, 1, clean);
             if (ei->full && ei->pos < ei->len) {
                 break; /* the rest in the next batch */

@@ -107,16 +107,24 @@ int exec_frame_header(const unsigned char *buf, size_t avail, int *type, uint32_
     return 1;
 }
 
-/* A UTF-8 name of @p n bytes at @p p, heap, or NULL with errstr set. */
-static char *frame_name(const unsigned char *p, size_t n, const char *what, size_t idx,
+/* A UTF-8 name of @p n bytes at @p p, heap, or NULL with errstr set ("field table T: the
+ * name of field 3 is ..."). */
+static char *frame_name(const unsigned char *p, size_t n, unsigned table, const char *what,
                         char *errstr, size_t errstr_size)
 {
-    size_t bad;
+    const unsigned char *nul = memchr(p, 0, n);
+    size_t bad = 0;
     char *s;
 
-    if (!gdx_utf8_valid((const char *)p, n, &bad) || memchr(p, 0, n)) {
-        gdx_seterr(errstr, errstr_size, GDX_ERR_PARSE, "%s %zu is not valid UTF-8 (byte %zu)", what,
-                   idx, bad);
+    if (nul) {
+        gdx_seterr(errstr, errstr_size, GDX_ERR_PARSE,
+                   "field table %u: %s holds a NUL byte (byte %zu)", table, what,
+                   (size_t)(nul - p));
+        return NULL;
+    }
+    if (!gdx_utf8_valid((const char *)p, n, &bad)) {
+        gdx_seterr(errstr, errstr_size, GDX_ERR_PARSE,
+                   "field table %u: %s is not valid UTF-8 (byte %zu)", table, what, bad);
         return NULL;
     }
     s = gdx_xcalloc(1, n + 1);
@@ -128,6 +136,7 @@ int exec_frames_table(struct exec_frames *fr, const unsigned char *p, size_t len
                       size_t errstr_size)
 {
     struct frame_table t, *slot = NULL;
+    char what[48];
     size_t off, slen;
     int rc = GDX_ERR_PARSE;
 
@@ -147,7 +156,7 @@ int exec_frames_table(struct exec_frames *fr, const unsigned char *p, size_t len
         return gdx_seterr(errstr, errstr_size, GDX_ERR_PARSE, "field table %u: empty stream name",
                           t.id);
     }
-    t.stream = frame_name(p + 4, slen, "stream name of table", t.id, errstr, errstr_size);
+    t.stream = frame_name(p + 4, slen, t.id, "the stream name", errstr, errstr_size);
     if (!t.stream) {
         goto out;
     }
@@ -176,7 +185,8 @@ int exec_frames_table(struct exec_frames *fr, const unsigned char *p, size_t len
                        t.id, i + 1, nl ? "an overrunning" : "an empty");
             goto out;
         }
-        t.names[i] = frame_name(p + off, nl, "name of field", i + 1, errstr, errstr_size);
+        snprintf(what, sizeof(what), "the name of field %zu", i + 1);
+        t.names[i] = frame_name(p + off, nl, t.id, what, errstr, errstr_size);
         if (!t.names[i]) {
             goto out;
         }

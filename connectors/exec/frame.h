@@ -13,11 +13,12 @@
 #include <stdint.h>
 
 #include "gdx.h"
+#include "gdx_limits.h"
 #include "gdxframe.h"
 
 #define EXEC_FRAME_PREAMBLE_LEN (GDXF_MAGIC_LEN + 1)
-#define EXEC_FRAME_MAX_TABLES   64
-#define EXEC_FRAME_MAX_FIELDS   4096
+#define EXEC_FRAME_MAX_TABLES   GDX_LIMIT_FRAME_TABLES
+#define EXEC_FRAME_MAX_FIELDS   GDX_LIMIT_FRAME_FIELDS
 
 struct exec_frames;
 

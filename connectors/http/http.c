@@ -30,6 +30,9 @@
  * with backoff inside poll, then handed to the runtime as GDX_ERR_RETRY, which resumes from
  * the committed position. A record the schema refuses goes to the dead letter topic with
  * `gdx.src.pos` = `http:<path>?<query>:<index>`.
+ *
+ * Fault point for the tests (lib/gdx_fault.h): `http.fetch` fails a request as a connection
+ * that cannot be made.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -46,7 +49,9 @@
 
 #include "gdx.h"
 #include "gdx_crypto.h"
+#include "gdx_fault.h"
 #include "gdx_jrow.h"
+#include "gdx_limits.h"
 #include "gdx_log.h"
 #include "gdx_util.h"
 
@@ -61,6 +66,9 @@ enum http_pagination {
     HTTP_PAGE_LINK
 };
 enum http_ctype { HTTP_CUR_TIMESTAMP, HTTP_CUR_NUMBER, HTTP_CUR_STRING };
+
+/* dead letters without a usable cursor remembered in the position (http_dead_seen) */
+#define HTTP_DEAD_KEYS_MAX 256
 
 /* A set of strings in insertion order (the records taken at the cursor value, tokens). */
 struct http_sset {
@@ -83,6 +91,8 @@ struct http_resp {
     char *body;
     size_t len, cap, max;
     int too_big;
+    size_t header_bytes; /* of this response, bounded by GDX_LIMIT_HTTP_HEADER_BYTES */
+    int headers_too_big;
     char *link;
     char retry_after[64];
     char date[64];
@@ -168,6 +178,7 @@ struct http_inst {
     char *cur_text;        /* T as the API wrote it; NULL before the first record */
     int64_t cur_us;        /* T as a time (timestamp cursors) */
     struct http_sset keys; /* S: records taken at T */
+    struct http_sset dead; /* records without a usable cursor already sent as dead letters */
     int64_t bulk_pass;
     int bulk_done;
     int64_t bulk_done_at;
@@ -558,6 +569,13 @@ static char *http_pos_json(struct http_inst *hi)
             }
             json_object_set_new(o, "keys", keys);
         }
+        if (hi->dead.n) {
+            json_t *dead = json_array();
+            for (size_t i = 0; i < hi->dead.n; i++) {
+                json_array_append_new(dead, json_string(hi->dead.items[i]));
+            }
+            json_object_set_new(o, "dead", dead);
+        }
         if (hi->in_pass && !hi->pass_end && !hi->uses_cursor) {
             /* without {cursor} a restart resumes at this page; with it, from T */
             json_object_set_new(o, "next", http_req_json(&hi->req));
@@ -600,6 +618,7 @@ static int http_pos_load(struct http_inst *hi, const char *json, char *errstr, s
     free(hi->cur_text);
     hi->cur_text = NULL;
     sset_clear(&hi->keys);
+    sset_clear(&hi->dead);
     hi->bulk_pass = 1;
     hi->bulk_done = 0;
     http_pass_reset(hi);
@@ -630,6 +649,14 @@ static int http_pos_load(struct http_inst *hi, const char *json, char *errstr, s
                 if (json_is_string(k)) {
                     sset_add(&hi->keys, json_string_value(k));
                 }
+            }
+        }
+        size_t i;
+        json_t *k;
+        json_array_foreach(json_object_get(doc, "dead"), i, k)
+        {
+            if (json_is_string(k) && hi->dead.n < HTTP_DEAD_KEYS_MAX) {
+                sset_add(&hi->dead, json_string_value(k));
             }
         }
     } else {
@@ -689,6 +716,11 @@ static size_t http_header_cb(char *p, size_t size, size_t n, void *opaque)
     struct http_resp *r = opaque;
     size_t len = size * n, vl;
     const char *colon = memchr(p, ':', len), *v;
+    r->header_bytes += len;
+    if (r->header_bytes > GDX_LIMIT_HTTP_HEADER_BYTES) {
+        r->headers_too_big = 1; /* a server sending headers without end: the transfer stops */
+        return 0;
+    }
     if (!colon) {
         return len;
     }
@@ -836,6 +868,22 @@ static int http_ctype_json(const char *ct)
     return !ct || strcasestr(ct, "json") != NULL;
 }
 
+/* Empty the response buffer for the next request (its body is kept allocated). */
+static void http_resp_reset(struct http_inst *hi)
+{
+    free(hi->resp.link);
+    hi->resp.link = NULL;
+    hi->resp.len = 0;
+    hi->resp.too_big = 0;
+    hi->resp.header_bytes = 0;
+    hi->resp.headers_too_big = 0;
+    hi->resp.retry_after[0] = hi->resp.date[0] = '\0';
+    hi->resp.max = (size_t)hi->response_max_bytes;
+    if (hi->resp.body) {
+        hi->resp.body[0] = '\0';
+    }
+}
+
 /*
  * Perform one request (the current page request, or @p url_override). On success the body
  * is in hi->resp and *code the HTTP status. GDX_ERR_RETRY for transient trouble, with
@@ -853,15 +901,7 @@ static int http_perform(struct gdx_ctx *ctx, struct http_inst *hi, const char *u
 
     *retry_ms = -1;
     *code = 0;
-    free(hi->resp.link);
-    hi->resp.link = NULL;
-    hi->resp.len = 0;
-    hi->resp.too_big = 0;
-    hi->resp.retry_after[0] = hi->resp.date[0] = '\0';
-    hi->resp.max = (size_t)hi->response_max_bytes;
-    if (hi->resp.body) {
-        hi->resp.body[0] = '\0';
-    }
+    http_resp_reset(hi);
 
     for (char **h = hi->headers; h && *h; h++) {
         hdrs = curl_slist_append(hdrs, *h);
@@ -896,7 +936,8 @@ static int http_perform(struct gdx_ctx *ctx, struct http_inst *hi, const char *u
         curl_easy_setopt(hi->curl, CURLOPT_HTTPGET, 1L);
     }
     hi->curl_err[0] = '\0';
-    cc = curl_easy_perform(hi->curl);
+    /* fault point: a request that cannot connect (tests/it/0912) */
+    cc = GDX_FAULT("http.fetch") ? CURLE_COULDNT_CONNECT : curl_easy_perform(hi->curl);
     curl_easy_setopt(hi->curl, CURLOPT_HTTPHEADER, NULL);
     if (cc == CURLE_ABORTED_BY_CALLBACK) {
         err = GDX_ERR_STOPPED;
@@ -920,7 +961,9 @@ static int http_perform(struct gdx_ctx *ctx, struct http_inst *hi, const char *u
         const char *what = cc == CURLE_OPERATION_TIMEDOUT ? "timed out"
                            : cc == CURLE_PARTIAL_FILE     ? "response cut short"
                            : hi->resp.too_big ? "response larger than response.max.bytes"
-                                              : "request failed";
+                           : hi->resp.headers_too_big
+                               ? "response headers larger than " GDX_LIMIT_HTTP_HEADER_TEXT
+                               : "request failed";
         err = gdx_seterr(errstr, errstr_size, GDX_ERR_RETRY, "%s %s: %s: %s", hi->method, disp,
                          what, hi->curl_err[0] ? hi->curl_err : curl_easy_strerror(cc));
         goto out;
@@ -1028,6 +1071,13 @@ static int http_page_parse(struct http_inst *hi, const char *url, long code, cha
         hi->page_n = 1;
     } else if (text[rs] == '[') {
         while ((rc = gdx_json_array_next(text + rs, rl, &pos, &es, &el)) == 1) {
+            if (hi->page_n == GDX_LIMIT_HTTP_PAGE_RECORDS) {
+                err = gdx_seterr(errstr, errstr_size, GDX_ERR_RETRY,
+                                 "%s %s: more than %d records in one page at '%s': ask for "
+                                 "smaller pages (page.size)",
+                                 hi->method, disp, GDX_LIMIT_HTTP_PAGE_RECORDS, hi->records_ptr);
+                goto out;
+            }
             if (hi->page_n == hi->rec_cap) {
                 hi->rec_cap = hi->rec_cap ? hi->rec_cap * 2 : 256;
                 hi->rec_start = gdx_xrealloc(hi->rec_start, hi->rec_cap * sizeof(size_t));
@@ -1150,6 +1200,38 @@ static void http_record_key(struct http_inst *hi, const struct gdx_row *row, con
 }
 
 /*
+ * A record without a usable cursor (not a JSON object, the cursor missing or unreadable) has
+ * no place before or after T, so T and S cannot say whether it was sent: every pass asks
+ * from T again, and an API whose filter lets it through (a text cursor '未知' sorts after
+ * every time) serves it again and again. Such records are remembered by the digest of their
+ * text in the position, the newest HTTP_DEAD_KEYS_MAX of them. Returns 1 when @p raw was
+ * sent as a dead letter already; else remembers it and returns 0.
+ */
+static int http_dead_seen(struct http_inst *hi, const char *raw, size_t raw_len)
+{
+    static const struct gdx_row none;
+    char key[GDX_SM3_HEX_LEN + 2];
+
+    http_record_key(hi, &none, raw, raw_len, key, sizeof(key));
+    if (sset_has(&hi->dead, key)) {
+        hi->skipped_seen++;
+        return 1;
+    }
+    if (hi->dead.n >= HTTP_DEAD_KEYS_MAX) {
+        /* the older half goes */
+        struct http_sset keep;
+        memset(&keep, 0, sizeof(keep));
+        for (size_t i = hi->dead.n / 2; i < hi->dead.n; i++) {
+            sset_add(&keep, hi->dead.items[i]);
+        }
+        sset_release(&hi->dead);
+        hi->dead = keep;
+    }
+    sset_add(&hi->dead, key);
+    return 0;
+}
+
+/*
  * Hand the records of the page in hand to the batch, from page_i on. Returns 1 when the
  * batch is full, 0 when the page is done (or a held record ended it), GDX_ERR_FAIL when
  * too many records share one cursor value.
@@ -1174,6 +1256,9 @@ static int http_page_take(struct gdx_ctx *ctx, struct http_inst *hi, struct gdx_
             snprintf(reason, sizeof(reason), "record %zu of the page: %s", i, jerr);
             row.nfields = 0;
             row.error = reason;
+            if (hi->incremental && http_dead_seen(hi, raw, raw_len)) {
+                take = 0; /* sent as a dead letter before this restart or pass */
+            }
         } else if (hi->incremental) {
             size_t cl = 0;
             int64_t us = 0;
@@ -1192,6 +1277,9 @@ static int http_page_take(struct gdx_ctx *ctx, struct http_inst *hi, struct gdx_
                     row.error = reason;
                     row.error_field = hi->cursor_field;
                 }
+            }
+            if (row.error && http_dead_seen(hi, raw, raw_len)) {
+                take = 0; /* sent as a dead letter before this restart or pass */
             }
             if (!row.error) {
                 int c = http_cursor_cmp(hi, cval, us);
@@ -1250,12 +1338,31 @@ static int http_page_take(struct gdx_ctx *ctx, struct http_inst *hi, struct gdx_
     return 0;
 }
 
+/* Scheme, host and port of @p a and @p b are the same (default ports filled in). */
+static int http_same_origin(const char *a, const char *b)
+{
+    static const CURLUPart parts[] = {CURLUPART_SCHEME, CURLUPART_HOST, CURLUPART_PORT};
+    CURLU *ua = curl_url(), *ub = curl_url();
+    int same = ua && ub && curl_url_set(ua, CURLUPART_URL, a, 0) == CURLUE_OK &&
+               curl_url_set(ub, CURLUPART_URL, b, 0) == CURLUE_OK;
+    for (size_t i = 0; same && i < sizeof(parts) / sizeof(*parts); i++) {
+        char *x = NULL, *y = NULL;
+        same = curl_url_get(ua, parts[i], &x, CURLU_DEFAULT_PORT) == CURLUE_OK &&
+               curl_url_get(ub, parts[i], &y, CURLU_DEFAULT_PORT) == CURLUE_OK && !strcasecmp(x, y);
+        curl_free(x);
+        curl_free(y);
+    }
+    curl_url_cleanup(ua);
+    curl_url_cleanup(ub);
+    return same;
+}
+
 /* After a page is done: what comes next in this pass, or its end. */
 static void http_page_next(struct gdx_ctx *ctx, struct http_inst *hi)
 {
     size_t n = hi->page_n;
     const char *text = hi->resp.body;
-    char tok[1024];
+    char *tok = NULL;
     size_t ts, tl;
 
     hi->have_page = 0;
@@ -1271,8 +1378,12 @@ static void http_page_next(struct gdx_ctx *ctx, struct http_inst *hi)
     }
     char *next_token = NULL, *next_link = NULL;
     if (hi->pagination == HTTP_PAGE_TOKEN) {
-        if (gdx_json_find(text, hi->resp.len, hi->token_ptr, &ts, &tl) != GDX_OK ||
-            http_scalar(text + ts, tl, tok, sizeof(tok)) != 0 || !tok[0]) {
+        /* a token is as long as the API makes it (scroll ids run to kilobytes): never cut */
+        if (gdx_json_find(text, hi->resp.len, hi->token_ptr, &ts, &tl) == GDX_OK) {
+            tok = gdx_xcalloc(1, tl + 1);
+        }
+        if (!tok || http_scalar(text + ts, tl, tok, tl + 1) != 0 || !tok[0]) {
+            free(tok);
             hi->pass_end = 1;
             return;
         }
@@ -1280,10 +1391,11 @@ static void http_page_next(struct gdx_ctx *ctx, struct http_inst *hi)
             gdx_ctx_log(ctx, GDX_LOG_WARN,
                         "the next-page token repeats an earlier one of this pass: the pass ends "
                         "here");
+            free(tok);
             hi->pass_end = 1;
             return;
         }
-        next_token = gdx_xstrdup(tok);
+        next_token = tok;
     } else if (hi->pagination == HTTP_PAGE_LINK) {
         char *rel = hi->resp.link ? http_link_next(hi->resp.link) : NULL;
         CURLU *u;
@@ -1300,6 +1412,20 @@ static void http_page_next(struct gdx_ctx *ctx, struct http_inst *hi)
         }
         curl_free(abs);
         curl_url_cleanup(u);
+        if (next_link && !http_same_origin(hi->page_url, next_link)) {
+            /* the credentials (a token, a password, a signature) go with every request: a
+             * Link to another scheme, host or port would hand them to it */
+            char *disp = http_url_display(next_link);
+            gdx_ctx_log(ctx, GDX_LOG_WARN,
+                        "the Link header's next page '%s' is not on the API's host: the pass "
+                        "ends here (use pagination page, offset or token for this API)",
+                        disp);
+            free(disp);
+            free(next_link);
+            free(rel);
+            hi->pass_end = 1;
+            return;
+        }
         free(rel);
         if (!next_link || sset_has(&hi->seen, next_link)) {
             if (next_link) {
@@ -1373,6 +1499,25 @@ static int64_t http_backoff(const struct http_inst *hi, int64_t fails)
     return b < hi->retry_backoff_max_ms ? b : hi->retry_backoff_max_ms;
 }
 
+/* The response in hi->resp, fetched from @p url, as the page in hand (or GDX_ERR_RETRY).
+ * Everything after the transfer, so that tests/fuzz/fuzz-http.c drives it without a socket. */
+static int http_page_load(struct http_inst *hi, const char *url, long code, char *errstr,
+                          size_t errstr_size)
+{
+    int err = http_page_parse(hi, url, code, errstr, errstr_size);
+    if (err) {
+        return err;
+    }
+    set_str(&hi->page_url, url);
+    hi->have_page = 1;
+    hi->page_i = 0;
+    if (hi->resume_i != SIZE_MAX) {
+        hi->page_i = hi->resume_i < hi->page_n ? hi->resume_i : hi->page_n;
+        hi->resume_i = SIZE_MAX;
+    }
+    return GDX_OK;
+}
+
 /* Fetch the current page request: GDX_OK with the page in hand, GDX_ERR_RETRY, STOPPED. */
 static int http_fetch_page(struct gdx_ctx *ctx, struct http_inst *hi, int64_t *retry_ms,
                            char *errstr, size_t errstr_size)
@@ -1387,16 +1532,7 @@ static int http_fetch_page(struct gdx_ctx *ctx, struct http_inst *hi, int64_t *r
     }
     err = http_perform(ctx, hi, url, body, &code, retry_ms, errstr, errstr_size);
     if (!err) {
-        err = http_page_parse(hi, url, code, errstr, errstr_size);
-    }
-    if (!err) {
-        set_str(&hi->page_url, url);
-        hi->have_page = 1;
-        hi->page_i = 0;
-        if (hi->resume_i != SIZE_MAX) {
-            hi->page_i = hi->resume_i < hi->page_n ? hi->resume_i : hi->page_n;
-            hi->resume_i = SIZE_MAX;
-        }
+        err = http_page_load(hi, url, code, errstr, errstr_size);
     }
     free(url);
     free(body);
@@ -1872,6 +2008,7 @@ static void http_fini(struct gdx_ctx *ctx, void *inst)
     free(hi->cur_text);
     hi->cur_text = NULL;
     sset_release(&hi->keys);
+    sset_release(&hi->dead);
     sset_release(&hi->seen);
     http_req_clear(&hi->req);
     free(hi->resp.body);

@@ -154,60 +154,90 @@ char *http_url_append_encoded(const char *prefix, const char *s)
 /* ------------------------------------------------------------------------------------- */
 /* Link (RFC 8288) */
 
+static const char *link_ows(const char *p)
+{
+    while (*p == ' ' || *p == '\t') {
+        p++;
+    }
+    return p;
+}
+
+/*
+ * Link header value: link-value *( OWS "," OWS link-value ), link-value = "<" URI-Reference
+ * ">" *( OWS ";" OWS link-param ), link-param = token BWS [ "=" BWS ( token /
+ * quoted-string ) ]. Parameters are read one by one, so a quoted title holding `rel=next`,
+ * a comma or a bracket, or a parameter merely ending in "rel", never names the next page.
+ */
 char *http_link_next(const char *value)
 {
     const char *p = value;
     while (p && *p) {
-        const char *lt = strchr(p, '<'), *gt;
-        if (!lt || !(gt = strchr(lt, '>'))) {
+        const char *lt, *gt;
+        int next = 0;
+        p = link_ows(p);
+        if (*p == ',') {
+            p++;
+            continue;
+        }
+        if (*p != '<' || !(gt = strchr(p, '>'))) {
+            return NULL; /* not a link-value: nothing more can be trusted */
+        }
+        lt = p;
+        p = gt + 1;
+        for (;;) {
+            const char *name, *v, *ve;
+            size_t nl;
+            p = link_ows(p);
+            if (*p != ';') {
+                break;
+            }
+            p = link_ows(p + 1);
+            name = p;
+            while (*p && !strchr(" \t=;,", *p)) {
+                p++;
+            }
+            nl = (size_t)(p - name);
+            p = link_ows(p);
+            v = ve = p;
+            if (*p == '=') {
+                p = link_ows(p + 1);
+                if (*p == '"') {
+                    v = ++p;
+                    while (*p && *p != '"') {
+                        p += p[0] == '\\' && p[1] ? 2 : 1;
+                    }
+                    ve = p;
+                    if (*p == '"') {
+                        p++;
+                    }
+                } else {
+                    v = p;
+                    while (*p && !strchr(" \t;,", *p)) {
+                        p++;
+                    }
+                    ve = p;
+                }
+            }
+            if (nl == 3 && !strncasecmp(name, "rel", 3)) {
+                /* a space-separated list of relation types (a backslash escape is no type) */
+                for (const char *w = v; w < ve;) {
+                    const char *we = w;
+                    while (we < ve && *we != ' ') {
+                        we++;
+                    }
+                    next |= we - w == 4 && !strncasecmp(w, "next", 4);
+                    w = we + 1;
+                }
+            }
+        }
+        if (next) {
+            return strndup(lt + 1, (size_t)(gt - lt - 1));
+        }
+        /* on to the comma that ends this link-value */
+        p = link_ows(p);
+        if (*p && *p != ',') {
             return NULL;
         }
-        /* the parameters run to the next comma outside quotes */
-        const char *q = gt + 1, *end;
-        int inq = 0;
-        for (end = q; *end && (inq || *end != ','); end++) {
-            if (*end == '"') {
-                inq = !inq;
-            }
-        }
-        /* look for rel=next or rel="... next ..." among the parameters */
-        for (const char *r = q; r < end; r++) {
-            if (strncasecmp(r, "rel", 3) != 0) {
-                continue;
-            }
-            const char *v = r + 3;
-            while (v < end && (*v == ' ' || *v == '\t')) {
-                v++;
-            }
-            if (v >= end || *v != '=') {
-                continue;
-            }
-            v++;
-            while (v < end && (*v == ' ' || *v == '\t')) {
-                v++;
-            }
-            const char *ve;
-            if (v < end && *v == '"') {
-                v++;
-                for (ve = v; ve < end && *ve != '"'; ve++) {
-                }
-            } else {
-                for (ve = v; ve < end && *ve != ';' && *ve != ' '; ve++) {
-                }
-            }
-            /* a space-separated list of relation types */
-            for (const char *w = v; w < ve;) {
-                const char *we = w;
-                while (we < ve && *we != ' ') {
-                    we++;
-                }
-                if (we - w == 4 && !strncasecmp(w, "next", 4)) {
-                    return strndup(lt + 1, (size_t)(gt - lt - 1));
-                }
-                w = we + 1;
-            }
-        }
-        p = *end ? end + 1 : end;
     }
     return NULL;
 }
@@ -348,11 +378,14 @@ int http_ts_parse(const char *s, size_t len, const char *default_tz, int64_t *us
         if (len > 16) {
             return -1;
         }
-        int64_t v = 0;
+        int64_t v = 0, unit = len >= 12 ? 1000 : 1000000;
         for (i = 0; i < len; i++) {
             v = v * 10 + (s[i] - '0');
         }
-        *us = len >= 12 ? v * 1000 : v * 1000000;
+        if (v > INT64_MAX / unit) {
+            return -1; /* 16 digits of milliseconds: beyond what microseconds hold */
+        }
+        *us = v * unit;
         return 0;
     }
     if (len < 10 || digits(s, 4, &y) || s[4] != '-' || digits(s + 5, 2, &mo) || s[7] != '-' ||

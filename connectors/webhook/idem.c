@@ -214,6 +214,12 @@ int wh_idem_load(struct wh_idem *w, const char *text, size_t len)
             break;
         }
         d = json_string_value(ds);
+        if (strspn(d, WH_DIGEST_ALPHABET) != n) {
+            /* digests are base64url: anything else (a quote, a backslash, a character
+             * cut in two) would be written back into every later position as it is */
+            rc = -1;
+            break;
+        }
         for (size_t k = 0; k < n; k += WH_DIGEST_LEN) {
             char one[WH_DIGEST_LEN + 1];
             memcpy(one, d + k, WH_DIGEST_LEN);

@@ -16,7 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define WH_DIGEST_LEN 12
+#define WH_DIGEST_LEN      12
+#define WH_DIGEST_ALPHABET "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
 struct wh_idem;
 
@@ -46,7 +47,8 @@ char *wh_idem_text(const struct wh_idem *w);
 char *wh_idem_text_with(const struct wh_idem *w, const char *const *extra, size_t n, int64_t now_s);
 /*
  * @brief Replace the window by the text form in text[0..len) (a JSON array as above).
- * @returns 0, or -1 when the text is not such an array (the window is then empty).
+ * @returns 0, or -1 when the text is not such an array, or holds a digest that is not 12
+ *          base64url characters (the window is then empty).
  */
 int wh_idem_load(struct wh_idem *w, const char *text, size_t len);
 

@@ -28,6 +28,9 @@
  * also names the attempt ("a"): after an aborted transaction the runtime hands back the
  * committed position, and the requests fed into an attempt it does not name are fed again
  * (their clients are still waiting); those of the named attempt were committed after all.
+ *
+ * Fault point for the tests (lib/gdx_fault.h): `webhook.answer` breaks the connection as the
+ * answer of a waiting request goes out (after its commit, or a 503 when it was not written).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -51,15 +54,17 @@
 
 #include "gdx.h"
 #include "gdx_crypto.h"
+#include "gdx_fault.h"
 #include "gdx_jrow.h"
+#include "gdx_limits.h"
 #include "gdx_log.h"
 #include "gdx_util.h"
 
 #include "body.h"
 #include "idem.h"
 
-#define WH_KEY_MAX      128 /* characters of an idempotency key */
-#define WH_REJECTED_MAX 100 /* rejected records named in one answer */
+#define WH_KEY_MAX      GDX_LIMIT_WEBHOOK_KEY_CHARS /* characters of an idempotency key */
+#define WH_REJECTED_MAX 100                         /* rejected records named in one answer */
 
 enum wh_state {
     WH_UPLOADING, /* the body is arriving */
@@ -488,15 +493,58 @@ static enum MHD_Result wh_health(struct wh_inst *wi, struct MHD_Connection *c)
     return wh_respond(c, ok ? 200 : 503, body, ok ? 0 : (wi->retry_after_ms + 999) / 1000, 0);
 }
 
+/*
+ * The headers that decide whether a body is taken at all: its format (Content-Type), its
+ * encoding, its idempotency key and its declared length (which may be absent or wrong: the
+ * body is measured as it arrives). 0 with *fmt and *clen (-1 when not declared), or the
+ * status that refuses the request with the reason in @p why.
+ */
+static int wh_headers(const struct wh_inst *wi, const char *ct, const char *ce, const char *key,
+                      const char *cl, enum wh_fmt *fmt, int64_t *clen, char *why, size_t why_size)
+{
+    *clen = -1;
+    if (ct &&
+        (strcasestr(ct, "ndjson") || strcasestr(ct, "jsonl") || strcasestr(ct, "json-lines") ||
+         strcasestr(ct, "jsonlines") || strcasestr(ct, "json-seq"))) {
+        *fmt = WH_FMT_JSONL;
+    } else if (ct && strcasestr(ct, "json")) {
+        *fmt = WH_FMT_JSON;
+    } else {
+        snprintf(why, why_size,
+                 "Content-Type must be application/json (an object or an array "
+                 "of objects) or application/x-ndjson (JSON Lines)");
+        return 415;
+    }
+    if (ce && strcasecmp(ce, "identity")) {
+        snprintf(why, why_size, "Content-Encoding is not supported: send plain JSON");
+        return 415;
+    }
+    if (key && !wh_key_valid(key)) {
+        snprintf(why, why_size, "the idempotency key must be 1 to 128 visible ASCII characters");
+        return 400;
+    }
+    if (cl) {
+        *clen = strtoll(cl, NULL, 10);
+        if (*clen > wi->body_max_bytes) {
+            snprintf(why, why_size,
+                     "body of %" PRId64 " bytes, more than body.max.bytes (%" PRId64 ")", *clen,
+                     wi->body_max_bytes);
+            return 413;
+        }
+    }
+    return 0;
+}
+
 /* The first call of a request (headers only): refuse early or admit. */
 static enum MHD_Result wh_begin(struct wh_inst *wi, struct MHD_Connection *c, const char *url,
                                 const char *method, void **con_cls)
 {
-    const char *ct, *cl, *ce, *key, *why;
+    const char *ct, *cl, *ce, *key, *cert_why;
+    char why[160];
     enum wh_fmt fmt;
     struct wh_req *r;
     int64_t clen = -1;
-    int stalled;
+    int stalled, status;
 
     if (!strcmp(url, wi->health_path) && !strcmp(method, "GET")) {
         return wh_health(wi, c);
@@ -507,43 +555,18 @@ static enum MHD_Result wh_begin(struct wh_inst *wi, struct MHD_Connection *c, co
     if (strcmp(method, "POST")) {
         return wh_refuse(wi, c, 405, NULL, "records are sent with POST");
     }
-    if (wi->need_cert && (why = wh_cert_check(wi, c))) {
-        return wh_refuse(wi, c, 403, NULL, why);
+    if (wi->need_cert && (cert_why = wh_cert_check(wi, c))) {
+        return wh_refuse(wi, c, 403, NULL, cert_why);
     }
     if (wi->need_token && !wh_token_ok(wi, c)) {
         return wh_refuse(wi, c, 401, NULL, "missing or wrong token (Authorization: Bearer ...)");
     }
     ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
-    if (ct &&
-        (strcasestr(ct, "ndjson") || strcasestr(ct, "jsonl") || strcasestr(ct, "json-lines") ||
-         strcasestr(ct, "jsonlines") || strcasestr(ct, "json-seq"))) {
-        fmt = WH_FMT_JSONL;
-    } else if (ct && strcasestr(ct, "json")) {
-        fmt = WH_FMT_JSON;
-    } else {
-        return wh_refuse(wi, c, 415, NULL,
-                         "Content-Type must be application/json (an object or an array of "
-                         "objects) or application/x-ndjson (JSON Lines)");
-    }
     ce = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Encoding");
-    if (ce && strcasecmp(ce, "identity")) {
-        return wh_refuse(wi, c, 415, NULL, "Content-Encoding is not supported: send plain JSON");
-    }
     key = MHD_lookup_connection_value(c, MHD_HEADER_KIND, wi->key_header);
-    if (key && !wh_key_valid(key)) {
-        return wh_refuse(wi, c, 400, NULL,
-                         "the idempotency key must be 1 to 128 visible ASCII characters");
-    }
     cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
-    if (cl) {
-        clen = strtoll(cl, NULL, 10);
-        if (clen > wi->body_max_bytes) {
-            char why2[128];
-            snprintf(why2, sizeof(why2),
-                     "body of %" PRId64 " bytes, more than body.max.bytes (%" PRId64 ")", clen,
-                     wi->body_max_bytes);
-            return wh_refuse(wi, c, 413, key, why2);
-        }
+    if ((status = wh_headers(wi, ct, ce, key, cl, &fmt, &clen, why, sizeof(why)))) {
+        return wh_refuse(wi, c, status, status == 413 ? key : NULL, why);
     }
     pthread_mutex_lock(&wi->mu);
     stalled = wh_stalled(wi) || wi->stopping;
@@ -708,6 +731,10 @@ static enum MHD_Result wh_access(void *cls, struct MHD_Connection *c, const char
         int status;
         int64_t ra;
         int rep;
+        /* fault point: the connection breaks as the answer goes out (tests/it/0913) */
+        if (GDX_FAULT("webhook.answer")) {
+            return MHD_NO;
+        }
         pthread_mutex_lock(&wi->mu);
         answer = gdx_xstrdup(r->answer ? r->answer : "{}");
         status = r->status;
@@ -727,12 +754,22 @@ static void wh_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     struct wh_inst *wi = cls;
     struct wh_req *r = *con_cls;
     (void)c;
-    (void)toe;
     if (!r) {
         return;
     }
     pthread_mutex_lock(&wi->mu);
     r->conn = NULL;
+    if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && r->state == WH_DONE &&
+        (r->status == 200 || r->status == 422) && !r->replayed) {
+        /* committed, but the client never heard: it retries, and its key makes the retry a
+         * duplicate (without a key the records are sent again) */
+        gdx_log(GDX_LOG_WARN, "the answer to a committed request was not delivered",
+                " request=%s reason=\"%s\" retry=\"%s\"", r->id,
+                toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED   ? "the connection timed out"
+                : toe == MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN ? "the endpoint stopped"
+                                                                : "the connection broke",
+                r->digest[0] ? "answered as a duplicate" : "written again (no idempotency key)");
+    }
     if (r->state == WH_UPLOADING) {
         /* the client went away before its body was complete */
         wi->queued_reqs--;
@@ -1009,6 +1046,7 @@ static int wh_init(struct gdx_ctx *ctx, void *inst, char *errstr, size_t errstr_
         flags, ntohs(sa.sin_port), NULL, NULL, wh_access, wi, MHD_OPTION_SOCK_ADDR,
         (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)wi->threads,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned int)wi->max_connections,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)GDX_LIMIT_WEBHOOK_HEADER_BYTES,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)((wi->idle_timeout_ms + 999) / 1000),
         MHD_OPTION_NOTIFY_COMPLETED, wh_completed, wi, MHD_OPTION_NOTIFY_CONNECTION, wh_conn_cb, wi,
         MHD_OPTION_EXTERNAL_LOGGER, wh_mhd_log, wi, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1U,

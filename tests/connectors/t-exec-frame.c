@@ -132,6 +132,13 @@ static void test_malformed(void)
     ok(strstr(err, "'a' appears twice") != NULL, "named: %s", err);
     n = table_payload(p, 1, "s", 2, bad);
     is_int(exec_frames_table(dec, p, n, err, sizeof(err)), GDX_ERR_PARSE, "invalid UTF-8 name");
+    ok(strstr(err, "field table 1: the name of field 2 is not valid UTF-8 (byte ") != NULL,
+       "named with its table and field: %s", err);
+    n = table_payload(p, 7, "s", 2, two);
+    p[4 + 1 + 2 + (2 + 1) + 2] = 0; /* the second name, "b" */
+    is_int(exec_frames_table(dec, p, n, err, sizeof(err)), GDX_ERR_PARSE, "a NUL in a name");
+    ok(strstr(err, "field table 7: the name of field 2 holds a NUL byte (byte 0)") != NULL,
+       "said so, not that it is invalid UTF-8: %s", err);
     n = table_payload(p, 1, "", 2, two);
     is_int(exec_frames_table(dec, p, n, err, sizeof(err)), GDX_ERR_PARSE, "empty stream name");
     n = table_payload(p, 1, "s", 0, two);

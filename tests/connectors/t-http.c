@@ -67,6 +67,17 @@ static void test_link(void)
     free(s);
     ok(http_link_next("<https://h/a>; rel=\"last\"") == NULL, "no next");
     ok(http_link_next("garbage") == NULL, "garbage");
+    /* parameters are read one by one: what a quoted value or another name holds is no rel */
+    s = http_link_next("<https://h/1>; title=\"rel=next page\", <https://h/2>; rel=next");
+    is_str(s, "https://h/2", "rel=next inside a quoted title names nothing");
+    free(s);
+    s = http_link_next("<https://h/1>; title=\"a, <https://evil.example/x>; rel=next \", "
+                       "<https://h/2>; REL = \"prev NEXT\"");
+    is_str(s, "https://h/2", "a quoted comma and bracket; case and spaces around '='");
+    free(s);
+    s = http_link_next("<https://h/1>; prerel=next, <https://h/2>; rel=\"next\"");
+    is_str(s, "https://h/2", "a parameter ending in rel is not rel");
+    free(s);
 }
 
 static void test_dates(void)
@@ -103,6 +114,10 @@ static void test_cursor(void)
     is_int(http_ts_parse("2026-09-20 10:30", 16, NULL, &a), -1, "no seconds");
     is_int(http_ts_parse("2026-09-20 10:30:00 +08:00", 26, NULL, &a), -1, "junk before the zone");
     is_int(http_ts_parse("2026-09-20", 10, "+08:00", &a), 0, "a date alone");
+    is_int(http_ts_parse("999999999999999", 15, NULL, &a), 0, "15 digits of milliseconds");
+    is_int(a, 999999999999999LL * 1000, "their value");
+    is_int(http_ts_parse("9999999999999999", 16, NULL, &a), -1,
+           "16 digits of milliseconds do not fit in microseconds: refused, not overflowed");
     is_int(http_num_cmp("123456789012345678901", "123456789012345678900"), 1,
            "ids beyond 2^64 compare by value");
     is_int(http_num_cmp("007", "7"), 0, "leading zeros");

@@ -74,6 +74,19 @@ static void test_window(void)
     is_int(wh_idem_load(w2, "[[1,\"short\"]]", 13), -1, "a bad window is refused");
     is_int(wh_idem_count(w2), 0, "and leaves it empty");
     is_int(wh_idem_load(w2, "{}", 2), -1, "not an array");
+    {
+        /* a digest is base64url: a quote or a backslash would be written back as it is,
+         * making every later position invalid JSON */
+        static const char *const bad[] = {"[[1,\"AbCdEfGhIj\\\"l\"]]", "[[1,\"AbCdEfGhIj\\\\l\"]]",
+                                          "[[1,\"\u9879\u57ce\u5e02\u6c11\"]]"};
+        for (size_t i = 0; i < 3; i++) {
+            char *t3;
+            is_int(wh_idem_load(w2, bad[i], strlen(bad[i])), -1, "window %s refused", bad[i]);
+            t3 = wh_idem_text(w2);
+            is_str(t3, "[]", "and left empty");
+            free(t3);
+        }
+    }
     wh_idem_destroy(w);
     wh_idem_destroy(w2);
 

@@ -17,80 +17,7 @@
 #include "fuzz.h"
 #include "gdx_err.h"
 #include "gdx_jrow.h"
-
-#define TOKEN_MAX 510 /* gdx_json_find's token buffer: longer tokens name nothing */
-
-static int tree_depth(json_t *j)
-{
-    int d = 0;
-    if (json_is_object(j)) {
-        const char *k;
-        json_t *v;
-        json_object_foreach(j, k, v)
-        {
-            int e = tree_depth(v);
-            d = e > d ? e : d;
-        }
-        return d + 1;
-    }
-    if (json_is_array(j)) {
-        size_t i;
-        json_t *v;
-        json_array_foreach(j, i, v)
-        {
-            int e = tree_depth(v);
-            d = e > d ? e : d;
-        }
-        return d + 1;
-    }
-    return 0;
-}
-
-/* RFC 6901 over jansson's tree; NULL when the pointer names nothing; *skip when undecidable */
-static json_t *tree_find(json_t *j, const char *ptr, int *skip)
-{
-    char tok[TOKEN_MAX + 2];
-    if (*ptr && *ptr != '/') {
-        return NULL;
-    }
-    while (*ptr == '/') {
-        size_t tl = 0;
-        ptr++;
-        while (*ptr && *ptr != '/') {
-            char c = *ptr++;
-            if (c == '~' && (*ptr == '0' || *ptr == '1')) {
-                c = *ptr++ == '0' ? '~' : '/';
-            }
-            if (tl >= TOKEN_MAX) {
-                *skip = 1;
-                return NULL;
-            }
-            tok[tl++] = c;
-        }
-        tok[tl] = '\0';
-        if (json_is_object(j)) {
-            j = json_object_getn(j, tok, tl);
-        } else if (json_is_array(j)) {
-            size_t idx = 0;
-            if (tl == 0 || (tl > 1 && tok[0] == '0') || tl > 18) {
-                return NULL;
-            }
-            for (size_t i = 0; i < tl; i++) {
-                if (tok[i] < '0' || tok[i] > '9') {
-                    return NULL;
-                }
-                idx = idx * 10 + (size_t)(tok[i] - '0');
-            }
-            j = json_array_get(j, idx);
-        } else {
-            return NULL;
-        }
-        if (!j) {
-            return NULL;
-        }
-    }
-    return j;
-}
+#include "jtree.h"
 
 static void check_array(const char *text, size_t len, json_t *arr)
 {
@@ -143,8 +70,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
               : json_loadb(text, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL,
                            &jerr);
     if (doc) {
-        FUZZ_CHECK(depth == tree_depth(doc));
-        want = tree_find(doc, ptr, &skip);
+        FUZZ_CHECK(depth == jtree_depth(doc));
+        want = jtree_find(doc, ptr, &skip);
         rc = gdx_json_find(text, len, ptr, &start, &vlen);
         if (!skip) {
             if (want) {

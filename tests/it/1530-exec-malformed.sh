@@ -106,4 +106,22 @@ grep -o 'reason="[^"]*' "$T/run.log" | cut -c1-140 | sed 's/^/#   /'
 "$GDX" tail --from-beginning _gdx.offsets >"$T/off.jsonl"
 ok "the refused oversized STATE did not replace the position; the last good one did" \
     grep -q '"offset":{"state":{"users":4},"records":1' "$T/off.jsonl"
+# An adapter that floods stderr: its records still arrive; the log forwards at most
+# GDX_LIMIT_ADAPTER_ERR_LINES lines a second and says how many it left out.
+cat >"$T/flood.sh" <<'SH'
+#!/bin/bash
+for i in $(seq 1 20000); do echo "warning: 第${i}行 校验失败" >&2; done &
+echo '{"type": "RECORD", "stream": "users", "record": {"id": 11, "name": "孙凤兰"}}'
+wait
+echo '{"type": "RECORD", "stream": "users", "record": {"id": 12, "name": "周明"}}'
+SH
+chmod +x "$T/flood.sh"
+sed -e "s|command: .*|command: [$T/flood.sh]|" -e "s|id: test.bad|id: test.flood|" \
+    -e "s|state.dir: .*|state.dir: $T/state-flood|" "$T/c.yaml" >"$T/flood.yaml"
+timeout 120 "$GDX" connector run --once -c "$T/flood.yaml" 2>"$T/flood.log"
+is "$?" 0 "a connector whose adapter floods stderr exits 0"
+ok "both records of the flooding adapter arrive" grep -q "msg=stopped records=2 dead=0 " "$T/flood.log"
+fwd=$(grep -c 'source=adapter' "$T/flood.log")
+ok "stderr lines are forwarded at a bounded rate ($fwd of 20000)" test "$fwd" -lt 20000
+ok "the lines left out are counted in the log" grep -q 'lines left out of the log.*dropped=[1-9]' "$T/flood.log"
 done_testing

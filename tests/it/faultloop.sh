@@ -145,3 +145,56 @@ fault_loop() {
         [ "$FL_ROUNDS" = "$n" ] || break
     done
 }
+
+# fault_rounds POINT --says REGEX [--max N]: the same loop for any connector, with three
+# functions the test defines:
+#   fr_prepare N DIR          a fresh source and config for round N in DIR (its own
+#                             connector id, so rounds do not see each other's offsets)
+#   fr_run DIR FAULTS LOG     run the connector once; GDX_FAULTS=FAULTS (empty: none)
+#   fr_check N DIR            one line of summary; exit 0 when nothing is lost or duplicated
+# For N = 1, 2, ...: the Nth hit of POINT fails; if it fired, a warn or error line must
+# match REGEX and the connector runs again without faults, as a supervisor would restart it;
+# then fr_check. The loop ends when POINT is hit fewer than N times. Sets FL_ROUNDS.
+fault_rounds() {
+    local point=$1 says="" max=40 n
+    shift
+    while [ $# -gt 0 ]; do
+        case $1 in
+        --says) says=$2; shift ;;
+        --max) max=$2; shift ;;
+        esac
+        shift
+    done
+    FL_ROUNDS=0
+    for ((n = 1; n <= max; n++)); do
+        local d=$T/fr/${point//./-}/$n what why out
+        mkdir -p "$d"
+        fr_prepare "$n" "$d"
+        fr_run "$d" "$point@$n" "$d/run1.log"
+        local rc=$?
+        if ! grep -q "msg=\"fault injected\" point=$point hit=$n\$" "$d/run1.log"; then
+            what="$point: hit fewer than $n times, the loop ends after $FL_ROUNDS round(s)"
+            local rc2=$rc
+        else
+            FL_ROUNDS=$n
+            why=$(grep -E 'level=(warn|error)' "$d/run1.log" | grep -v 'msg="fault injected"' |
+                grep -E -- "$says" | head -1)
+            if [ -z "$why" ]; then
+                fail "$point@$n: a warn or error line says /$says/ (exit $rc)"
+                grep -E 'level=(warn|error)' "$d/run1.log" | tail -5 | cut -c1-300 | sed 's/^/#   /'
+            fi
+            why=${why#*level=}
+            diag "$point@$n: exit $rc: $(cut -c1-300 <<<"${why//$T/\$T}")"
+            fr_run "$d" "" "$d/run2.log"
+            local rc2=$?
+            what="$point@$n: exit $rc, restart exit $rc2"
+        fi
+        if out=$(fr_check "$n" "$d") && [ "$rc2" = 0 ]; then
+            pass "$what; $out"
+        else
+            fail "$what; $out"
+            tail -5 "$d/run2.log" 2>/dev/null | cut -c1-300 | sed 's/^/#   /'
+        fi
+        [ "$FL_ROUNDS" = "$n" ] || break
+    done
+}

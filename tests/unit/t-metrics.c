@@ -12,6 +12,7 @@
 
 #include "gdx_err.h"
 #include "gdx_metrics.h"
+#include "gdx_text.h"
 #include "tap.h"
 
 /* Read every complete line waiting in @p fd into @p buf; returns the number of lines. */
@@ -127,6 +128,26 @@ static void test_round_trip(void)
         is_str(r.state, "failed", "state failed");
         ok(!strncmp(r.error, "项城市 \"quoted\"\nline 0; ", strlen("项城市 \"quoted\"\nline 0; ")),
            "the error text survives escaping");
+    }
+
+    /* a longer error than the report holds is cut at a character, so it is still shown */
+    {
+        char line[GDX_METRICS_LINE_MAX], again[GDX_METRICS_LINE_MAX];
+        struct gdx_metrics_report r2;
+        size_t o = (size_t)snprintf(line, sizeof(line), "{\"v\":1,\"state\":\"failed\",\"error\":\"x");
+        size_t bad;
+        while (o + 8 < sizeof(line)) {
+            o += (size_t)snprintf(line + o, sizeof(line) - o, "错误");
+        }
+        o += (size_t)snprintf(line + o, sizeof(line) - o, "\"}");
+        is_int(gdx_metrics_parse(line, o, &r, err, sizeof(err)), GDX_OK, "a long error parses");
+        ok(strlen(r.error) < sizeof(r.error) && strlen(r.error) > sizeof(r.error) - 4,
+           "cut to the report's %zu bytes", sizeof(r.error));
+        ok(gdx_utf8_valid(r.error, strlen(r.error), &bad), "at a character boundary");
+        ok(gdx_metrics_format(&r, again, sizeof(again)) > 0 &&
+               gdx_metrics_parse(again, strlen(again), &r2, err, sizeof(err)) == GDX_OK &&
+               !strcmp(r2.error, r.error),
+           "and written again whole (a cut character used to drop it)");
     }
 
     /* the supervisor went away: EPIPE turns reporting off, no SIGPIPE death */
