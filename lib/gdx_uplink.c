@@ -181,10 +181,35 @@ struct up_schema {
     struct up_schema *next;
 };
 
+/* How the walk steps over one top-level field: the common shapes (a primitive, an enum, a
+ * fixed, a union of null and one of those) without asking Avro-C's schema per value; any
+ * other shape through skip_value. The same checks and the same budget either way. */
+enum {
+    UPW_GENERIC,
+    UPW_NULL,
+    UPW_BOOL,
+    UPW_INT,
+    UPW_LONG,
+    UPW_FLOAT,
+    UPW_DOUBLE,
+    UPW_BYTES,
+    UPW_FIXED,
+    UPW_ENUM
+};
+
+struct up_walk {
+    int kind;
+    int opt;         /* a union of two branches, one of them null */
+    int64_t null_br; /* the null branch's index */
+    int64_t n;       /* fixed size, enum symbol count */
+    avro_schema_t s; /* the field's schema (UPW_GENERIC) */
+};
+
 struct gdx_recoder {
     const struct gdx_schema *schema;
     const struct gdx_policy *policy;
-    int *idx; /* field index of each rule, ascending */
+    struct up_walk *walk; /* per field */
+    int *idx;             /* field index of each rule, ascending */
     const struct gdx_protect_rule **rules;
     size_t n;
     size_t *start;      /* byte offset of each field in the body, + end */
@@ -453,12 +478,138 @@ static int skip_value(avro_schema_t s, const unsigned char **p, const unsigned c
     }
 }
 
+static avro_schema_t walk_resolve(avro_schema_t s)
+{
+    for (int i = 0; i < UP_SKIP_DEPTH && s && avro_typeof(s) == AVRO_LINK; i++) {
+        s = avro_schema_link_target(s);
+    }
+    return s;
+}
+
+static int walk_kind(avro_schema_t s, int64_t *n)
+{
+    switch (avro_typeof(s)) {
+    case AVRO_NULL:
+        return UPW_NULL;
+    case AVRO_BOOLEAN:
+        return UPW_BOOL;
+    case AVRO_INT32:
+        return UPW_INT;
+    case AVRO_INT64:
+        return UPW_LONG;
+    case AVRO_FLOAT:
+        return UPW_FLOAT;
+    case AVRO_DOUBLE:
+        return UPW_DOUBLE;
+    case AVRO_STRING:
+    case AVRO_BYTES:
+        return UPW_BYTES;
+    case AVRO_FIXED:
+        *n = avro_schema_fixed_size(s);
+        return *n < 0 ? UPW_GENERIC : UPW_FIXED;
+    case AVRO_ENUM:
+        *n = avro_schema_enum_number_of_symbols(s);
+        return UPW_ENUM;
+    default:
+        return UPW_GENERIC;
+    }
+}
+
+static void walk_plan(struct up_walk *w, avro_schema_t s)
+{
+    memset(w, 0, sizeof(*w));
+    w->s = s;
+    s = walk_resolve(s);
+    if (s && avro_typeof(s) == AVRO_UNION && avro_schema_union_size(s) == 2) {
+        avro_schema_t b0 = walk_resolve(avro_schema_union_branch(s, 0));
+        avro_schema_t b1 = walk_resolve(avro_schema_union_branch(s, 1));
+        int nul = b0 && avro_typeof(b0) == AVRO_NULL   ? 0
+                  : b1 && avro_typeof(b1) == AVRO_NULL ? 1
+                                                       : -1;
+        avro_schema_t other = nul == 0 ? b1 : b0;
+        if (nul >= 0 && other && avro_typeof(other) != AVRO_NULL &&
+            (w->kind = walk_kind(other, &w->n)) != UPW_GENERIC) {
+            w->opt = 1;
+            w->null_br = nul;
+            return;
+        }
+        w->kind = UPW_GENERIC;
+        return;
+    }
+    w->kind = s ? walk_kind(s, &w->n) : UPW_GENERIC;
+}
+
+/* Step over one top-level field as skip_value would (depth 1): -1 when the bytes do not
+ * encode a value of the field's type. */
+static int walk_field(const struct up_walk *w, const unsigned char **p, const unsigned char *end,
+                      long *budget)
+{
+    int64_t n;
+    if (w->kind == UPW_GENERIC) {
+        return skip_value(w->s, p, end, budget, 1);
+    }
+    if (--*budget < 0) {
+        return -1;
+    }
+    if (w->opt) {
+        if (read_long(p, end, &n) || n < 0 || n > 1 || --*budget < 0) {
+            return -1;
+        }
+        if (n == w->null_br) {
+            return 0;
+        }
+    }
+    switch (w->kind) {
+    case UPW_NULL:
+        return 0;
+    case UPW_BOOL:
+        if (*p >= end || **p > 1) {
+            return -1;
+        }
+        (*p)++;
+        return 0;
+    case UPW_INT:
+        return read_long(p, end, &n) || n < INT32_MIN || n > INT32_MAX ? -1 : 0;
+    case UPW_LONG:
+        return read_long(p, end, &n);
+    case UPW_FLOAT:
+    case UPW_DOUBLE: {
+        size_t width = w->kind == UPW_FLOAT ? 4 : 8;
+        if ((size_t)(end - *p) < width) {
+            return -1;
+        }
+        *p += width;
+        return 0;
+    }
+    case UPW_BYTES:
+        if (read_long(p, end, &n) || n < 0 || n > end - *p) {
+            return -1;
+        }
+        *p += n;
+        return 0;
+    case UPW_FIXED:
+        if (w->n > end - *p) {
+            return -1;
+        }
+        *p += w->n;
+        return 0;
+    case UPW_ENUM:
+        return read_long(p, end, &n) || n < 0 || n >= w->n ? -1 : 0;
+    default:
+        return -1;
+    }
+}
+
 int gdx_recoder_new(struct gdx_recoder **out, const struct gdx_schema *schema,
                     const struct gdx_policy *policy, char *errstr, size_t errstr_size)
 {
     struct gdx_recoder *rc = gdx_xcalloc(1, sizeof(*rc));
     rc->schema = schema;
     rc->policy = policy;
+    rc->walk = gdx_xcalloc(schema->nfields + 1, sizeof(*rc->walk));
+    for (size_t i = 0; i < schema->nfields; i++) {
+        walk_plan(&rc->walk[i], avro_schema_record_field_get_by_index(schema->avro, (int)i));
+    }
     rc->idx = gdx_xcalloc(schema->nfields, sizeof(int));
     rc->rules = gdx_xcalloc(schema->nfields, sizeof(*rc->rules));
     rc->start = gdx_xcalloc(schema->nfields + 1, sizeof(*rc->start));
@@ -492,6 +643,7 @@ void gdx_recoder_destroy(struct gdx_recoder *rc)
         return;
     }
     free(rc->buf);
+    free(rc->walk);
     free(rc->idx);
     free(rc->rules);
     free(rc->start);
@@ -501,6 +653,13 @@ void gdx_recoder_destroy(struct gdx_recoder *rc)
 size_t gdx_recoder_rules(const struct gdx_recoder *rc)
 {
     return rc->n;
+}
+
+void gdx_recoder_set_generic(struct gdx_recoder *rc)
+{
+    for (size_t i = 0; i < rc->schema->nfields; i++) {
+        rc->walk[i].kind = UPW_GENERIC;
+    }
 }
 
 static void out_reserve(struct gdx_recoder *rc, size_t add)
@@ -553,8 +712,7 @@ int gdx_recoder_apply(struct gdx_recoder *rc, const void *body, size_t len, cons
     *field = NULL;
     for (size_t i = 0; i < s->nfields; i++) {
         rc->start[i] = (size_t)(p - (const unsigned char *)body);
-        if (skip_value(avro_schema_record_field_get_by_index(s->avro, (int)i), &p, end, &budget,
-                       1)) {
+        if (walk_field(&rc->walk[i], &p, end, &budget)) {
             *field = s->fields[i].name;
             return gdx_seterr(errstr, errstr_size, GDX_ERR_PARSE,
                               "body is not a valid '%s' record (%zu bytes): field '%s'",
