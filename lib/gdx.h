@@ -71,6 +71,9 @@ struct gdx_row {
     const char *error;       /* set when the connector could not parse the row: the row
                               * goes to the dead letter topic with this reason */
     const char *error_field; /* field named by the error, or NULL */
+    int utf8_valid;          /* 1: the connector has checked (or produced) every value as
+                              * valid UTF-8, so the runtime does not check the values again
+                              * (0, what a zeroed row says: they are checked) */
 };
 
 /*

@@ -138,6 +138,7 @@ struct rt_item {
     size_t nmaps;
     const char *pos, *raw, *error, *error_field, *offset;
     size_t raw_len;
+    int utf8_valid;
 };
 
 #define RT_QUEUE       256        /* rows between the connector and the encode worker */
@@ -1969,6 +1970,9 @@ static int batch_add_row(struct gdx_batch *batch, const struct gdx_row *row,
             text = protected;
             len = protected ? strlen(protected) : 0;
         }
+        /* the row's own text, when its connector vouches for its UTF-8; defaults and
+         * protected values are checked as always */
+        gdx_encoder_trust_utf8(rt->enc, row->utf8_valid && c >= 0 && text == row->values[c]);
         err = gdx_encoder_set(rt->enc, m->field, text, len, m->format, reason, sizeof(reason));
         if (!err && text && m->field->level > level) {
             level = m->field->level;
@@ -2087,6 +2091,7 @@ static void item_copy(struct rt_item *it, const struct gdx_runtime *rt, const st
     } while (0)
     it->offset = it->pos = it->raw = it->error = it->error_field = NULL;
     it->raw_len = 0;
+    it->utf8_valid = row ? row->utf8_valid : 0;
     if (offset) {
         ITEM_PUT(it->offset, offset, strlen(offset));
     }
@@ -2151,6 +2156,7 @@ static void *worker_main(void *arg)
                 .raw_len = it->raw_len,
                 .error = it->error,
                 .error_field = it->error_field,
+                .utf8_valid = it->utf8_valid,
             };
             batch_add_row(b, &row, it->offset, it->idx);
         }
