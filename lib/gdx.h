@@ -71,6 +71,12 @@ struct gdx_row {
     const char *error;       /* set when the connector could not parse the row: the row
                               * goes to the dead letter topic with this reason */
     const char *error_field; /* field named by the error, or NULL */
+    int raw_is_values;       /* 1 (with raw NULL): the raw row is the row's names and values
+                              * as one JSON object, {"name":"text",...} (null for NULL), made
+                              * by the runtime only when the row becomes a dead letter */
+    int utf8_valid;          /* 1: the connector has checked (or produced) every value as
+                              * valid UTF-8, so the runtime does not check the values again
+                              * (0, what a zeroed row says: they are checked) */
 };
 
 /*

@@ -1750,6 +1750,7 @@ struct gdx_encoder {
     struct enc_complex *cx; /* per field, made at first use */
     unsigned char *arena;
     size_t alen, acap;
+    int trust_utf8; /* gdx_encoder_trust_utf8() */
 };
 
 static char *scratch_reserve(struct gdx_encoder *enc, size_t len)
@@ -1934,6 +1935,11 @@ void gdx_encoder_destroy(struct gdx_encoder *enc)
     free(enc->scratch);
     free(enc->buf);
     free(enc);
+}
+
+void gdx_encoder_trust_utf8(struct gdx_encoder *enc, int trusted)
+{
+    enc->trust_utf8 = trusted;
 }
 
 void gdx_encoder_reset(struct gdx_encoder *enc)
@@ -2639,7 +2645,7 @@ static int direct_coerce(struct gdx_encoder *enc, const struct gdx_field *f, con
     size_t bad;
     switch (t->kind) {
     case AVRO_STRING:
-        if (!utf8_check(text, len, &bad)) {
+        if (!enc->trust_utf8 && !utf8_check(text, len, &bad)) {
             return gdx_seterr(errstr, errstr_size, GDX_ERR_PARSE,
                               "field '%s': invalid UTF-8 at byte %zu", f->name, bad);
         }

@@ -98,6 +98,9 @@ struct gdx_encoder *gdx_encoder_new_avroc(const struct gdx_schema *schema, char 
 void gdx_encoder_destroy(struct gdx_encoder *enc);
 /* Start a new record: all fields unset. */
 void gdx_encoder_reset(struct gdx_encoder *enc);
+/* @brief @p trusted: the texts of the following gdx_encoder_set() calls are known to be valid
+ * UTF-8 (the direct encoder skips its check of string values; the reference checks anyway). */
+void gdx_encoder_trust_utf8(struct gdx_encoder *enc, int trusted);
 /*
  * Set field @p f from text (@p text NULL = null). @p format is an optional strptime-style
  * format for date/time fields (NULL: the defaults above). Returns GDX_OK or GDX_ERR_PARSE with

@@ -139,6 +139,7 @@ struct rt_item {
     size_t nmaps;
     const char *pos, *raw, *error, *error_field, *offset;
     size_t raw_len;
+    int utf8_valid;
 };
 
 #define RT_QUEUE       256        /* rows between the connector and the encode worker */
@@ -185,6 +186,8 @@ struct gdx_runtime {
     const struct rt_map *key_map;
     char *keybuf;
     size_t keybuf_size;
+    char *rawbuf; /* a row's raw JSON, made from its values (gdx_row.raw_is_values) */
+    size_t rawbuf_cap;
 
     /* connector */
     const struct gdx_connector *conn;
@@ -1025,6 +1028,10 @@ void gdx_runtime_destroy(struct gdx_runtime *rt)
     gdx_kafka_conf_release(&rt->kafka);
     free(rt->valbuf);
     free(rt->keybuf);
+    if (rt->rawbuf) {
+        OPENSSL_cleanse(rt->rawbuf, rt->rawbuf_cap);
+    }
+    free(rt->rawbuf);
     for (int i = 0; i < 2; i++) {
         free(rt->slots[i].offset);
         gdx_audit_ranges_destroy(rt->slots[i].ranges);
@@ -1785,6 +1792,72 @@ static const char *level_name(enum gdx_level l)
     return l == GDX_LEVEL_CORE ? "core" : l == GDX_LEVEL_IMPORTANT ? "important" : "general";
 }
 
+/* A JSON string of @p s at @p *len of rt->rawbuf: '"' and '\\' escaped, control characters
+ * and DEL as \u00XX, everything else as it is. */
+static void raw_quote(struct gdx_runtime *rt, size_t *len, const char *s, size_t n)
+{
+    static const char hexd[] = "0123456789abcdef";
+    if (*len + n * 6 + 3 > rt->rawbuf_cap) {
+        rt->rawbuf_cap = (*len + n * 6 + 3) * 2;
+        rt->rawbuf = gdx_xrealloc(rt->rawbuf, rt->rawbuf_cap);
+    }
+    char *o = rt->rawbuf + *len;
+    *o++ = '"';
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch == '"' || ch == '\\') {
+            *o++ = '\\';
+            *o++ = (char)ch;
+        } else if (ch < 0x20 || ch == 0x7f) {
+            *o++ = '\\';
+            *o++ = 'u';
+            *o++ = '0';
+            *o++ = '0';
+            *o++ = hexd[ch >> 4];
+            *o++ = hexd[ch & 15];
+        } else {
+            *o++ = (char)ch;
+        }
+    }
+    *o++ = '"';
+    *len = (size_t)(o - rt->rawbuf);
+}
+
+static void raw_cat(struct gdx_runtime *rt, size_t *len, const char *s, size_t n)
+{
+    if (*len + n + 1 > rt->rawbuf_cap) {
+        rt->rawbuf_cap = (*len + n + 1) * 2;
+        rt->rawbuf = gdx_xrealloc(rt->rawbuf, rt->rawbuf_cap);
+    }
+    memcpy(rt->rawbuf + *len, s, n);
+    *len += n;
+    rt->rawbuf[*len] = '\0';
+}
+
+/* The raw row of a row that gives its names and values instead (gdx_row.raw_is_values), in
+ * rt->rawbuf: made only for a dead letter, or for the encode worker's copy of the row. */
+static const char *raw_of_values(struct gdx_runtime *rt, const struct gdx_row *row, size_t *out)
+{
+    size_t len = 0;
+    raw_cat(rt, &len, "{", 1);
+    for (size_t i = 0; row->names && i < row->nfields; i++) {
+        const char *name = row->names[i] ? row->names[i] : "";
+        if (i) {
+            raw_cat(rt, &len, ",", 1);
+        }
+        raw_quote(rt, &len, name, strlen(name));
+        raw_cat(rt, &len, ":", 1);
+        if (!row->values[i]) {
+            raw_cat(rt, &len, "null", 4);
+        } else {
+            raw_quote(rt, &len, row->values[i], row->lens[i]);
+        }
+    }
+    raw_cat(rt, &len, "}", 1);
+    *out = len;
+    return rt->rawbuf;
+}
+
 /* Send a row to the dead letter topic with its context, inside the open batch. */
 static int dead_letter(struct gdx_runtime *rt, const struct gdx_row *row, const char *stage,
                        const char *reason, const char *field)
@@ -1792,6 +1865,9 @@ static int dead_letter(struct gdx_runtime *rt, const struct gdx_row *row, const 
     rd_kafka_headers_t *h = lineage_headers(rt, row->pos);
     const char *raw = row->raw ? row->raw : "";
     size_t rawlen = row->raw ? row->raw_len : 0;
+    if (!row->raw && row->raw_is_values) {
+        raw = raw_of_values(rt, row, &rawlen);
+    }
     char *sealed = NULL;
     int err;
 
@@ -2025,6 +2101,9 @@ static int batch_add_row(struct gdx_batch *batch, const struct gdx_row *row,
             text = protected;
             len = protected ? strlen(protected) : 0;
         }
+        /* the row's own text, when its connector vouches for its UTF-8; defaults and
+         * protected values are checked as always */
+        gdx_encoder_trust_utf8(rt->enc, row->utf8_valid && c >= 0 && text == row->values[c]);
         err = gdx_encoder_set(rt->enc, m->field, text, len, m->format, reason, sizeof(reason));
         if (!err && text && m->field->level > level) {
             level = m->field->level;
@@ -2143,6 +2222,7 @@ static void item_copy(struct rt_item *it, const struct gdx_runtime *rt, const st
     } while (0)
     it->offset = it->pos = it->raw = it->error = it->error_field = NULL;
     it->raw_len = 0;
+    it->utf8_valid = row ? row->utf8_valid : 0;
     if (offset) {
         ITEM_PUT(it->offset, offset, strlen(offset));
     }
@@ -2207,6 +2287,7 @@ static void *worker_main(void *arg)
                 .raw_len = it->raw_len,
                 .error = it->error,
                 .error_field = it->error_field,
+                .utf8_valid = it->utf8_valid,
             };
             batch_add_row(b, &row, it->offset, it->idx);
         }
@@ -2363,6 +2444,14 @@ int gdx_batch_add(struct gdx_batch *batch, const struct gdx_row *row, const char
     }
     if (atomic_load(&w->error)) {
         return GDX_ERR_FULL; /* the batch is failing: stop reading, it will be re-read */
+    }
+    struct gdx_row copy;
+    if (!row->raw && row->raw_is_values) {
+        /* the worker sees the mapped columns only: the raw row is made here */
+        copy = *row;
+        copy.raw = raw_of_values(rt, row, &copy.raw_len);
+        copy.raw_is_values = 0;
+        row = &copy;
     }
     worker_queue(rt, RT_ITEM_ROW, row, offset_after);
     w->queued++;

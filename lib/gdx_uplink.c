@@ -21,11 +21,20 @@
  *  - A retention gap (stored position below the low watermark) is never skipped silently:
  *    the partition stops until an operator accepts the gap (`--accept-gap`).
  *
+ *  - Batches are pipelined: batch N is committed on a thread of its own (commit_main) while
+ *    batch N+1 is read, checked and protected into a stash, since its transaction cannot
+ *    begin before N's ends. N+1 begins, and its stash goes to librdkafka, only once N is
+ *    settled (its audit event written, its positions moved on); only one batch's messages
+ *    are ever with librdkafka. While the committer runs it alone calls the producers; the
+ *    main thread neither produces nor polls them, nor writes audit lines. A failure of
+ *    either batch aborts the open transaction, drops the stash, and resumes from the
+ *    offsets topic on a new producer and a new city consumer.
+ *
  * Records are re-encoded only when their schema has a protection rule: the body is checked
- * by a bounded walk over Avro-C's schema (lengths against the bytes left), read into a
- * generic value, the protected string fields replaced, and written again, so every other
- * byte of the record is kept exactly. Protection changes values, never schemas, so the same
- * schema (registered in the provincial registry under `<provincial topic>-value`) describes
+ * by a bounded walk over Avro-C's schema (lengths against the bytes left) that notes where
+ * each field starts; the output is the body with the protected string fields' encodings
+ * replaced, every other byte copied as it was. Protection changes values, never schemas, so the
+ * same schema (registered in the provincial registry under `<provincial topic>-value`) describes
  * the result.
  */
 #include <ctype.h>
@@ -33,8 +42,10 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
 #include <regex.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,6 +127,44 @@ struct up_destid {
     int32_t id;
 };
 
+/* A message of a batch whose transaction cannot begin yet (the batch before is being
+ * committed): key and value in the stash's buffer, headers ready for rd_kafka_producev. */
+struct up_smsg {
+    struct up_topic *topic; /* NULL: a dead letter for the city's DLQ */
+    size_t koff, klen, voff, vlen;
+    int has_key, has_val;
+    int64_t ts;
+    rd_kafka_headers_t *hdrs;
+};
+
+struct up_stash {
+    struct up_smsg *msgs;
+    size_t n, cap;
+    unsigned char *buf;
+    size_t len, size;
+};
+
+/* What a committed batch moves on, per source partition it read. */
+struct up_mark {
+    struct up_part *part;
+    int64_t from, pos;      /* the committed position before it, the next offset after it */
+    uint64_t records, dead; /* forwarded and dead-lettered from this partition */
+    int64_t first, last;    /* offsets read, -1 none */
+    json_t *gap;            /* an accepted gap recorded by this batch (owned) */
+};
+
+/* The batch handed to the committer thread: everything it and the settling after it need,
+ * so that the main thread fills the next batch meanwhile without sharing its state. */
+struct up_closing {
+    char batch[48];
+    uint64_t records, dead, bytes;
+    int64_t t_fill, t_deliver, t_commit;
+    struct up_mark *marks;
+    size_t n, cap;
+    int err;
+    char errstr[1024];
+};
+
 /* A source schema, known by fingerprint (single-object) or by city registry id. */
 struct up_schema {
     int confluent;
@@ -132,10 +181,35 @@ struct up_schema {
     struct up_schema *next;
 };
 
+/* How the walk steps over one top-level field: the common shapes (a primitive, an enum, a
+ * fixed, a union of null and one of those) without asking Avro-C's schema per value; any
+ * other shape through skip_value. The same checks and the same budget either way. */
+enum {
+    UPW_GENERIC,
+    UPW_NULL,
+    UPW_BOOL,
+    UPW_INT,
+    UPW_LONG,
+    UPW_FLOAT,
+    UPW_DOUBLE,
+    UPW_BYTES,
+    UPW_FIXED,
+    UPW_ENUM
+};
+
+struct up_walk {
+    int kind;
+    int opt;         /* a union of two branches, one of them null */
+    int64_t null_br; /* the null branch's index */
+    int64_t n;       /* fixed size, enum symbol count */
+    avro_schema_t s; /* the field's schema (UPW_GENERIC) */
+};
+
 struct gdx_recoder {
     const struct gdx_schema *schema;
     const struct gdx_policy *policy;
-    int *idx; /* field index of each rule, ascending */
+    struct up_walk *walk; /* per field */
+    int *idx;             /* field index of each rule, ascending */
     const struct gdx_protect_rule **rules;
     size_t n;
     size_t *start;      /* byte offset of each field in the body, + end */
@@ -195,7 +269,9 @@ struct gdx_uplink {
     rd_kafka_resp_err_t dr_err, dlq_err;
     int64_t last_dr_ms;
     int fatal;
-    int open;
+    int open;    /* the current batch has something to commit (records, dead letters, a gap) */
+    int started; /* its transaction is begun: its messages go to librdkafka, not the stash */
+    int txn;     /* a transaction is open on up->rk (the current batch's or the closing one's) */
     int error;
     char batch[48];
     char batch_prefix[24];
@@ -205,6 +281,16 @@ struct gdx_uplink {
     int64_t t_fill, t_deliver, t_commit; /* ms spent in the phases of the last attempt */
     unsigned char *valbuf;
     size_t valcap;
+
+    /* the pipeline: the batch before is committed on its own thread (commit_main) while
+     * this one is read, checked and protected into the stash */
+    struct up_stash stash;
+    struct up_closing closing;
+    pthread_t commit_thread;
+    int commit_running; /* commit_main started on closing and not joined */
+    int commit_pending; /* joined; its result not yet acted on */
+    atomic_int commit_done;
+    int audit_broken; /* the audit trail cannot be written: stop */
 
     /* audit trail */
     struct gdx_audit_conf auditc;
@@ -392,12 +478,138 @@ static int skip_value(avro_schema_t s, const unsigned char **p, const unsigned c
     }
 }
 
+static avro_schema_t walk_resolve(avro_schema_t s)
+{
+    for (int i = 0; i < UP_SKIP_DEPTH && s && avro_typeof(s) == AVRO_LINK; i++) {
+        s = avro_schema_link_target(s);
+    }
+    return s;
+}
+
+static int walk_kind(avro_schema_t s, int64_t *n)
+{
+    switch (avro_typeof(s)) {
+    case AVRO_NULL:
+        return UPW_NULL;
+    case AVRO_BOOLEAN:
+        return UPW_BOOL;
+    case AVRO_INT32:
+        return UPW_INT;
+    case AVRO_INT64:
+        return UPW_LONG;
+    case AVRO_FLOAT:
+        return UPW_FLOAT;
+    case AVRO_DOUBLE:
+        return UPW_DOUBLE;
+    case AVRO_STRING:
+    case AVRO_BYTES:
+        return UPW_BYTES;
+    case AVRO_FIXED:
+        *n = avro_schema_fixed_size(s);
+        return *n < 0 ? UPW_GENERIC : UPW_FIXED;
+    case AVRO_ENUM:
+        *n = avro_schema_enum_number_of_symbols(s);
+        return UPW_ENUM;
+    default:
+        return UPW_GENERIC;
+    }
+}
+
+static void walk_plan(struct up_walk *w, avro_schema_t s)
+{
+    memset(w, 0, sizeof(*w));
+    w->s = s;
+    s = walk_resolve(s);
+    if (s && avro_typeof(s) == AVRO_UNION && avro_schema_union_size(s) == 2) {
+        avro_schema_t b0 = walk_resolve(avro_schema_union_branch(s, 0));
+        avro_schema_t b1 = walk_resolve(avro_schema_union_branch(s, 1));
+        int nul = b0 && avro_typeof(b0) == AVRO_NULL   ? 0
+                  : b1 && avro_typeof(b1) == AVRO_NULL ? 1
+                                                       : -1;
+        avro_schema_t other = nul == 0 ? b1 : b0;
+        if (nul >= 0 && other && avro_typeof(other) != AVRO_NULL &&
+            (w->kind = walk_kind(other, &w->n)) != UPW_GENERIC) {
+            w->opt = 1;
+            w->null_br = nul;
+            return;
+        }
+        w->kind = UPW_GENERIC;
+        return;
+    }
+    w->kind = s ? walk_kind(s, &w->n) : UPW_GENERIC;
+}
+
+/* Step over one top-level field as skip_value would (depth 1): -1 when the bytes do not
+ * encode a value of the field's type. */
+static int walk_field(const struct up_walk *w, const unsigned char **p, const unsigned char *end,
+                      long *budget)
+{
+    int64_t n;
+    if (w->kind == UPW_GENERIC) {
+        return skip_value(w->s, p, end, budget, 1);
+    }
+    if (--*budget < 0) {
+        return -1;
+    }
+    if (w->opt) {
+        if (read_long(p, end, &n) || n < 0 || n > 1 || --*budget < 0) {
+            return -1;
+        }
+        if (n == w->null_br) {
+            return 0;
+        }
+    }
+    switch (w->kind) {
+    case UPW_NULL:
+        return 0;
+    case UPW_BOOL:
+        if (*p >= end || **p > 1) {
+            return -1;
+        }
+        (*p)++;
+        return 0;
+    case UPW_INT:
+        return read_long(p, end, &n) || n < INT32_MIN || n > INT32_MAX ? -1 : 0;
+    case UPW_LONG:
+        return read_long(p, end, &n);
+    case UPW_FLOAT:
+    case UPW_DOUBLE: {
+        size_t width = w->kind == UPW_FLOAT ? 4 : 8;
+        if ((size_t)(end - *p) < width) {
+            return -1;
+        }
+        *p += width;
+        return 0;
+    }
+    case UPW_BYTES:
+        if (read_long(p, end, &n) || n < 0 || n > end - *p) {
+            return -1;
+        }
+        *p += n;
+        return 0;
+    case UPW_FIXED:
+        if (w->n > end - *p) {
+            return -1;
+        }
+        *p += w->n;
+        return 0;
+    case UPW_ENUM:
+        return read_long(p, end, &n) || n < 0 || n >= w->n ? -1 : 0;
+    default:
+        return -1;
+    }
+}
+
 int gdx_recoder_new(struct gdx_recoder **out, const struct gdx_schema *schema,
                     const struct gdx_policy *policy, char *errstr, size_t errstr_size)
 {
     struct gdx_recoder *rc = gdx_xcalloc(1, sizeof(*rc));
     rc->schema = schema;
     rc->policy = policy;
+    rc->walk = gdx_xcalloc(schema->nfields + 1, sizeof(*rc->walk));
+    for (size_t i = 0; i < schema->nfields; i++) {
+        walk_plan(&rc->walk[i], avro_schema_record_field_get_by_index(schema->avro, (int)i));
+    }
     rc->idx = gdx_xcalloc(schema->nfields, sizeof(int));
     rc->rules = gdx_xcalloc(schema->nfields, sizeof(*rc->rules));
     rc->start = gdx_xcalloc(schema->nfields + 1, sizeof(*rc->start));
@@ -431,6 +643,7 @@ void gdx_recoder_destroy(struct gdx_recoder *rc)
         return;
     }
     free(rc->buf);
+    free(rc->walk);
     free(rc->idx);
     free(rc->rules);
     free(rc->start);
@@ -440,6 +653,13 @@ void gdx_recoder_destroy(struct gdx_recoder *rc)
 size_t gdx_recoder_rules(const struct gdx_recoder *rc)
 {
     return rc->n;
+}
+
+void gdx_recoder_set_generic(struct gdx_recoder *rc)
+{
+    for (size_t i = 0; i < rc->schema->nfields; i++) {
+        rc->walk[i].kind = UPW_GENERIC;
+    }
 }
 
 static void out_reserve(struct gdx_recoder *rc, size_t add)
@@ -492,8 +712,7 @@ int gdx_recoder_apply(struct gdx_recoder *rc, const void *body, size_t len, cons
     *field = NULL;
     for (size_t i = 0; i < s->nfields; i++) {
         rc->start[i] = (size_t)(p - (const unsigned char *)body);
-        if (skip_value(avro_schema_record_field_get_by_index(s->avro, (int)i), &p, end, &budget,
-                       1)) {
+        if (walk_field(&rc->walk[i], &p, end, &budget)) {
             *field = s->fields[i].name;
             return gdx_seterr(errstr, errstr_size, GDX_ERR_PARSE,
                               "body is not a valid '%s' record (%zu bytes): field '%s'",
@@ -1232,6 +1451,17 @@ void gdx_uplink_destroy(struct gdx_uplink *up)
     }
     free(up->accepted);
     free(up->valbuf);
+    for (size_t i = 0; i < up->stash.n; i++) {
+        if (up->stash.msgs[i].hdrs) {
+            rd_kafka_headers_destroy(up->stash.msgs[i].hdrs);
+        }
+    }
+    free(up->stash.msgs);
+    free(up->stash.buf);
+    for (size_t i = 0; i < up->closing.n; i++) {
+        json_decref(up->closing.marks[i].gap);
+    }
+    free(up->closing.marks);
     free(up->path);
     free(up->dir);
     free(up->city);
@@ -1479,6 +1709,7 @@ static void dest_close(struct gdx_uplink *up)
         rd_kafka_destroy(up->rk);
         up->rk = NULL;
     }
+    up->txn = 0;
 }
 
 static int dest_open(struct gdx_uplink *up, char *errstr, size_t errstr_size)
@@ -2175,15 +2406,10 @@ static void batch_new(struct gdx_uplink *up)
                  r[1], r[2], r[3], r[4], r[5]);
     }
     snprintf(up->batch, sizeof(up->batch), "%s-%" PRIu64, up->batch_prefix, ++up->batch_seq);
-    up->gen++;
-    up->dr_failed = up->dlq_failed = 0;
-    up->dr_err = up->dlq_err = 0;
     up->b_records = up->b_dead = up->b_bytes = 0;
-    up->b_started = up->last_dr_ms = gdx_mono_ms();
+    up->b_started = gdx_mono_ms();
     up->error = 0;
-    if (up->dranges) {
-        gdx_audit_ranges_reset(up->dranges);
-    }
+    up->open = up->started = 0;
     for (size_t i = 0; i < up->nparts; i++) {
         struct up_part *part = up->parts[i];
         part->records = part->dead = 0;
@@ -2194,18 +2420,153 @@ static void batch_new(struct gdx_uplink *up)
     }
 }
 
-static int batch_open(struct gdx_uplink *up)
+static void stash_clear(struct up_stash *st)
 {
-    if (up->open) {
-        return GDX_OK;
+    for (size_t i = 0; i < st->n; i++) {
+        if (st->msgs[i].hdrs) {
+            rd_kafka_headers_destroy(st->msgs[i].hdrs);
+        }
     }
+    st->n = 0;
+    st->len = 0;
+}
+
+/* Keep a message of a batch that cannot begin yet. Takes ownership of @p hdrs. */
+static void stash_add(struct up_stash *st, struct up_topic *t, const void *key, size_t klen,
+                      const void *val, size_t vlen, rd_kafka_headers_t *hdrs, int64_t ts)
+{
+    struct up_smsg *m;
+    if (st->n == st->cap) {
+        st->cap = st->cap ? 2 * st->cap : 1024;
+        st->msgs = gdx_xrealloc(st->msgs, st->cap * sizeof(*st->msgs));
+    }
+    if (st->len + klen + vlen > st->size) {
+        size_t size = st->size ? st->size : 1 << 20;
+        while (size < st->len + klen + vlen) {
+            size *= 2;
+        }
+        st->buf = gdx_xrealloc(st->buf, size);
+        st->size = size;
+    }
+    m = &st->msgs[st->n++];
+    m->topic = t;
+    m->has_key = key != NULL;
+    m->has_val = val != NULL;
+    m->koff = st->len;
+    m->klen = klen;
+    if (klen) {
+        memcpy(st->buf + st->len, key, klen);
+    }
+    st->len += klen;
+    m->voff = st->len;
+    m->vlen = vlen;
+    if (vlen) {
+        memcpy(st->buf + st->len, val, vlen);
+    }
+    st->len += vlen;
+    m->ts = ts;
+    m->hdrs = hdrs;
+}
+
+/* Produce one forwarded record to the province, a full queue blocking (with the stall limit
+ * of an outage). Takes ownership of @p h. */
+static int send_provincial(struct gdx_uplink *up, struct up_topic *t, const void *key, size_t klen,
+                           const void *val, size_t vlen, rd_kafka_headers_t *h, int64_t ts,
+                           char *errstr, size_t errstr_size)
+{
+    for (;;) {
+        rd_kafka_resp_err_t rerr = rd_kafka_producev(
+            up->rk, RD_KAFKA_V_RKT(t->rkt), RD_KAFKA_V_PARTITION(RD_KAFKA_PARTITION_UA),
+            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key, klen),
+            RD_KAFKA_V_VALUE((void *)(uintptr_t)val, vlen), RD_KAFKA_V_HEADERS(h),
+            RD_KAFKA_V_TIMESTAMP(ts > 0 ? ts : 0), RD_KAFKA_V_OPAQUE((void *)(uintptr_t)up->gen),
+            RD_KAFKA_V_END);
+        if (!rerr) {
+            return GDX_OK;
+        }
+        if (rerr == RD_KAFKA_RESP_ERR__QUEUE_FULL && !up->fatal) {
+            rd_kafka_poll(up->rk, 50);
+            if (gdx_mono_ms() - up->last_dr_ms > UP_STALL_MS) {
+                rd_kafka_headers_destroy(h);
+                up->error = 1;
+                dest_alarm(up, "producer queue full, no delivery report");
+                return gdx_seterr(errstr, errstr_size, GDX_ERR_RETRY,
+                                  "no delivery report from the provincial cluster for %d s",
+                                  UP_STALL_MS / 1000);
+            }
+            continue;
+        }
+        rd_kafka_headers_destroy(h);
+        up->error = 1;
+        return gdx_seterr(errstr, errstr_size,
+                          rerr == RD_KAFKA_RESP_ERR__FATAL ? GDX_ERR_FATAL : GDX_ERR_KAFKA,
+                          "cannot produce to '%s': %s", t->dest, rd_kafka_err2str(rerr));
+    }
+}
+
+/* Produce one dead letter to the city's DLQ. Takes ownership of @p h. */
+static int send_dlq(struct gdx_uplink *up, const void *key, size_t klen, const void *val,
+                    size_t vlen, rd_kafka_headers_t *h)
+{
+    rd_kafka_resp_err_t err;
+    for (;;) {
+        err = rd_kafka_producev(
+            up->dlq, RD_KAFKA_V_RKT(up->rkt_dlq), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+            RD_KAFKA_V_KEY(key, klen), RD_KAFKA_V_VALUE((void *)(uintptr_t)val, vlen),
+            RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_OPAQUE((void *)(uintptr_t)up->gen), RD_KAFKA_V_END);
+        if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+            break;
+        }
+        rd_kafka_poll(up->dlq, 50);
+    }
+    if (err) {
+        rd_kafka_headers_destroy(h);
+        gdx_log(GDX_LOG_ERROR, "cannot produce a dead letter", " topic=%s error=%s", up->dlq_topic,
+                rd_kafka_err2name(err));
+        up->error = 1;
+        return GDX_ERR_KAFKA;
+    }
+    return GDX_OK;
+}
+
+/*
+ * Begin the current batch's transaction, once the batch before is committed, and hand
+ * librdkafka what was stashed meanwhile. Reports of earlier attempts no longer count from
+ * here on: only one batch's messages are ever with librdkafka.
+ */
+static int batch_begin(struct gdx_uplink *up, char *errstr, size_t errstr_size)
+{
+    struct up_stash *st = &up->stash;
+    int err = GDX_OK;
     rd_kafka_error_t *error = rd_kafka_begin_transaction(up->rk);
     if (error) {
         up->error = 1;
-        return txn_error("cannot begin transaction", error);
+        err = txn_error("cannot begin transaction", error);
+        return gdx_seterr(errstr, errstr_size, err, "cannot begin a transaction");
     }
-    up->open = 1;
-    return GDX_OK;
+    up->txn = up->started = 1;
+    up->gen++;
+    up->dr_failed = up->dlq_failed = 0;
+    up->dr_err = up->dlq_err = 0;
+    up->last_dr_ms = gdx_mono_ms();
+    if (up->dranges) {
+        gdx_audit_ranges_reset(up->dranges);
+    }
+    for (size_t i = 0; i < st->n && !err; i++) {
+        struct up_smsg *m = &st->msgs[i];
+        rd_kafka_headers_t *h = m->hdrs;
+        const void *key = m->has_key ? st->buf + m->koff : NULL;
+        const void *val = m->has_val ? st->buf + m->voff : NULL;
+        m->hdrs = NULL;
+        err = m->topic ? send_provincial(up, m->topic, key, m->klen, val, m->vlen, h, m->ts, errstr,
+                                         errstr_size)
+                       : send_dlq(up, key, m->klen, val, m->vlen, h);
+        if (err && !m->topic) {
+            gdx_seterr(errstr, errstr_size, err, "cannot produce a dead letter");
+        }
+    }
+    stash_clear(st);
+    return err;
 }
 
 static void pos_header(char *buf, size_t size, const struct up_part *part, int64_t offset)
@@ -2221,7 +2582,7 @@ static int dead_letter(struct gdx_uplink *up, const rd_kafka_message_t *m, struc
 {
     rd_kafka_headers_t *h = NULL, *orig = NULL;
     char pos[600];
-    rd_kafka_resp_err_t err;
+    int err;
     const struct gdx_policy *sealer = NULL;
     char *sealed = NULL;
     const void *val = m->payload;
@@ -2267,33 +2628,87 @@ static int dead_letter(struct gdx_uplink *up, const rd_kafka_message_t *m, struc
     gdx_log(GDX_LOG_WARN, "record refused by the egress policy, sent to the dead letter topic",
             " pos=%s stage=%s field=%s reason=\"%s\" dlq=%s", pos, stage, field ? field : "-",
             reason, up->dlq_topic);
-    for (;;) {
-        err = rd_kafka_producev(
-            up->dlq, RD_KAFKA_V_RKT(up->rkt_dlq), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-            RD_KAFKA_V_KEY(m->key, m->key_len), RD_KAFKA_V_VALUE((void *)(uintptr_t)val, vlen),
-            RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_OPAQUE((void *)(uintptr_t)up->gen), RD_KAFKA_V_END);
-        if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-            break;
-        }
-        rd_kafka_poll(up->dlq, 50);
+    if (up->started) {
+        err = send_dlq(up, m->key, m->key_len, val, vlen, h);
+    } else {
+        stash_add(&up->stash, NULL, m->key, m->key_len, val, vlen, h, 0);
+        err = GDX_OK;
     }
     free(sealed);
     if (err) {
-        rd_kafka_headers_destroy(h);
-        gdx_log(GDX_LOG_ERROR, "cannot produce a dead letter", " topic=%s error=%s", up->dlq_topic,
-                rd_kafka_err2name(err));
-        up->error = 1;
-        return GDX_ERR_KAFKA;
+        return err;
     }
     part->dead++;
     up->b_dead++;
     return GDX_OK;
 }
 
-static void header_set(rd_kafka_headers_t *h, const char *name, const char *value)
+/*
+ * The provincial headers of a record: the city's as they came, less any gdx.city.pos,
+ * gdx.uplink.batch (and, where it sets one, gdx.approval) a city record may bring, since only
+ * the uplink sets them; then the uplink's own, and gdx.protect extended with its rules. The
+ * headers are looked at in one pass: a removal by name walks the whole list and allocates,
+ * so only names actually present are removed.
+ */
+static void headers_set(struct gdx_uplink *up, rd_kafka_headers_t *h, const struct up_schema *e,
+                        const struct up_topic *t, const char *pos)
 {
-    rd_kafka_header_remove(h, name);
-    rd_kafka_header_add(h, name, -1, value, -1);
+    const char *name;
+    const void *val;
+    size_t size, plen = 0;
+    int has_pos = 0, has_batch = 0, has_appr = 0, has_prot = 0;
+    int conditional = e && !strcmp(e->schema->share, "conditional");
+    const char *rules = e && e->protect_hdr ? e->protect_hdr : "";
+    char small[512], *merged = NULL;
+
+    for (size_t i = 0; !rd_kafka_header_get_all(h, i, &name, &val, &size); i++) {
+        if (strncmp(name, "gdx.", 4)) {
+            continue;
+        }
+        if (!strcmp(name + 4, "city.pos")) {
+            has_pos = 1;
+        } else if (!strcmp(name + 4, "uplink.batch")) {
+            has_batch = 1;
+        } else if (!strcmp(name + 4, "approval")) {
+            has_appr = 1;
+        } else if (!strcmp(name + 4, "protect")) {
+            has_prot = 1;
+            plen = val ? size : 0; /* the last one counts, as rd_kafka_header_get_last */
+            if (*rules && plen) {
+                size_t need = plen + 1 + strlen(rules) + 1;
+                if (merged && merged != small) {
+                    free(merged);
+                }
+                merged = need <= sizeof(small) ? small : gdx_xrealloc(NULL, need);
+                memcpy(merged, val, plen);
+                merged[plen] = ',';
+                memcpy(merged + plen + 1, rules, need - plen - 1);
+            }
+        }
+    }
+    if (has_pos) {
+        rd_kafka_header_remove(h, "gdx.city.pos");
+    }
+    if (has_batch) {
+        rd_kafka_header_remove(h, "gdx.uplink.batch");
+    }
+    rd_kafka_header_add(h, "gdx.city.pos", 12, pos, -1);
+    rd_kafka_header_add(h, "gdx.uplink.batch", 16, up->batch, -1);
+    if (conditional) {
+        if (has_appr) {
+            rd_kafka_header_remove(h, "gdx.approval");
+        }
+        rd_kafka_header_add(h, "gdx.approval", 12, t->approval, -1);
+    }
+    if (*rules) {
+        if (has_prot) {
+            rd_kafka_header_remove(h, "gdx.protect");
+        }
+        rd_kafka_header_add(h, "gdx.protect", 11, merged && plen ? merged : rules, -1);
+    }
+    if (merged && merged != small) {
+        free(merged);
+    }
 }
 
 /* Forward one city record: GDX_OK (produced or dead-lettered), GDX_ERR_RETRY (a registry is
@@ -2372,49 +2787,18 @@ static int forward(struct gdx_uplink *up, rd_kafka_message_t *m, struct up_part 
         h = rd_kafka_headers_new(4);
     }
     pos_header(pos, sizeof(pos), part, m->offset);
-    header_set(h, "gdx.city.pos", pos);
-    header_set(h, "gdx.uplink.batch", up->batch);
-    if (e && !strcmp(e->schema->share, "conditional")) {
-        header_set(h, "gdx.approval", t->approval);
-    }
-    if (e && e->protect_hdr && *e->protect_hdr) {
-        const void *old = NULL;
-        size_t olen = 0;
-        if (rd_kafka_header_get_last(h, "gdx.protect", &old, &olen) == 0 && olen) {
-            char *merged = xasprintf("%.*s,%s", (int)olen, (const char *)old, e->protect_hdr);
-            header_set(h, "gdx.protect", merged);
-            free(merged);
-        } else {
-            header_set(h, "gdx.protect", e->protect_hdr);
-        }
-    }
+    headers_set(up, h, e, t, pos);
     int64_t ts = rd_kafka_message_timestamp(m, NULL);
-    for (;;) {
-        rd_kafka_resp_err_t rerr = rd_kafka_producev(
-            up->rk, RD_KAFKA_V_RKT(t->rkt), RD_KAFKA_V_PARTITION(RD_KAFKA_PARTITION_UA),
-            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(m->key, m->key_len),
-            RD_KAFKA_V_VALUE(m->payload ? up->valbuf : NULL, m->payload ? need : 0),
-            RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_TIMESTAMP(ts > 0 ? ts : 0),
-            RD_KAFKA_V_OPAQUE((void *)(uintptr_t)up->gen), RD_KAFKA_V_END);
-        if (!rerr) {
-            break;
+    const void *val = m->payload ? up->valbuf : NULL;
+    size_t vlen = m->payload ? need : 0;
+    if (up->started) {
+        if ((err = send_provincial(up, t, m->key, m->key_len, val, vlen, h, ts, errstr,
+                                   errstr_size))) {
+            return err;
         }
-        if (rerr == RD_KAFKA_RESP_ERR__QUEUE_FULL && !up->fatal) {
-            rd_kafka_poll(up->rk, 50);
-            if (gdx_mono_ms() - up->last_dr_ms > UP_STALL_MS) {
-                rd_kafka_headers_destroy(h);
-                dest_alarm(up, "producer queue full, no delivery report");
-                return gdx_seterr(errstr, errstr_size, GDX_ERR_RETRY,
-                                  "no delivery report from the provincial cluster for %d s",
-                                  UP_STALL_MS / 1000);
-            }
-            continue;
-        }
-        rd_kafka_headers_destroy(h);
-        up->error = 1;
-        return gdx_seterr(errstr, errstr_size,
-                          rerr == RD_KAFKA_RESP_ERR__FATAL ? GDX_ERR_FATAL : GDX_ERR_KAFKA,
-                          "cannot produce to '%s': %s", t->dest, rd_kafka_err2str(rerr));
+    } else {
+        stash_add(&up->stash, t, m->key, m->key_len, val, vlen, h, ts); /* the batch before
+                                                                         * is committing */
     }
     part->records++;
     up->b_records++;
@@ -2474,75 +2858,70 @@ static int wait_delivered(struct gdx_uplink *up, int64_t deadline, char *errstr,
     return GDX_OK;
 }
 
-static char *offset_value(struct gdx_uplink *up, const struct up_part *part)
+static char *offset_value(const struct gdx_uplink *up, const struct up_closing *c,
+                          const struct up_mark *mk)
 {
     char at[32];
     json_t *doc = json_object();
+    const struct up_part *part = mk->part;
     gdx_time_format_ms(gdx_now_ms(), at);
     json_object_set_new(doc, "city", json_string(up->city));
     json_object_set_new(doc, "topic", json_string(part->topic->name));
     json_object_set_new(doc, "partition", json_integer(part->partition));
-    json_object_set_new(doc, "next", json_integer((json_int_t)part->pos));
-    json_object_set_new(doc, "batch", json_string(up->batch));
-    json_object_set_new(doc, "records", json_integer((json_int_t)part->records));
-    json_object_set_new(doc, "dead", json_integer((json_int_t)part->dead));
-    if (part->first >= 0) {
-        json_object_set_new(doc, "first", json_integer((json_int_t)part->first));
-        json_object_set_new(doc, "last", json_integer((json_int_t)part->last));
+    json_object_set_new(doc, "next", json_integer((json_int_t)mk->pos));
+    json_object_set_new(doc, "batch", json_string(c->batch));
+    json_object_set_new(doc, "records", json_integer((json_int_t)mk->records));
+    json_object_set_new(doc, "dead", json_integer((json_int_t)mk->dead));
+    if (mk->first >= 0) {
+        json_object_set_new(doc, "first", json_integer((json_int_t)mk->first));
+        json_object_set_new(doc, "last", json_integer((json_int_t)mk->last));
     }
     json_object_set_new(doc, "to", json_string(part->topic->dest));
     json_object_set_new(doc, "destination", json_string(up->destination));
     json_object_set_new(doc, "instance", json_integer((json_int_t)up->instance));
     json_object_set_new(doc, "config", json_string(up->config_sm3));
     json_object_set_new(doc, "committed.at", json_string(at));
-    if (part->gap) {
-        json_object_set(doc, "gap", part->gap);
+    if (mk->gap) {
+        json_object_set(doc, "gap", mk->gap);
     }
     char *s = json_dumps(doc, JSON_COMPACT);
     json_decref(doc);
     return s;
 }
 
-/* Deliver, write the positions read, commit. GDX_OK when committed. */
-static int batch_commit(struct gdx_uplink *up, char *errstr, size_t errstr_size)
+/* Deliver, write the positions read, commit the batch @p c. GDX_OK when committed. On the
+ * committer's thread, which alone calls librdkafka meanwhile. */
+static int batch_commit(struct gdx_uplink *up, struct up_closing *c, char *errstr,
+                        size_t errstr_size)
 {
     int64_t deadline = stopping(up) ? gdx_mono_ms() + up->grace_ms : 0;
     int err;
 
-    if (!up->open) {
-        return GDX_OK;
-    }
-    if (up->error) {
-        return gdx_seterr(errstr, errstr_size, GDX_ERR_FAIL, "a record could not be produced");
-    }
     int64_t t0 = gdx_mono_ms();
     if ((err = wait_delivered(up, deadline, errstr, errstr_size))) {
         return err;
     }
-    up->t_deliver = gdx_mono_ms() - t0;
+    c->t_deliver = gdx_mono_ms() - t0;
     t0 = gdx_mono_ms();
     if (GDX_FAULT("uplink.fatal")) {
         rd_kafka_test_fatal_error(up->rk, RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER,
                                   "injected by GDX_FAULTS=uplink.fatal");
         rd_kafka_poll(up->rk, 100);
     }
-    for (size_t i = 0; i < up->nparts; i++) {
-        struct up_part *part = up->parts[i];
-        if (!part->touched) {
-            continue;
-        }
-        char *v = offset_value(up, part);
+    for (size_t i = 0; i < c->n; i++) {
+        const struct up_mark *mk = &c->marks[i];
+        char *v = offset_value(up, c, mk);
         rd_kafka_headers_t *h = rd_kafka_headers_new(1);
-        rd_kafka_header_add(h, "gdx.uplink.batch", -1, up->batch, -1);
+        rd_kafka_header_add(h, "gdx.uplink.batch", -1, c->batch, -1);
         rd_kafka_resp_err_t rerr = rd_kafka_producev(
             up->rk, RD_KAFKA_V_RKT(up->rkt_off), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-            RD_KAFKA_V_KEY(part->key, strlen(part->key)), RD_KAFKA_V_VALUE(v, strlen(v)),
+            RD_KAFKA_V_KEY(mk->part->key, strlen(mk->part->key)), RD_KAFKA_V_VALUE(v, strlen(v)),
             RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_OPAQUE((void *)(uintptr_t)up->gen), RD_KAFKA_V_END);
         free(v);
         if (rerr) {
             rd_kafka_headers_destroy(h);
             return gdx_seterr(errstr, errstr_size, GDX_ERR_FAIL,
-                              "cannot produce the offset record of '%s': %s", part->key,
+                              "cannot produce the offset record of '%s': %s", mk->part->key,
                               rd_kafka_err2str(rerr));
         }
     }
@@ -2571,21 +2950,173 @@ static int batch_commit(struct gdx_uplink *up, char *errstr, size_t errstr_size)
             deadline = gdx_mono_ms() + up->grace_ms;
         }
     }
-    up->open = 0;
-    up->t_commit = gdx_mono_ms() - t0;
+    up->txn = 0;
+    c->t_commit = gdx_mono_ms() - t0;
     dest_ok(up);
     return GDX_OK;
 }
 
-static void batch_abort(struct gdx_uplink *up, const char *why)
+/*
+ * The committer: closes up->closing (delivery reports, offset records, commit) on its own
+ * thread while the main thread reads, checks and protects the next batch into the stash.
+ * While it runs it alone calls librdkafka's provincial producer and the dead-letter
+ * producer (so the delivery and error callbacks run here, and so do outage alarms and their
+ * audit events); the main thread writes no audit line until it has joined.
+ */
+static void *commit_main(void *arg)
 {
+    struct gdx_uplink *up = arg;
+    struct up_closing *c = &up->closing;
+    c->err = up->fatal ? GDX_ERR_FATAL : batch_commit(up, c, c->errstr, sizeof(c->errstr));
+    if (c->err && !c->errstr[0]) {
+        snprintf(c->errstr, sizeof(c->errstr), "%s",
+                 up->fatal ? "producer fatal error" : "commit failed");
+    }
+    atomic_store(&up->commit_done, 1);
+    return NULL;
+}
+
+/* Hand the current batch to the committer: what it moves on, per partition, in marks. */
+static void commit_start(struct gdx_uplink *up, int inline_commit)
+{
+    struct up_closing *c = &up->closing;
+    for (size_t i = 0; i < c->n; i++) {
+        json_decref(c->marks[i].gap);
+    }
+    c->n = 0;
+    if (c->cap < up->nparts) {
+        c->cap = up->nparts;
+        c->marks = gdx_xrealloc(c->marks, c->cap * sizeof(*c->marks));
+    }
+    for (size_t i = 0; i < up->nparts; i++) {
+        struct up_part *part = up->parts[i];
+        if (!part->touched) {
+            continue;
+        }
+        struct up_mark *mk = &c->marks[c->n++];
+        mk->part = part;
+        mk->from = part->next;
+        mk->pos = part->pos;
+        mk->records = part->records;
+        mk->dead = part->dead;
+        mk->first = part->first;
+        mk->last = part->last;
+        mk->gap = part->gap; /* recorded by this batch: the next one does not repeat it */
+        part->gap = NULL;
+    }
+    snprintf(c->batch, sizeof(c->batch), "%s", up->batch);
+    c->records = up->b_records;
+    c->dead = up->b_dead;
+    c->bytes = up->b_bytes;
+    c->t_fill = up->t_fill;
+    c->t_deliver = c->t_commit = 0;
+    c->err = 0;
+    c->errstr[0] = '\0';
+    up->open = up->started = 0;
+    atomic_store(&up->commit_done, 0);
+    if (inline_commit || pthread_create(&up->commit_thread, NULL, commit_main, up)) {
+        commit_main(up); /* stopping (within the grace period), or no thread to be had */
+        up->commit_pending = 1;
+        return;
+    }
+    up->commit_running = 1;
+}
+
+/* Wait for the committer. Its result stays pending until commit_settle acts on it. */
+static void commit_join(struct gdx_uplink *up)
+{
+    if (!up->commit_running) {
+        return;
+    }
+    pthread_join(up->commit_thread, NULL);
+    up->commit_running = 0;
+    up->commit_pending = 1;
+}
+
+/*
+ * Act on the committer's result, waiting for it first. A committed batch leaves its
+ * evidence (fsynced) before its positions count as done; GDX_ERR_IO (up->audit_broken) when
+ * the trail cannot be written. A failed one returns its error with the reason in @p errstr:
+ * the caller aborts and re-reads the positions from the provincial side.
+ */
+static int commit_settle(struct gdx_uplink *up, char *errstr, size_t errstr_size)
+{
+    struct up_closing *c = &up->closing;
+    commit_join(up);
+    if (!up->commit_pending) {
+        return GDX_OK;
+    }
+    up->commit_pending = 0;
+    if (c->err) {
+        return gdx_seterr(errstr, errstr_size, c->err, "%s", c->errstr);
+    }
+    if (GDX_FAULT("uplink.crash.after.commit")) {
+        raise(SIGKILL); /* a crash between the provincial commit and its audit event */
+    }
+    if (up->audit) {
+        /* the evidence of the forwarded batch, before the positions count as done */
+        json_t *src = json_array(), *dst = gdx_audit_ranges_json(up->dranges);
+        char aerr[512];
+        int any = 0;
+        for (size_t i = 0; i < c->n; i++) {
+            const struct up_mark *mk = &c->marks[i];
+            if (mk->pos > mk->from) {
+                int64_t from = mk->from < 0 ? 0 : mk->from;
+                json_array_append_new(
+                    src,
+                    json_pack("{s:s,s:i,s:I,s:I,s:I}", "topic", mk->part->topic->name, "partition",
+                              (int)mk->part->partition, "first", (json_int_t)from, "last",
+                              (json_int_t)(mk->pos - 1), "count", (json_int_t)(mk->pos - from)));
+                any = 1;
+            }
+        }
+        int aret = any ? gdx_audit_uplink_batch(up->audit, up->actor, c->batch, c->records, src,
+                                                dst, 0, aerr, sizeof(aerr))
+                       : 0;
+        json_decref(src);
+        json_decref(dst);
+        if (aret) {
+            up->audit_broken = 1;
+            return gdx_seterr(errstr, errstr_size, GDX_ERR_IO,
+                              "cannot write the audit trail in '%s': %s; stopping", up->auditc.dir,
+                              aerr);
+        }
+    }
+    for (size_t i = 0; i < c->n; i++) {
+        struct up_mark *mk = &c->marks[i];
+        mk->part->next = mk->pos;
+        json_decref(mk->gap);
+        mk->gap = NULL;
+    }
+    if (c->n) {
+        up->st.records += c->records;
+        up->st.dead += c->dead;
+        up->st.batches++;
+        gdx_metrics_committed(up->metrics, c->records, c->dead, c->bytes,
+                              c->t_deliver + c->t_commit);
+        gdx_log(GDX_LOG_DEBUG, "uplink batch committed",
+                " batch=%s records=%" PRIu64 " dead=%" PRIu64 " fill_ms=%" PRId64
+                " deliver_ms=%" PRId64 " commit_ms=%" PRId64,
+                c->batch, c->records, c->dead, c->t_fill, c->t_deliver, c->t_commit);
+    }
+    c->n = 0;
+    return GDX_OK;
+}
+
+/* Give the attempt up: the transaction open on the producer (the current batch's or, when
+ * @p closing, the one the committer failed to commit) is aborted, and the stash of the batch
+ * that waited behind it dropped; the positions are re-read from the provincial side next. */
+static void batch_abort(struct gdx_uplink *up, int closing, const char *why)
+{
+    struct up_closing *c = &up->closing;
     up->st.aborts++;
     gdx_metrics_aborted(up->metrics);
     gdx_log(GDX_LOG_WARN, "uplink batch aborted, resuming from the committed positions",
-            " batch=%s records=%" PRIu64 " dead=%" PRIu64 " reason=\"%s\"", up->batch,
-            up->b_records, up->b_dead, why);
+            " batch=%s records=%" PRIu64 " dead=%" PRIu64 " reason=\"%s\"",
+            closing ? c->batch : up->batch, closing ? c->records : up->b_records,
+            closing ? c->dead : up->b_dead, why);
     up->gen++;
-    if (up->rk && !up->fatal && up->open) {
+    if (up->rk && !up->fatal && up->txn) {
         rd_kafka_error_t *error = rd_kafka_abort_transaction(up->rk, UP_KAFKA_TIMEOUT);
         if (error) {
             txn_error("cannot abort transaction", error);
@@ -2599,13 +3130,19 @@ static void batch_abort(struct gdx_uplink *up, const char *why)
     } else if (up->fatal) {
         dest_close(up);
     }
-    up->open = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        json_decref(c->marks[i].gap);
+    }
+    c->n = 0;
+    stash_clear(&up->stash);
+    up->txn = up->open = up->started = 0;
 }
 
-static int recover(struct gdx_uplink *up, const char *why, char *errstr, size_t errstr_size)
+static int recover(struct gdx_uplink *up, int closing, const char *why, char *errstr,
+                   size_t errstr_size)
 {
     int err;
-    batch_abort(up, why);
+    batch_abort(up, closing, why);
     if (up->fatal) {
         dest_close(up);
     }
@@ -2688,21 +3225,41 @@ static int all_done(const struct gdx_uplink *up)
     return 1;
 }
 
-/* Fill one batch from the city consumer. GDX_OK, or an error that fails the attempt. */
-static int batch_fill(struct gdx_uplink *up, int once, char *errstr, size_t errstr_size)
+/*
+ * Fill one batch from the city consumer. While the batch before is being committed, its
+ * records are checked, protected and stashed; as soon as that commit is settled, the
+ * batch's transaction begins, the stash goes out, and reading produces directly. GDX_OK, or
+ * an error that fails the attempt (@p closing set when it is the batch before that failed).
+ */
+static int batch_fill(struct gdx_uplink *up, int once, int *closing, char *errstr,
+                      size_t errstr_size)
 {
     int64_t end = up->b_started + up->batch_max_ms, now = gdx_mono_ms();
     uint64_t iter = 0;
-    int idle = 1;
+    int idle = 1, err;
+    *closing = 0;
     while (!stopping(up)) {
-        /* the clock and the producer's callbacks every 32 records, or when idle */
+        if (up->commit_running && atomic_load(&up->commit_done)) {
+            if ((err = commit_settle(up, errstr, errstr_size))) {
+                *closing = 1;
+                return err;
+            }
+            if (up->open && (err = batch_begin(up, errstr, errstr_size))) {
+                return err;
+            }
+        }
+        /* the clock and the producer's callbacks every 32 records, or when idle (while the
+         * committer runs, it alone serves the producers) */
         if (idle || (++iter & 31) == 0) {
             now = gdx_mono_ms();
-            rd_kafka_poll(up->rk, 0);
+            if (!up->commit_running) {
+                rd_kafka_poll(up->rk, 0);
+            }
             retention_poll(up);
         }
         if (now >= end || up->b_records + up->b_dead >= (uint64_t)up->batch_max_records ||
-            up->b_bytes >= (uint64_t)up->batch_max_bytes || (up->down && up->open) || up->fatal) {
+            up->b_bytes >= (uint64_t)up->batch_max_bytes ||
+            (!up->commit_running && ((up->down && up->open) || up->fatal))) {
             break;
         }
         /* caught up: commit what is open now rather than at max.ms; with --once, stop */
@@ -2734,10 +3291,10 @@ static int batch_fill(struct gdx_uplink *up, int once, char *errstr, size_t errs
             rd_kafka_message_destroy(m);
             continue; /* not ours, or fetched before a re-seek */
         }
-        int err = batch_open(up);
-        if (err) {
+        up->open = 1;
+        if (!up->started && !up->commit_running && (err = batch_begin(up, errstr, errstr_size))) {
             rd_kafka_message_destroy(m);
-            return gdx_seterr(errstr, errstr_size, err, "cannot begin a transaction");
+            return err;
         }
         if (part->topic->retention_ms > 0) {
             lag_check(up, part, m);
@@ -2759,10 +3316,7 @@ static int batch_fill(struct gdx_uplink *up, int once, char *errstr, size_t errs
     /* an accepted gap is recorded even when nothing follows it */
     for (size_t i = 0; !up->open && i < up->nparts; i++) {
         if (up->parts[i]->gap) {
-            int err = batch_open(up);
-            if (err) {
-                return gdx_seterr(errstr, errstr_size, err, "cannot begin a transaction");
-            }
+            up->open = 1;
         }
     }
     return GDX_OK;
@@ -2916,20 +3470,62 @@ int gdx_uplink_run(struct gdx_uplink *up, int once, const volatile int *stop, ch
     up->started_ms = up->last_progress_ms = gdx_mono_ms();
     gdx_metrics_state(up->metrics, "running", NULL);
 
+    /*
+     * The pipeline: batch N is committed on the committer's thread while batch N+1 is read,
+     * checked and protected into the stash (a transaction cannot begin before the one before
+     * it ends); N+1 begins, and its stash goes out, as soon as N is settled: its audit event
+     * written and its positions moved on. Any failure, N's or N+1's, aborts and re-reads the
+     * positions from the provincial side on a new producer.
+     */
     while (!stopping(up)) {
+        int closing = 0;
         batch_new(up);
-        err = batch_fill(up, once, berr, sizeof(berr));
+        err = batch_fill(up, once, &closing, berr, sizeof(berr));
         up->t_fill = gdx_mono_ms() - up->b_started;
-        if (!err && up->open && !up->fatal) {
-            err = batch_commit(up, berr, sizeof(berr));
-        } else if (!err && up->fatal) {
+        if (!err && (up->commit_running || up->commit_pending)) {
+            closing = 1;
+            err = commit_settle(up, berr, sizeof(berr));
+            closing = err != 0;
+        }
+        if (!err && up->fatal) {
             err = gdx_seterr(berr, sizeof(berr), GDX_ERR_FATAL, "producer fatal error");
+        } else if (!err && up->open) {
+            if (!up->started) {
+                err = batch_begin(up, berr, sizeof(berr));
+            }
+            if (!err && up->error) {
+                err =
+                    gdx_seterr(berr, sizeof(berr), GDX_ERR_FAIL, "a record could not be produced");
+            }
+            if (!err) {
+                /* on the committer's thread, and on to the next batch; stopping, here and
+                 * within the grace period */
+                int now = stopping(up);
+                commit_start(up, now);
+                if (now && (err = commit_settle(up, berr, sizeof(berr)))) {
+                    closing = 1;
+                }
+            }
+        }
+        if (err && !closing && (up->commit_running || up->commit_pending)) {
+            /* this batch failed while the one before was committing: that one ends first */
+            char cerr[1024];
+            if (commit_settle(up, cerr, sizeof(cerr))) {
+                closing = 1;
+                if (up->audit_broken) {
+                    snprintf(berr, sizeof(berr), "%s", cerr);
+                }
+            }
         }
         if (err) {
+            if (up->audit_broken) {
+                snprintf(errstr, errstr_size, "%s", berr);
+                goto out;
+            }
             if (up->down) {
                 dest_alarm(up, berr);
             }
-            if ((err = recover(up, berr, errstr, errstr_size))) {
+            if ((err = recover(up, closing, berr, errstr, errstr_size))) {
                 if (err == GDX_ERR_STOPPED) {
                     err = GDX_OK;
                 }
@@ -2943,73 +3539,33 @@ int gdx_uplink_run(struct gdx_uplink *up, int once, const volatile int *stop, ch
             continue;
         }
         fail_backoff = 0;
-        if (GDX_FAULT("uplink.crash.after.commit")) {
-            raise(SIGKILL); /* a crash between the provincial commit and its audit event */
-        }
-        if (up->audit) {
-            /* the evidence of the forwarded batch, before the positions count as done */
-            json_t *src = json_array(), *dst = gdx_audit_ranges_json(up->dranges);
-            char aerr[512];
-            int any = 0;
-            for (size_t i = 0; i < up->nparts; i++) {
-                struct up_part *part = up->parts[i];
-                if (part->touched && part->pos > part->next) {
-                    int64_t from = part->next < 0 ? 0 : part->next;
-                    json_array_append_new(
-                        src, json_pack("{s:s,s:i,s:I,s:I,s:I}", "topic", part->topic->name,
-                                       "partition", (int)part->partition, "first", (json_int_t)from,
-                                       "last", (json_int_t)(part->pos - 1), "count",
-                                       (json_int_t)(part->pos - from)));
-                    any = 1;
-                }
-            }
-            if (any && gdx_audit_uplink_batch(up->audit, up->actor, up->batch, up->b_records, src,
-                                              dst, 0, aerr, sizeof(aerr))) {
-                json_decref(src);
-                json_decref(dst);
-                err = gdx_seterr(errstr, errstr_size, GDX_ERR_IO,
-                                 "cannot write the audit trail in '%s': %s; stopping",
-                                 up->auditc.dir, aerr);
-                goto out;
-            }
-            json_decref(src);
-            json_decref(dst);
-        }
-        {
-            int any = 0;
-            for (size_t i = 0; i < up->nparts; i++) {
-                struct up_part *part = up->parts[i];
-                if (part->touched) {
-                    part->next = part->pos;
-                    json_decref(part->gap);
-                    part->gap = NULL;
-                    any = 1;
-                }
-            }
-            if (any) {
-                up->st.records += up->b_records;
-                up->st.dead += up->b_dead;
-                up->st.batches++;
-                gdx_metrics_committed(up->metrics, up->b_records, up->b_dead, up->b_bytes,
-                                      up->t_deliver + up->t_commit);
-                gdx_log(GDX_LOG_DEBUG, "uplink batch committed",
-                        " batch=%s records=%" PRIu64 " dead=%" PRIu64 " fill_ms=%" PRId64
-                        " deliver_ms=%" PRId64 " commit_ms=%" PRId64,
-                        up->batch, up->b_records, up->b_dead, up->t_fill, up->t_deliver,
-                        up->t_commit);
-            }
-        }
         progress(up, 0);
         gdx_metrics_tick(up->metrics);
-        if (once && all_done(up)) {
+        if (once && !up->commit_running && !up->commit_pending && all_done(up)) {
             break;
         }
     }
+    /* stopped: the batch in commit ends first (committed within the grace period, or
+     * aborted), then whatever the last fill left open */
+    if ((err = commit_settle(up, berr, sizeof(berr)))) {
+        if (up->audit_broken) {
+            snprintf(errstr, errstr_size, "%s", berr);
+            goto out;
+        }
+        batch_abort(up, 1, berr);
+    }
     err = GDX_OK;
-    if (up->open) {
-        batch_abort(up, "stopping");
+    if (up->open || up->txn) {
+        batch_abort(up, 0, "stopping");
     }
 out:
+    if (up->commit_running || up->commit_pending) {
+        /* leaving on an error: a batch the committer got through still gets its evidence */
+        char serr[1024];
+        if (commit_settle(up, serr, sizeof(serr)) && !up->audit_broken) {
+            batch_abort(up, 1, serr);
+        }
+    }
     gdx_metrics_state(up->metrics, err ? "failed" : "stopped", err ? errstr : NULL);
     progress(up, 1);
     if (up->audit) {

@@ -61,9 +61,10 @@ void gdx_uplink_stats(const struct gdx_uplink *up, struct gdx_uplink_stats *stat
 
 /*
  * Re-encoding of one Avro body under a protection policy: the body is checked by a bounded
- * walk (every length against the bytes left), read into an Avro-C generic value, the string
- * fields with a rule replaced (values only; the schema never changes) and written again.
- * A body whose schema has no active rule is only checked and passed through unchanged.
+ * walk (every length against the bytes left) that notes where each field starts, and the
+ * string fields with a rule have their encodings replaced (values only; the schema never
+ * changes), every other byte copied as it was. A body whose schema has no active rule is only
+ * checked and passed through unchanged.
  */
 struct gdx_recoder;
 
@@ -76,6 +77,9 @@ int gdx_recoder_new(struct gdx_recoder **out, const struct gdx_schema *schema,
 void gdx_recoder_destroy(struct gdx_recoder *rc);
 /* @brief Number of fields the recoder rewrites (0: bodies pass through after the check). */
 size_t gdx_recoder_rules(const struct gdx_recoder *rc);
+/* @brief Walk every field through the general walk over Avro-C's schema instead of the
+ * planned steps of the common field shapes (a reference for tests: both must agree). */
+void gdx_recoder_set_generic(struct gdx_recoder *rc);
 /*
  * @brief Check and protect @p body. *out points to the result (the input itself when no rule
  * applies, else the recoder's buffer, valid until the next call). On failure *stage is

@@ -808,6 +808,7 @@ static int file_csv_record(struct file_inst *fi, struct gdx_batch *batch,
             fi->csv_header ? (const char *const *)c->names : (const char *const *)fi->csv_columns;
         row.values = rec->values;
         row.lens = rec->lens;
+        row.utf8_valid = 1; /* csv_decode checked every field, or decoded it to UTF-8 */
     }
     return file_add(fi, batch, &row, full, errstr, errstr_size);
 }

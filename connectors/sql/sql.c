@@ -150,8 +150,8 @@ struct sql_inst {
     char *conv;
     size_t conv_cap;
     size_t *conv_off;
-    char *raw, *pos, *off;
-    size_t raw_cap, pos_cap, off_cap;
+    char *pos, *off;
+    size_t pos_cap, off_cap;
 };
 
 #define OFF(f) offsetof(struct sql_inst, f)
@@ -1249,8 +1249,9 @@ static void sql_shape_row(struct sql_inst *si, size_t n)
     }
 }
 
-/* pos "table:<label>:<key>=<value>" and the raw row as a JSON object (dead letters). */
-static void sql_row_context(struct sql_inst *si, size_t n)
+/* pos "table:<label>:<key>=<value>". The raw row for a dead letter is made by the runtime
+ * from the row's values when one is needed (gdx_row.raw_is_values), not once per row here. */
+static void sql_row_context(struct sql_inst *si)
 {
     size_t len = 0;
     sql_buf_cat(&si->pos, &si->pos_cap, &len, "table:");
@@ -1268,21 +1269,6 @@ static void sql_row_context(struct sql_inst *si, size_t n)
     } else {
         sql_buf_cat(&si->pos, &si->pos_cap, &len, "NULL");
     }
-    len = 0;
-    sql_buf_cat(&si->raw, &si->raw_cap, &len, "{");
-    for (size_t i = 0; i < n; i++) {
-        if (i) {
-            sql_buf_cat(&si->raw, &si->raw_cap, &len, ",");
-        }
-        sql_json_str(&si->raw, &si->raw_cap, &len, si->names[i], strlen(si->names[i]));
-        sql_buf_cat(&si->raw, &si->raw_cap, &len, ":");
-        if (!si->outv[i]) {
-            sql_buf_cat(&si->raw, &si->raw_cap, &len, "null");
-        } else {
-            sql_json_str(&si->raw, &si->raw_cap, &len, si->outv[i], si->outl[i]);
-        }
-    }
-    sql_buf_cat(&si->raw, &si->raw_cap, &len, "}");
 }
 
 static void sql_set_cur(char **slot, const char *v, size_t n)
@@ -1518,15 +1504,14 @@ static int sql_poll(struct gdx_ctx *ctx, void *inst, const struct gdx_offset *fr
                 si->snap_done++;
             }
             sql_shape_row(si, n);
-            sql_row_context(si, n);
+            sql_row_context(si);
             struct gdx_row row = {
                 .nfields = n,
                 .names = (const char *const *)si->names,
                 .values = si->outv,
                 .lens = si->outl,
                 .pos = si->pos,
-                .raw = si->raw,
-                .raw_len = strlen(si->raw),
+                .raw_is_values = 1,
             };
             rc = gdx_batch_add(batch, &row, sql_cursor_json(si));
             added++;
@@ -1648,7 +1633,6 @@ static void sql_fini(struct gdx_ctx *ctx, void *inst)
     free(si->outl);
     free(si->conv);
     free(si->conv_off);
-    free(si->raw);
     free(si->pos);
     free(si->off);
     /* everything after the config fields: fini may run twice (after a failed init) */

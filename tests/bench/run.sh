@@ -14,15 +14,22 @@
 #      is what closes a batch), with the least protection, so that the curve shows the cost
 #      of the runtime and its transactions rather than of SM4 and HMAC-SM3.
 #
+# On a shared machine a rate moves with the load of the moment, so every figure with a goal
+# and its baseline are measured in BENCH_ROUNDS interleaved rounds (baseline, connector,
+# connector, baseline, ...): the figure is the median of its rounds, its ratio the median of
+# the rounds' own ratios (each taken under the same load), printed with the lowest and highest
+# round ratio as its spread and with the load average before and after.
+#
 # Results: a Markdown table on stdout and in build/bench/results.md, plus one machine line per
-# figure: `bench: NAME=VALUE baseline=... ratio=... goal=... met=yes|no`.
+# figure: `bench: NAME=VALUE baseline=... ratio=... goal=... met=yes|no [spread=LO-HI ...]`.
 #
 # Environment:
 #   BENCH_ROWS=N         rows of the work-order file (default 1000000)
 #   BENCH_BATCHES="..."  batch.max.records values of the curve (default "500 2000 10000 50000")
 #   BENCH_CURVE_ROWS=N   rows per curve point (default 250000, at most BENCH_ROWS)
 #   BENCH_PROFILE=1      also `perf record` one at-least-once run and print the hotspots
-#   BENCH_RAW_REPEAT=N   runs of each raw baseline, the best counts (default 2)
+#   BENCH_ROUNDS=N       interleaved rounds of each goal figure and its baseline (default 3)
+#   BENCH_RAW_REPEAT=N   runs of each raw baseline within a round, the best counts (default 1)
 #   BENCH_KEEP=1         keep build/bench/work (logs, configs)
 #   BENCH_PY_ROWS=N      rows for the Python pipeline peer (default 20000; it runs ~2,500/s)
 #   BENCH_KCAT_ROWS=N    pre-encoded records for the kcat -P peer (default 200000)
@@ -71,6 +78,20 @@ done
 rm -rf "$W"
 mkdir -p "$W" "$DATA"
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# the figures of the goals are measured in ROUNDS interleaved rounds (BENCH_ROUNDS, default 3)
+ROUNDS=${BENCH_ROUNDS:-3}
+loadavg() { cut -d' ' -f1 /proc/loadavg; }
+# median of the numbers on stdin (whitespace separated)
+median() { tr ' ' '\n' | grep . | sort -g |
+    awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+# ratios "C1 C2 ..." "B1 B2 ...": the median, lowest and highest of the rounds' Ci / Bi
+ratios() { awk -v c="$1" -v b="$2" 'BEGIN { n = split(c, x, " "); split(b, y, " ")
+    for (i = 1; i <= n; i++) { r[i] = x[i] / y[i] }
+    for (i = 2; i <= n; i++) { v = r[i]; for (j = i - 1; j >= 1 && r[j] > v; j--) r[j + 1] = r[j]
+        r[j + 1] = v }
+    m = n % 2 ? r[(n + 1) / 2] : (r[n / 2] + r[n / 2 + 1]) / 2
+    printf "%.3f %.3f %.3f\n", m, r[1], r[n] }'; }
 
 # awk arithmetic: calc 'EXPR' prints the value with up to 3 decimals
 calc() { awk "BEGIN { printf \"%.3f\", $1 }"; }
@@ -223,9 +244,9 @@ run_raw() {
     local args=(-b "$BOOTSTRAP" -t gdx.bench -n "$rows" -k "$rows" -s "$VAL" -H "$HDRS")
     [ -n "$txn" ] && args+=(-x "$txn")
     [ -n "$sync" ] && args+=(-S "$sync")
-    # the best of BENCH_RAW_REPEAT runs: the baseline is the ceiling, so the ratios err low
+    # the best of BENCH_RAW_REPEAT runs (default 1: the rounds take care of the noise)
     R_RATE=0
-    for i in $(seq "${BENCH_RAW_REPEAT:-2}"); do
+    for i in $(seq "${BENCH_RAW_REPEAT:-1}"); do
         env ${RAW_ENV:-} "$TOOLS/bench-produce" "${args[@]}" -i "gdx-bench-raw-$name-$i" \
             >>"$W/raw-$name.txt" \
             2>"$W/raw-$name.err" ||
@@ -266,34 +287,56 @@ IDLE=
 
 # ---------------------------------------------------------------------------------------
 # 2. at-least-once with default batches, for each protection: connector, the record shape it
-# produced (sampled from the newest records), then the raw baseline with that shape
+# produced (sampled from the newest records), then the raw baseline with that shape. The
+# connector and its baseline run interleaved for ROUNDS rounds (the order alternating), so
+# that both see the same load; each figure is the median of its rounds, its ratio the median
+# of the rounds' ratios, printed with their spread (lowest and highest round ratio).
 SAMPLE=$((ROWS / 2 < 20000 ? ROWS / 2 : 20000))
 declare -A A_RATE A_RAW A_RAWM A_SYNC A_SECS A_RSS A_KEY A_VAL A_HDR A_HCNT A_REC A_THR
+declare -A A_R A_LO A_HI A_LOAD
 # gdx turns glibc's fastbins off (bin/gdx.c); the raw producer measured once more with the same
 # allocator setting shows how much of a ratio that setting makes
 MXFAST0="GLIBC_TUNABLES=glibc.malloc.mxfast=0"
 for p in demo min; do
     log "connector, at-least-once, default batches, protect=$p," \
-        "$ROWS rows ($((SRC_BYTES / 1000000)) MB)"
-    d=$(conf "alo-$p" at-least-once "" "" "" "$p")
-    run_conn "$d" "$SRC" "$ROWS"
-    A_RATE[$p]=$C_RATE A_SECS[$p]=$C_SECS A_RSS[$p]=$C_RSS
-    # the same with the encode thread (encode.thread: auto leaves it off below 4 CPUs)
+        "$ROWS rows ($((SRC_BYTES / 1000000)) MB), $ROUNDS rounds beside the raw producer"
+    conns="" raws="" secs="" rss=0 l0=$(loadavg)
+    for r in $(seq "$ROUNDS"); do
+        d=$(conf "alo-$p-r$r" at-least-once "" "" "" "$p")
+        if [ "$r" -gt 1 ] && [ $((r % 2)) = 0 ]; then
+            run_raw "alo-$p" "$ROWS"
+            raws="$raws $R_RATE"
+        fi
+        run_conn "$d" "$SRC" "$ROWS"
+        conns="$conns $C_RATE" secs="$secs $C_SECS"
+        [ "$C_RSS" -gt "$rss" ] && rss=$C_RSS
+        if [ "$r" = 1 ]; then
+            "$TOOLS/bench-sizes" -b "$BOOTSTRAP" -t gdx.bench -n "$SAMPLE" >"$W/sizes-$p.txt" ||
+                die "cannot sample the connector's records"
+            read -r k v h c < <(awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "=");
+                f[kv[1]] = kv[2] } print f["key_avg"], f["value_avg"], f["headers_avg"],
+                f["header_count_avg"] }' "$W/sizes-$p.txt")
+            [ -n "${c:-}" ] || die "bench-sizes printed no sizes: $(cat "$W/sizes-$p.txt")"
+            A_KEY[$p]=$k A_VAL[$p]=$v A_HDR[$p]=$h A_HCNT[$p]=$c A_REC[$p]=$(calc "$k + $v + $h")
+            VAL=$(printf '%.0f' "$v")
+            HDRS="$(printf '%.0f' "$c"):$(printf '%.0f' "$h")"
+            log "protect=$p records: key $k B, value $v B, $c headers $h B"
+        fi
+        if [ "$r" = 1 ] || [ $((r % 2)) = 1 ]; then
+            run_raw "alo-$p" "$ROWS"
+            raws="$raws $R_RATE"
+        fi
+    done
+    A_RATE[$p]=$(echo "$conns" | median) A_RAW[$p]=$(echo "$raws" | median)
+    A_SECS[$p]=$(echo "$secs" | median) A_RSS[$p]=$rss
+    read -r A_R[$p] A_LO[$p] A_HI[$p] < <(ratios "$conns" "$raws")
+    A_LOAD[$p]="$l0->$(loadavg)"
+    log "protect=$p: connector$conns; raw$raws; ratio ${A_R[$p]} (${A_LO[$p]}-${A_HI[$p]})"
+    # not goals, once each: the encode thread (encode.thread: auto leaves it off below 4
+    # CPUs), the raw producer with gdx's allocator setting, and waiting for delivery reports
     d=$(conf "alo-$p-thr" at-least-once "" "" "" "$p" false true)
     run_conn "$d" "$SRC" "$ROWS"
     A_THR[$p]=$C_RATE
-    "$TOOLS/bench-sizes" -b "$BOOTSTRAP" -t gdx.bench -n "$SAMPLE" >"$W/sizes-$p.txt" ||
-        die "cannot sample the connector's records"
-    read -r k v h c < <(awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
-        print f["key_avg"], f["value_avg"], f["headers_avg"], f["header_count_avg"] }' \
-        "$W/sizes-$p.txt")
-    [ -n "${c:-}" ] || die "bench-sizes printed no sizes: $(cat "$W/sizes-$p.txt")"
-    A_KEY[$p]=$k A_VAL[$p]=$v A_HDR[$p]=$h A_HCNT[$p]=$c A_REC[$p]=$(calc "$k + $v + $h")
-    VAL=$(printf '%.0f' "$v")
-    HDRS="$(printf '%.0f' "$c"):$(printf '%.0f' "$h")"
-    log "protect=$p records: key $k B, value $v B, $c headers $h B; raw producer with that shape"
-    run_raw "alo-$p" "$ROWS"
-    A_RAW[$p]=$R_RATE
     RAW_ENV=$MXFAST0 run_raw "alo-m-$p" "$ROWS"
     A_RAWM[$p]=$R_RATE
     run_raw "sync-$p" "$ROWS" "" 10000
@@ -302,19 +345,34 @@ done
 BROKER_RSS_MID=$(rss_of "$BROKER" VmRSS)
 
 # ---------------------------------------------------------------------------------------
-# 3. the batch curve (least protection, its record shape): raw transactional, connector
-# exactly-once, connector at-least-once
-declare -A CV_RAW CV_RAWM CV_EOS CV_ALO CV_EOS_RSS CV_ALO_RSS CV_EOS_B
+# 3. the batch curve (least protection, its record shape): raw transactional and connector
+# exactly-once interleaved for ROUNDS rounds, then connector at-least-once once
+declare -A CV_RAW CV_RAWM CV_EOS CV_ALO CV_EOS_RSS CV_ALO_RSS CV_EOS_B CV_R CV_LO CV_HI CV_LOAD
 for b in $BATCHES; do
-    log "batch.max.records=$b: raw transactional, connector exactly-once, at-least-once" \
-        "($CURVE_ROWS rows)"
-    run_raw "x$b" "$CURVE_ROWS" "$b"
-    CV_RAW[$b]=$R_RATE
+    log "batch.max.records=$b: raw transactional and connector exactly-once ($ROUNDS rounds)," \
+        "at-least-once ($CURVE_ROWS rows)"
+    conns="" raws="" rss=0 l0=$(loadavg)
+    for r in $(seq "$ROUNDS"); do
+        d=$(conf "eos$b-r$r" exactly-once "$b" 1GiB 60s min)
+        if [ $((r % 2)) = 1 ]; then
+            run_raw "x$b" "$CURVE_ROWS" "$b"
+            raws="$raws $R_RATE"
+        fi
+        run_conn "$d" "$CURVE_SRC" "$CURVE_ROWS"
+        conns="$conns $C_RATE"
+        [ "$C_RSS" -gt "$rss" ] && rss=$C_RSS
+        if [ $((r % 2)) = 0 ]; then
+            run_raw "x$b" "$CURVE_ROWS" "$b"
+            raws="$raws $R_RATE"
+        fi
+    done
+    CV_EOS[$b]=$(echo "$conns" | median) CV_RAW[$b]=$(echo "$raws" | median)
+    CV_EOS_RSS[$b]=$rss CV_EOS_B[$b]=$C_BATCHES
+    read -r CV_R[$b] CV_LO[$b] CV_HI[$b] < <(ratios "$conns" "$raws")
+    CV_LOAD[$b]="$l0->$(loadavg)"
+    log "exactly-once $b: connector$conns; raw$raws; ratio ${CV_R[$b]} (${CV_LO[$b]}-${CV_HI[$b]})"
     RAW_ENV=$MXFAST0 run_raw "x-m$b" "$CURVE_ROWS" "$b"
     CV_RAWM[$b]=$R_RATE
-    d=$(conf "eos$b" exactly-once "$b" 1GiB 60s min)
-    run_conn "$d" "$CURVE_SRC" "$CURVE_ROWS"
-    CV_EOS[$b]=$C_RATE CV_EOS_RSS[$b]=$C_RSS CV_EOS_B[$b]=$C_BATCHES
     d=$(conf "alo$b" at-least-once "$b" 1GiB 60s min)
     run_conn "$d" "$CURVE_SRC" "$CURVE_ROWS"
     CV_ALO[$b]=$C_RATE CV_ALO_RSS[$b]=$C_RSS
@@ -386,10 +444,12 @@ PEAK_RSS=$((A_RSS[demo] > A_RSS[min] ? A_RSS[demo] : A_RSS[min]))
     echo "| figure | protect as examples/demo | protect: caller_id_no drop only |" \
         "raw librdkafka (demo shape / drop shape) | ratio (demo / drop) | goal | met |"
     echo "|---|---:|---:|---:|---:|---:|:-:|"
-    rd=$(calc "${A_RATE[demo]} / ${A_RAW[demo]}")
-    rm_=$(calc "${A_RATE[min]} / ${A_RAW[min]}")
-    echo "| records/s | $(int "${A_RATE[demo]}") | $(int "${A_RATE[min]}") |" \
-        "$(int "${A_RAW[demo]}") / $(int "${A_RAW[min]}") | $rd / $rm_ | ≥ 0.50 / ≥ 0.70 |" \
+    rd=${A_R[demo]}
+    rm_=${A_R[min]}
+    echo "| records/s (median of $ROUNDS rounds; ratio: median of the rounds' ratios, lowest–highest" \
+        "in brackets; load average ${A_LOAD[demo]} / ${A_LOAD[min]}) | $(int "${A_RATE[demo]}") |" \
+        "$(int "${A_RATE[min]}") | $(int "${A_RAW[demo]}") / $(int "${A_RAW[min]}") |" \
+        "$rd (${A_LO[demo]}–${A_HI[demo]}) / $rm_ (${A_LO[min]}–${A_HI[min]}) | ≥ 0.50 / ≥ 0.70 |" \
         "$(met "$rd" 0.5 ge) / $(met "$rm_" 0.7 ge) |"
     echo "| connector with encode.thread: true (a second thread maps, protects and encodes)," \
         "records/s | $(int "${A_THR[demo]}") | $(int "${A_THR[min]}") | $(int "${A_RAW[demo]}") /" \
@@ -435,18 +495,21 @@ PEAK_RSS=$((A_RSS[demo] > A_RSS[min] ? A_RSS[demo] : A_RSS[min]))
     echo "$CURVE_ROWS rows per point; protect: caller_id_no drop only; batch.max.bytes 1GiB and" \
         "batch.max.ms 60s, so that max.records closes every batch. Raw: bench-produce -x B," \
         "one transaction per B records, same record shape. Goal: exactly-once ≥ 0.80 of raw" \
-        "transactional."
+        "transactional. Raw and exactly-once rates: medians of $ROUNDS interleaved rounds; the" \
+        "ratio is the median of the rounds' ratios (lowest–highest)."
     echo
     echo "| batch.max.records | raw txn rec/s | gdx exactly-once rec/s | ratio to raw txn | met" \
         "| raw txn, mxfast=0 | ratio to it | gdx at-least-once rec/s | exactly-once / at-least-once" \
-        "| peak RSS eos / alo (MiB) | transactions |"
-    echo "|---:|---:|---:|---:|:-:|---:|---:|---:|---:|---:|---:|"
+        "| peak RSS eos / alo (MiB) | transactions | load average |"
+    echo "|---:|---:|---:|---:|:-:|---:|---:|---:|---:|---:|---:|---|"
     for b in $BATCHES; do
-        r=$(calc "${CV_EOS[$b]} / ${CV_RAW[$b]}")
-        echo "| $b | $(int "${CV_RAW[$b]}") | $(int "${CV_EOS[$b]}") | $r | $(met "$r" 0.8 ge) |" \
+        r=${CV_R[$b]}
+        echo "| $b | $(int "${CV_RAW[$b]}") | $(int "${CV_EOS[$b]}") |" \
+            "$r (${CV_LO[$b]}–${CV_HI[$b]}) | $(met "$r" 0.8 ge) |" \
             "$(int "${CV_RAWM[$b]}") | $(calc "${CV_EOS[$b]} / ${CV_RAWM[$b]}") |" \
             "$(int "${CV_ALO[$b]}") | $(calc "${CV_EOS[$b]} / ${CV_ALO[$b]}") |" \
-            "$((CV_EOS_RSS[$b] / 1024)) / $((CV_ALO_RSS[$b] / 1024)) | ${CV_EOS_B[$b]} |"
+            "$((CV_EOS_RSS[$b] / 1024)) / $((CV_ALO_RSS[$b] / 1024)) | ${CV_EOS_B[$b]} |" \
+            "${CV_LOAD[$b]} |"
     done
     echo
     echo "Placement of the offset record (offsets.after.delivery) at $SAFE_B records:" \
@@ -471,10 +534,11 @@ echo
 # machine lines: bench: NAME=VALUE baseline=... ratio=... [goal=... met=...]
 line() { echo "bench: $*"; }
 for p in demo min; do
-    r=$(calc "${A_RATE[$p]} / ${A_RAW[$p]}")
+    r=${A_R[$p]}
     g=$([ "$p" = demo ] && echo 0.50 || echo 0.70)
     line "file.alo.$p.records_per_s=$(int "${A_RATE[$p]}") baseline=$(int "${A_RAW[$p]}")" \
-        "ratio=$r goal=$g met=$(met "$r" "$g" ge)"
+        "ratio=$r goal=$g met=$(met "$r" "$g" ge) spread=${A_LO[$p]}-${A_HI[$p]}" \
+        "rounds=$ROUNDS load=${A_LOAD[$p]}"
     line "file.alo.$p.encode_thread_on.records_per_s=$(int "${A_THR[$p]}")" \
         "baseline=$(int "${A_RAW[$p]}") ratio=$(calc "${A_THR[$p]} / ${A_RAW[$p]}")"
     line "file.alo.$p.vs_raw_mxfast0.records_per_s=$(int "${A_RATE[$p]}")" \
@@ -496,9 +560,10 @@ line "file.idle_private_kib=${IDLE_PRIV:-0} baseline=10240 ratio=$(calc "${IDLE_
     "goal=<10240 met=$(met "${IDLE_PRIV:-0}" 10240 le)"
 line "file.idle_cpu_ms_5s=$IDLE_CPU_MS baseline=0 ratio=none goal=0 met=$([ "$IDLE_CPU_MS" -le 20 ] && echo yes || echo no)"
 for b in $BATCHES; do
-    r=$(calc "${CV_EOS[$b]} / ${CV_RAW[$b]}")
+    r=${CV_R[$b]}
     line "file.eos.b$b.records_per_s=$(int "${CV_EOS[$b]}") baseline=$(int "${CV_RAW[$b]}")" \
-        "ratio=$r goal=0.80 met=$(met "$r" 0.8 ge)"
+        "ratio=$r goal=0.80 met=$(met "$r" 0.8 ge) spread=${CV_LO[$b]}-${CV_HI[$b]}" \
+        "rounds=$ROUNDS load=${CV_LOAD[$b]}"
     line "file.eos.b$b.vs_raw_mxfast0.records_per_s=$(int "${CV_EOS[$b]}")" \
         "baseline=$(int "${CV_RAWM[$b]}") ratio=$(calc "${CV_EOS[$b]} / ${CV_RAWM[$b]}")"
     line "file.eos_vs_alo.b$b.records_per_s=$(int "${CV_EOS[$b]}")" \
@@ -570,19 +635,23 @@ fi
     echo
     echo "## Summary ($(date -u +%Y-%m-%dT%H:%MZ))"
     echo
-    echo "| figure | measured | baseline | ratio | goal | met |"
-    echo "|---|---:|---:|---:|---:|:-:|"
+    echo "Load average at the start: $LOAD0; now: $(cut -d' ' -f1-3 /proc/loadavg). Figures with a" \
+        "spread are medians of $ROUNDS interleaved rounds (BENCH_ROUNDS); the spread is the" \
+        "lowest–highest ratio of a round, the load the 1-minute average before and after them."
+    echo
+    echo "| figure | measured | baseline | ratio | spread | goal | met | load |"
+    echo "|---|---:|---:|---:|---:|---:|:-:|---|"
     {
         for p in demo min; do
-            r=$(calc "${A_RATE[$p]} / ${A_RAW[$p]}")
+            r=${A_R[$p]}
             g=$([ "$p" = demo ] && echo 0.50 || echo 0.70)
-            echo "file.alo.$p.records_per_s=$(int "${A_RATE[$p]}") baseline=$(int "${A_RAW[$p]}") ratio=$r goal=$g met=$(met "$r" "$g" ge)"
+            echo "file.alo.$p.records_per_s=$(int "${A_RATE[$p]}") baseline=$(int "${A_RAW[$p]}") ratio=$r goal=$g met=$(met "$r" "$g" ge) spread=${A_LO[$p]}-${A_HI[$p]} load=${A_LOAD[$p]}"
             echo "file.alo.$p.vs_raw_mxfast0=$(int "${A_RATE[$p]}") baseline=$(int "${A_RAWM[$p]}") ratio=$(calc "${A_RATE[$p]} / ${A_RAWM[$p]}") goal=- met=-"
             echo "file.alo.$p.encode_thread_on=$(int "${A_THR[$p]}") baseline=$(int "${A_RAW[$p]}") ratio=$(calc "${A_THR[$p]} / ${A_RAW[$p]}") goal=- met=-"
         done
         for b in $BATCHES; do
-            r=$(calc "${CV_EOS[$b]} / ${CV_RAW[$b]}")
-            echo "file.eos.b$b.records_per_s=$(int "${CV_EOS[$b]}") baseline=$(int "${CV_RAW[$b]}") ratio=$r goal=0.80 met=$(met "$r" 0.8 ge)"
+            r=${CV_R[$b]}
+            echo "file.eos.b$b.records_per_s=$(int "${CV_EOS[$b]}") baseline=$(int "${CV_RAW[$b]}") ratio=$r goal=0.80 met=$(met "$r" 0.8 ge) spread=${CV_LO[$b]}-${CV_HI[$b]} load=${CV_LOAD[$b]}"
             echo "file.eos.b$b.vs_raw_mxfast0=$(int "${CV_EOS[$b]}") baseline=$(int "${CV_RAWM[$b]}") ratio=$(calc "${CV_EOS[$b]} / ${CV_RAWM[$b]}") goal=- met=-"
         done
         echo "file.peak_rss_kib=$PEAK_RSS baseline=65536 ratio=$(calc "$PEAK_RSS / 65536") goal=<1 met=$(met "$PEAK_RSS" 65536 le)"
@@ -593,9 +662,10 @@ fi
         echo "peer.python=$(int "${A_RATE[min]}") baseline=$(int "${PY_RATE:-0}") ratio=$(calc "${A_RATE[min]} / (${PY_RATE:-0} + 1e-9)") goal=- met=-"
         grep -E '^bench: (sql\.|uplink_)' "$OUT/more.txt" | sed 's/^bench: //'
     } | awk '{
-        split($1, nv, "="); f["baseline"] = f["ratio"] = f["goal"] = f["met"] = "-"
+        split($1, nv, "=")
+        f["baseline"] = f["ratio"] = f["goal"] = f["met"] = f["spread"] = f["load"] = "-"
         for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
-        printf "| %s | %s | %s | %s | %s | %s |\n", nv[1], nv[2], f["baseline"], f["ratio"],
-            f["goal"], f["met"] }'
+        printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n", nv[1], nv[2], f["baseline"],
+            f["ratio"], f["spread"], f["goal"], f["met"], f["load"] }'
 } | tee -a "$RESULTS"
 exit 0
