@@ -193,3 +193,28 @@ void fuzz_ctx_progress(struct gdx_ctx *ctx, const char *what, uint64_t done, uin
     (void)done;
     (void)total;
 }
+
+/* No deployment file in a harness: the host's TLS is libcurl's default, and the connector's
+ * own keys are not set (the harnesses make no transfer). */
+int fuzz_ctx_tls_curl(struct gdx_ctx *ctx, void *curl, const struct gdx_ctx_tls *own, char *errstr,
+                      size_t errstr_size)
+{
+    (void)ctx;
+    (void)curl;
+    (void)own;
+    (void)errstr;
+    (void)errstr_size;
+    return GDX_OK;
+}
+
+int fuzz_ctx_tls_explain(struct gdx_ctx *ctx, void *curl, int curl_code, const char *curlerr,
+                         const struct gdx_ctx_tls *own, const char *url, char *errstr,
+                         size_t errstr_size)
+{
+    (void)ctx;
+    (void)curl;
+    (void)own;
+    snprintf(errstr, errstr_size, "%s: transfer failed (%d): %s", url ? url : "?", curl_code,
+             curlerr ? curlerr : "");
+    return GDX_ERR_RETRY;
+}

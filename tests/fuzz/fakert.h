@@ -31,6 +31,8 @@
 #define gdx_ctx_stopping     fuzz_ctx_stopping
 #define gdx_ctx_set_lag      fuzz_ctx_set_lag
 #define gdx_ctx_progress     fuzz_ctx_progress
+#define gdx_ctx_tls_curl     fuzz_ctx_tls_curl
+#define gdx_ctx_tls_explain  fuzz_ctx_tls_explain
 
 #include "gdx.h"
 
