@@ -137,14 +137,25 @@ def main():
             with lock:
                 done[0] += len(recs)
                 n = done[0]
-            if a.progress and n % (a.per_request * 20) < a.per_request:
-                with open(a.progress + ".tmp", "w") as f:
-                    f.write(str(n))
-                os.replace(a.progress + ".tmp", a.progress)
+                # under the lock: two senders renaming the same temporary file race
+                if a.progress and n % (a.per_request * 20) < a.per_request:
+                    with open(a.progress + ".tmp", "w") as f:
+                        f.write(str(n))
+                    os.replace(a.progress + ".tmp", a.progress)
         if conn:
             conn.close()
 
-    ts = [threading.Thread(target=client, args=(c,)) for c in range(a.clients)]
+    crashed = []
+
+    def guarded(c):
+        try:
+            client(c)
+        except Exception as e:  # a sender that dies must fail the run, not shorten it
+            with lock:
+                crashed.append("sender %d: %r" % (c, e))
+            raise
+
+    ts = [threading.Thread(target=guarded, args=(c,)) for c in range(a.clients)]
     t0 = time.time()
     for t in ts:
         t.start()
@@ -152,6 +163,8 @@ def main():
         t.join()
     tot["seconds"] = round(time.time() - t0, 2)
     tot["refused_seq"] = tot["refused_seq"][:20]
+    if crashed:
+        tot["crashed"] = crashed
     if a.progress:
         with open(a.progress, "w") as f:
             f.write(str(done[0]))
@@ -160,7 +173,7 @@ def main():
     if a.out:
         with open(a.out, "w") as f:
             f.write(out + "\n")
-    bad = tot["refused"] or (tot["partial"] and not a.allow_422)
+    bad = crashed or tot["refused"] or (tot["partial"] and not a.allow_422)
     return 1 if bad else 0
 
 
