@@ -63,8 +63,9 @@ static const struct limit limits[] = {
     {"HTTP request (webhook)", "request line and headers: 431", GDX_LIMIT_WEBHOOK_HEADER_BYTES, 1},
     {"HTTP request (webhook)", "characters of an idempotency key", GDX_LIMIT_WEBHOOK_KEY_CHARS, 0},
     {"HTTP connections (webhook)",
-     "settings source.server.max.connections (1024), server.idle.timeout.ms (60s), "
-     "queue.max.bytes (32MiB), queue.max.requests (2000): 503",
+     "settings source.server.max.connections (1024), server.header.timeout.ms (10s) until "
+     "the headers are complete, server.idle.timeout.ms (60s) after, queue.max.bytes (32MiB), "
+     "queue.max.requests (2000): 503",
      -1, 0},
     {"adapter output (exec)",
      "setting source.message.max.bytes (default 1MiB): a longer line or frame is a dead "

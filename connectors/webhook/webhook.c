@@ -130,6 +130,7 @@ struct wh_inst {
     int64_t threads;
     int64_t max_connections;
     int64_t idle_timeout_ms;
+    int64_t header_timeout_ms;
 
     /* resolved by init */
     int tls, need_token, need_cert;
@@ -229,6 +230,10 @@ static const struct gdx_conf_prop wh_props[] = {
     {"server.idle.timeout.ms", GDX_CONF_DURATION, OFF(idle_timeout_ms), "60s", NULL,
      "An idle or slow connection is closed after this long (a request waiting for its commit "
      "is not idle)."},
+    {"server.header.timeout.ms", GDX_CONF_DURATION, OFF(header_timeout_ms), "10s", NULL,
+     "A connection that sends nothing for this long before its request's headers are complete "
+     "(a new one, or one kept alive between requests) is closed: idle connections cannot hold "
+     "every one of server.max.connections."},
     GDX_CONF_END,
 };
 
@@ -706,6 +711,12 @@ static enum MHD_Result wh_complete(struct wh_inst *wi, struct MHD_Connection *c,
     return MHD_YES;
 }
 
+/* A timeout for libmicrohttpd, which counts in seconds (rounded up). */
+static unsigned int wh_secs(int64_t ms)
+{
+    return (unsigned int)((ms + 999) / 1000);
+}
+
 static enum MHD_Result wh_access(void *cls, struct MHD_Connection *c, const char *url,
                                  const char *method, const char *version, const char *upload,
                                  size_t *upload_size, void **con_cls)
@@ -715,6 +726,8 @@ static enum MHD_Result wh_access(void *cls, struct MHD_Connection *c, const char
     (void)version;
 
     if (!r) {
+        /* the headers are complete: from here on the connection may idle for longer */
+        MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, wh_secs(wi->idle_timeout_ms));
         return wh_begin(wi, c, url, method, con_cls);
     }
     if (r->state == WH_UPLOADING) {
@@ -753,7 +766,10 @@ static void wh_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 {
     struct wh_inst *wi = cls;
     struct wh_req *r = *con_cls;
-    (void)c;
+    if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK) {
+        /* kept alive: the next request's headers are due within the header timeout */
+        MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, wh_secs(wi->header_timeout_ms));
+    }
     if (!r) {
         return;
     }
@@ -1004,11 +1020,12 @@ static int wh_config(struct gdx_ctx *ctx, struct wh_inst *wi, struct sockaddr_in
     if (wi->record_max_depth < 1 || wi->record_max_depth > 1000 || wi->request_max_records < 1 ||
         wi->body_max_bytes < 1024 || wi->record_max_bytes < 64 || wi->threads < 1 ||
         wi->threads > 64 || wi->max_connections < 1 || wi->queue_max_requests < 1 ||
-        wi->queue_max_bytes < wi->body_max_bytes) {
-        return gdx_seterr(errstr, errstr_size, GDX_ERR_CONFIG,
-                          "source: record.max.depth 1 to 1000, server.threads 1 to 64, "
-                          "queue.max.bytes at least body.max.bytes, and the other limits "
-                          "positive");
+        wi->queue_max_bytes < wi->body_max_bytes || wi->header_timeout_ms < 1000) {
+        return gdx_seterr(
+            errstr, errstr_size, GDX_ERR_CONFIG,
+            "source: record.max.depth 1 to 1000, server.threads 1 to 64, "
+            "queue.max.bytes at least body.max.bytes, server.header.timeout.ms at least "
+            "1s, and the other limits positive");
     }
     wi->lim.max_depth = (int)wi->record_max_depth;
     wi->lim.max_records = (size_t)wi->request_max_records;
@@ -1047,9 +1064,9 @@ static int wh_init(struct gdx_ctx *ctx, void *inst, char *errstr, size_t errstr_
         (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)wi->threads,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned int)wi->max_connections,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)GDX_LIMIT_WEBHOOK_HEADER_BYTES,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)((wi->idle_timeout_ms + 999) / 1000),
-        MHD_OPTION_NOTIFY_COMPLETED, wh_completed, wi, MHD_OPTION_NOTIFY_CONNECTION, wh_conn_cb, wi,
-        MHD_OPTION_EXTERNAL_LOGGER, wh_mhd_log, wi, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1U,
+        MHD_OPTION_CONNECTION_TIMEOUT, wh_secs(wi->header_timeout_ms), MHD_OPTION_NOTIFY_COMPLETED,
+        wh_completed, wi, MHD_OPTION_NOTIFY_CONNECTION, wh_conn_cb, wi, MHD_OPTION_EXTERNAL_LOGGER,
+        wh_mhd_log, wi, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1U,
         wi->tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, wi->cert_pem,
         MHD_OPTION_HTTPS_MEM_KEY, wi->key_pem, MHD_OPTION_HTTPS_KEY_PASSWORD,
         wi->tls_key_password && wi->tls_key_password[0] ? wi->tls_key_password : NULL,
