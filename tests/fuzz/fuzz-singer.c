@@ -42,7 +42,7 @@ static enum verdict judge(const struct exec_inst *ei, const char *line, size_t m
     enum verdict out;
 
     doc = json_loadb(line, m, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
-    if (!doc && strstr(jerr.text, "overflow")) {
+    if (!doc && (strstr(jerr.text, "overflow") || strstr(jerr.text, "too big"))) {
         return V_UNKNOWN; /* a number jansson cannot hold, which the reader passes as text */
     }
     if (!doc || !json_is_object(doc) || jtree_depth(doc) > ei->json_max_depth ||

@@ -246,6 +246,7 @@ static void check_feed(struct wh_inst *wi, struct wh_req *r, const struct gdx_ba
         snprintf(pos, sizeof(pos), "webhook:%s:%zu", r->id, i);
         FUZZ_CHECK(!strcmp(rec->pos, pos));
         FUZZ_CHECK(rec->raw_len == sp->len && !memcmp(rec->raw, r->body + sp->start, sp->len));
+        jerr.text[0] = '\0';
         obj = memchr(rec->raw, '\0', rec->raw_len)
                   ? NULL
                   : json_loadb(rec->raw, rec->raw_len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL,
@@ -255,6 +256,11 @@ static void check_feed(struct wh_inst *wi, struct wh_req *r, const struct gdx_ba
         } else if (obj && json_is_object(obj) && jtree_depth(obj) <= wi->record_max_depth) {
             /* a flattened member colliding with a dotted key: refused as a duplicate */
             FUZZ_CHECK(strstr(rec->error, "duplicate"));
+        }
+        if (!obj && (strstr(jerr.text, "overflow") || strstr(jerr.text, "too big")) &&
+            !rec->error) {
+            /* a number jansson cannot hold, which the reader passes on as its text */
+            continue;
         }
         if (rec->error) {
             char want[64];
