@@ -144,9 +144,11 @@ int gdx_kafka_conf_parse_secure(const struct gdx_node *map, const char *dir, int
                 OPENSSL_cleanse(fval, strlen(fval));
             }
             free(fval);
+            /* key may be fprop: the message is made before it is freed */
+            err = gdx_seterr(errstr, errstr_size, GDX_ERR_CONFIG, "%s: kafka property '%s': %s",
+                             where, key, rderr);
             free(fprop);
-            return gdx_seterr(errstr, errstr_size, GDX_ERR_CONFIG, "%s: kafka property '%s': %s",
-                              where, key, rderr);
+            return err;
         }
         if (gdx_kafka_secret_prop(key)) {
             gdx_log_add_secret(v);
