@@ -3,9 +3,11 @@
  * compiled in with fakert.h): SCHEMA, RECORD and STATE messages, blank and overlong lines,
  * and the position {"state","records","digest"} it stores and reloads.
  *
- * Input: byte 0 picks the settings (bit 0 source.stream "users", bit 1 message.max.bytes
- * 1KiB, bit 2 state.max.bytes 64, bits 3-5 json.max.depth), byte 1 where a batch ends and
- * how small the reads are; the rest is the adapter's stdout. Properties:
+ * Input (format: singer, so that output starting with the frames' first byte is still read
+ * as lines; fuzz-frame.c covers frames): byte 0 picks the settings (bit 0 source.stream
+ * "users", bit 1 message.max.bytes 1KiB, bit 2 state.max.bytes 64, bits 3-5 json.max.depth),
+ * byte 1 where a batch ends and how small the reads are; the rest is the adapter's stdout.
+ * Properties:
  *   - the rows are exactly the RECORD lines that jansson reads as a Singer message of the
  *     stream sent (the configured one, or the first one seen) with a "record" object within
  *     the depth limit and without duplicate keys, in order, each with the record's members;
@@ -174,7 +176,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     snprintf(settings, sizeof(settings),
-             "stream: \"%s\"\nmessage.max.bytes: %s\nstate.max.bytes: %s\njson.max.depth: %d\n",
+             "format: singer\nstream: \"%s\"\nmessage.max.bytes: %s\nstate.max.bytes: %s\n"
+             "json.max.depth: %d\n",
              data[0] & 1 ? "users" : "", data[0] & 2 ? "1KiB" : "1MiB",
              data[0] & 4 ? "64" : "256KiB", data[0] & 0x38 ? 2 + (data[0] >> 3 & 7) : 64);
     c = xr_check_restart(settings, data + 2, size - 2, 1 + data[1] % 16, 1 + (data[1] >> 4) * 5, 1,
