@@ -331,6 +331,8 @@ struct conf_frame {
 
 struct conf_loader {
     char *file;
+    const char *buf; /* the text being loaded (for positions of reader errors) */
+    size_t len;
     struct gdx_node *root;
     struct conf_frame stack[GDX_CONF_MAX_DEPTH];
     int depth;
@@ -568,8 +570,18 @@ static int conf_yaml_error(struct conf_loader *l, const yaml_parser_t *parser)
         abort();
     }
     if (parser->error == YAML_READER_ERROR) {
-        return gdx_seterr(l->errstr, l->errstr_size, GDX_ERR_CONFIG, "%s: %s at byte offset %zu",
-                          l->file, parser->problem ? parser->problem : "cannot read input",
+        /* libyaml gives a byte offset only: the line and column (in bytes) are counted here */
+        size_t off = parser->problem_offset < l->len ? parser->problem_offset : l->len;
+        size_t line = 1, bol = 0;
+        for (size_t i = 0; i < off; i++) {
+            if (l->buf[i] == '\n') {
+                line++;
+                bol = i + 1;
+            }
+        }
+        return gdx_seterr(l->errstr, l->errstr_size, GDX_ERR_CONFIG,
+                          "%s:%zu:%zu: %s at byte offset %zu", l->file, line, off - bol + 1,
+                          parser->problem ? parser->problem : "cannot read input",
                           parser->problem_offset);
     }
     if (parser->context) {
@@ -599,6 +611,8 @@ struct gdx_node *gdx_conf_load_mem(const char *name, const char *buf, size_t len
         return NULL;
     }
     l.file = conf_xstrdup(name);
+    l.buf = buf;
+    l.len = len;
     if (!yaml_parser_initialize(&parser)) {
         abort();
     }

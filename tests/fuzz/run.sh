@@ -19,6 +19,8 @@ for name in "$@"; do
     dict=()
     [ -f "$here/dict/$name.dict" ] && dict=(-dict="$here/dict/$name.dict")
     # -rss_limit_mb: a harness that needs more than this for a 64 KiB input has found a bug
+    mark=$B/fuzz/$name.start
+    : >"$mark" # crashes of earlier runs stay in $crash: only this run's are counted
     "$bin" -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=1024 -max_len=65536 \
         -print_final_stats=1 -artifact_prefix="$crash/" "${dict[@]}" \
         "$work" "$here/corpus/$name" >"$log" 2>&1
@@ -28,7 +30,7 @@ for name in "$@"; do
     cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$last")
     ft=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$last")
     corp=$(sed -n 's/.* corp: \([0-9]*\).*/\1/p' <<<"$last")
-    crashes=$(find "$crash" -type f | wc -l)
+    crashes=$(find "$crash" -type f -newer "$mark" | wc -l)
     printf '%-10s %10s %8s %8s %8s %s\n' "$name" "${execs:-?}" "${cov:-?}" "${ft:-?}" \
         "${corp:-?}" "$crashes"
     if [ "$rc" -ne 0 ] || [ "$crashes" -ne 0 ]; then

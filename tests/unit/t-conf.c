@@ -136,7 +136,7 @@ static void test_refusals(void)
             "hotline.yaml:2:1: found a tab character that violates indentation (while scanning "
             "a plain scalar at 1:4)",
             "tab indentation");
-    refuses("a: \xff\xfe\n", "hotline.yaml: invalid leading UTF-8 octet at byte offset 3",
+    refuses("a: \xff\xfe\n", "hotline.yaml:1:4: invalid leading UTF-8 octet at byte offset 3",
             "invalid utf-8");
 }
 
