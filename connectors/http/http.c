@@ -1023,7 +1023,7 @@ static int http_page_parse(struct http_inst *hi, const char *url, long code, cha
     const char *text = hi->resp.body ? hi->resp.body : "";
     size_t len = hi->resp.len, rs, rl, pos = 0, es, el;
     char *disp = http_url_display(url);
-    char buf[512];
+    char buf[512] = ""; /* shown in messages even when nothing was found at ok.pointer */
     int rc, err = GDX_OK;
     time_t date;
 
