@@ -59,7 +59,7 @@ static void test_not_supervised(void)
 static void test_round_trip(void)
 {
     int p[2];
-    char env[16], buf[65536], err[256];
+    char env[16], buf[65536], err[256] = "";
     struct gdx_metrics *m;
     struct gdx_metrics_report r;
     const char *nl;
@@ -134,7 +134,8 @@ static void test_round_trip(void)
     {
         char line[GDX_METRICS_LINE_MAX], again[GDX_METRICS_LINE_MAX];
         struct gdx_metrics_report r2;
-        size_t o = (size_t)snprintf(line, sizeof(line), "{\"v\":1,\"state\":\"failed\",\"error\":\"x");
+        size_t o =
+            (size_t)snprintf(line, sizeof(line), "{\"v\":1,\"state\":\"failed\",\"error\":\"x");
         size_t bad;
         while (o + 8 < sizeof(line)) {
             o += (size_t)snprintf(line + o, sizeof(line) - o, "错误");
@@ -187,7 +188,7 @@ static void test_pipe_full(void)
         buf[len] = '\0';
         for (char *s = buf, *e; (e = strchr(s, '\n')); s = e + 1) {
             struct gdx_metrics_report r;
-            char err[128];
+            char err[128] = "";
             lines++;
             bad += gdx_metrics_parse(s, (size_t)(e - s), &r, err, sizeof(err)) != GDX_OK;
         }
@@ -201,7 +202,7 @@ static void test_pipe_full(void)
 static void test_parse_refusals(void)
 {
     struct gdx_metrics_report r;
-    char err[256];
+    char err[256] = "";
     static const char *const bad[] = {
         "",
         "not json",

@@ -163,7 +163,7 @@ static void check_plan(void)
     struct gdx_topics *want = gdx_topics_new(), *have = gdx_topics_new();
     struct gdx_topic *w, *h;
     struct gdx_plan *plan;
-    char errstr[512];
+    char errstr[512] = "";
 
     w = gdx_topics_add(want, "gov.a.x.y", 6, 3);
     gdx_topic_set_conf(w, "retention.ms", "604800000");
@@ -200,7 +200,7 @@ int main(void)
     struct gdx_inventory *inv = NULL;
     struct gdx_topics_gen gen;
     struct gdx_topics *t = gdx_topics_new(), *back = gdx_topics_new();
-    char errstr[1024];
+    char errstr[1024] = "";
     char path_t[] = "/tmp/gdx-t-topics-XXXXXX";
     int fd;
     FILE *f;
