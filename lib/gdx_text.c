@@ -41,6 +41,9 @@ struct gdx_decoder {
     size_t cap;
     /* two-byte GB18030 codes as UTF-8, up to 4 bytes in memory order; 0 = invalid */
     uint32_t *gb2;
+    /* the same indexed by lead << 8 | trail, only codes of up to 3 UTF-8 bytes (their length
+     * in the fourth byte); 0 = take the slow path (invalid, four UTF-8 bytes, not a lead) */
+    uint32_t *gb16;
 };
 
 static size_t utf8_seq(const unsigned char *s, size_t left);
@@ -115,6 +118,19 @@ static void gb_table_fill(struct gdx_decoder *dec)
             dec->gb2[l * GB_TRAIL_CNT + ti] = v;
         }
     }
+    dec->gb16 = calloc(65536, sizeof(*dec->gb16));
+    if (!dec->gb16) {
+        abort();
+    }
+    for (int l = 0; l < GB_LEAD_CNT; l++) {
+        for (int t = 0x40; t <= 0xfe; t++) {
+            int ti = gb_trail((unsigned char)t);
+            uint32_t v = ti < 0 ? 0 : dec->gb2[l * GB_TRAIL_CNT + ti];
+            if (v && ((const unsigned char *)&v)[3] <= 3) {
+                dec->gb16[(GB_LEAD_MIN + l) << 8 | t] = v;
+            }
+        }
+    }
 }
 
 static int is_utf8_name(const char *s)
@@ -166,6 +182,7 @@ void gdx_decoder_destroy(struct gdx_decoder *dec)
     }
     free(dec->buf);
     free(dec->gb2);
+    free(dec->gb16);
     free(dec);
 }
 
@@ -192,11 +209,81 @@ static void reserve(struct gdx_decoder *dec, size_t need)
     dec->cap = cap;
 }
 
+/*
+ * GB18030 @p in to UTF-8 at @p dst (room for len * 1.5 + 8 bytes): the end of the output, or
+ * NULL with *bad at the offset of the first invalid sequence. ASCII passes eight bytes at a
+ * time where it runs on, runs of two-byte codes in a loop of their own (one table load
+ * each), four-byte codes through iconv.
+ */
+static char *gb_run(const struct gdx_decoder *dec, const unsigned char *p, size_t len, char *dst,
+                    size_t *bad)
+{
+    const uint32_t *gb2 = dec->gb2, *gb16 = dec->gb16;
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = p[i];
+        if (c < 0x80) {
+            *dst++ = (char)c;
+            i++;
+            while (i + 8 <= len) {
+                uint64_t w;
+                memcpy(&w, p + i, 8);
+                if (w & 0x8080808080808080ULL) {
+                    break;
+                }
+                memcpy(dst, &w, 8);
+                dst += 8;
+                i += 8;
+            }
+            continue;
+        }
+        /* two-byte codes, the common case of Chinese text: one load each */
+        while (i + 1 < len) {
+            uint32_t v = gb16[(size_t)p[i] << 8 | p[i + 1]];
+            if (v == 0) {
+                break;
+            }
+            memcpy(dst, &v, 4); /* room: 4 bytes out for 2 in is within 1.5x + 8 */
+            dst += ((const unsigned char *)&v)[3];
+            i += 2;
+        }
+        if (i >= len || p[i] < 0x80) {
+            continue;
+        }
+        c = p[i];
+        if (c >= GB_LEAD_MIN && c <= 0xfe && i + 1 < len && gb_trail_index[p[i + 1]] >= 0) {
+            /* a two-byte code of four UTF-8 bytes, or one without a character */
+            uint32_t v = gb2[(c - GB_LEAD_MIN) * GB_TRAIL_CNT + gb_trail_index[p[i + 1]]];
+            if (v == 0) {
+                goto bad;
+            }
+            memcpy(dst, &v, 4);
+            dst += 4;
+            i += 2;
+            continue;
+        }
+        if (c >= GB_LEAD_MIN && c <= 0xfe && i + 3 < len && p[i + 1] >= 0x30 && p[i + 1] <= 0x39) {
+            size_t n = gb_iconv_one(dec->cd, p + i, 4, (unsigned char *)dst);
+            if (n == 0) {
+                goto bad;
+            }
+            dst += n;
+            i += 4;
+            continue;
+        }
+        goto bad; /* 0x80, 0xff, a bad trail byte, or a sequence cut short by the end */
+    }
+    return dst;
+bad:
+    *bad = i;
+    return NULL;
+}
+
 int gdx_decoder_convert(struct gdx_decoder *dec, const char *in, size_t len, const char **out,
                         size_t *out_len, size_t *bad_off)
 {
-    char *dst;
-    size_t used;
+    char *end;
+    size_t bad = 0;
 
     *out = NULL;
     *out_len = 0;
@@ -214,65 +301,53 @@ int gdx_decoder_convert(struct gdx_decoder *dec, const char *in, size_t len, con
 
     /* GB18030 -> UTF-8 grows at most 2 bytes -> 3 and 4 bytes -> 4; 1.5x is enough. */
     reserve(dec, len + len / 2 + 8);
-    dst = dec->buf;
-    {
-        const unsigned char *p = (const unsigned char *)in;
-        size_t i = 0;
-        while (i < len) {
-            unsigned char c = p[i];
-            if (c < 0x80) {
-                /* ASCII passes through, eight bytes at a time where it runs on */
-                *dst++ = (char)c;
-                i++;
-                while (i + 8 <= len) {
-                    uint64_t w;
-                    memcpy(&w, p + i, 8);
-                    if (w & 0x8080808080808080ULL) {
-                        break;
-                    }
-                    memcpy(dst, &w, 8);
-                    dst += 8;
-                    i += 8;
-                }
-                continue;
-            }
-            if (c >= GB_LEAD_MIN && c <= 0xfe && i + 1 < len) {
-                int t = gb_trail_index[p[i + 1]];
-                if (t >= 0) {
-                    uint32_t v = dec->gb2[(c - GB_LEAD_MIN) * GB_TRAIL_CNT + t];
-                    size_t n = ((const unsigned char *)&v)[3];
-                    if (n > 3) {
-                        n = 4; /* a four-byte sequence: its fourth byte is a continuation */
-                    }
-                    if (v == 0) {
-                        break; /* a two-byte code without a character */
-                    }
-                    memcpy(dst, &v, 4); /* room: 4 bytes out for 2 in is within 1.5x + 8 */
-                    dst += n;
-                    i += 2;
-                    continue;
-                }
-                if (p[i + 1] >= 0x30 && p[i + 1] <= 0x39 && i + 3 < len) {
-                    size_t n = gb_iconv_one(dec->cd, p + i, 4, (unsigned char *)dst);
-                    if (n == 0) {
-                        break;
-                    }
-                    dst += n;
-                    i += 4;
-                    continue;
-                }
-            }
-            break; /* 0x80, 0xff, a bad trail byte, or a sequence cut short by the end */
+    end = gb_run(dec, (const unsigned char *)in, len, dec->buf, &bad);
+    if (!end) {
+        if (bad_off) {
+            *bad_off = bad;
         }
-        if (i < len) {
+        return GDX_ERR_PARSE;
+    }
+    *end = '\0';
+    *out = dec->buf;
+    *out_len = (size_t)(end - dec->buf);
+    return GDX_OK;
+}
+
+int gdx_decoder_convert_fields(struct gdx_decoder *dec, const char *base, const size_t *starts,
+                               const size_t *lens, size_t n, size_t *offs, const char **out,
+                               size_t *out_len, size_t *bad_field, size_t *bad_off)
+{
+    size_t need = 8, used = 0, bad = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        need += lens[i] + lens[i] / 2 + 9;
+    }
+    reserve(dec, need);
+    for (size_t i = 0; i < n; i++) {
+        const char *in = base + starts[i];
+        char *dst = dec->buf + used, *end;
+        if (dec->utf8) {
+            if (!gdx_utf8_valid(in, lens[i], &bad)) {
+                end = NULL;
+            } else {
+                memcpy(dst, in, lens[i]);
+                end = dst + lens[i];
+            }
+        } else {
+            end = gb_run(dec, (const unsigned char *)in, lens[i], dst, &bad);
+        }
+        if (!end) {
+            *bad_field = i;
             if (bad_off) {
-                *bad_off = i;
+                *bad_off = bad;
             }
             return GDX_ERR_PARSE;
         }
+        offs[i] = used;
+        *end = '\0';
+        used = (size_t)(end - dec->buf) + 1;
     }
-    used = (size_t)(dst - dec->buf);
-    dec->buf[used] = '\0';
     *out = dec->buf;
     *out_len = used;
     return GDX_OK;

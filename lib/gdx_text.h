@@ -25,6 +25,17 @@ int gdx_decoder_is_utf8(const struct gdx_decoder *dec);
 int gdx_decoder_convert(struct gdx_decoder *dec, const char *in, size_t len, const char **out,
                         size_t *out_len, size_t *bad_off);
 
+/*
+ * Convert the @p n fields base + starts[i] (lens[i] bytes each) one after another into the
+ * decoder's buffer (*out, valid until the next call), each NUL-terminated at *out + offs[i];
+ * *out_len is the bytes used, the last NUL included.
+ * On an invalid sequence returns GDX_ERR_PARSE with *bad_field its field and *bad_off its
+ * offset in that field.
+ */
+int gdx_decoder_convert_fields(struct gdx_decoder *dec, const char *base, const size_t *starts,
+                               const size_t *lens, size_t n, size_t *offs, const char **out,
+                               size_t *out_len, size_t *bad_field, size_t *bad_off);
+
 /* 1 if valid UTF-8; else 0 and *bad_off = offset of the first invalid byte */
 int gdx_utf8_valid(const char *s, size_t len, size_t *bad_off);
 /* Number of code points of valid UTF-8 */

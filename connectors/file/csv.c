@@ -17,6 +17,7 @@
  * field is taken literally. Text after a closing quote (`"a"b`) is an error for that row.
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,8 +64,6 @@ struct csv_parser {
     size_t *fstart, *flen;
     size_t nf, fcap;
 
-    char *ob; /* decoded fields (non-UTF-8 input) */
-    size_t ob_len, ob_cap;
     const char **vals;
     size_t *lens;
     size_t vcap;
@@ -141,7 +140,6 @@ void csv_parser_destroy(struct csv_parser *p)
     free(p->fb);
     free(p->fstart);
     free(p->flen);
-    free(p->ob);
     free(p->vals);
     free(p->lens);
     free(p);
@@ -256,27 +254,20 @@ static int csv_decode(struct csv_parser *p)
             p->lens[i] = p->flen[i];
         }
     } else {
-        /* one table-driven conversion per field (gdx_text.c): no iconv call per field */
-        size_t *offs = p->lens; /* output offsets first, pointers once ob stops moving */
-        p->ob_len = 0;
-        for (size_t i = 0; i < p->nf; i++) {
-            const char *out;
-            size_t out_len;
-            if (gdx_decoder_convert(p->dec, p->fb + p->fstart[i], p->flen[i], &out, &out_len,
-                                    &bad) != GDX_OK) {
-                return csv_error(p, i + 1, "line %llu col %zu: invalid %s byte sequence",
-                                 (unsigned long long)p->rec_line, i + 1, p->encname);
-            }
-            csv_grow(&p->ob, &p->ob_cap, p->ob_len + out_len + 1);
-            memcpy(p->ob + p->ob_len, out, out_len);
-            offs[i] = p->ob_len;
-            p->ob_len += out_len;
-            p->ob[p->ob_len++] = '\0';
+        /* one table-driven conversion of all the fields (gdx_text.c), into one buffer */
+        const char *ob;
+        size_t *offs = p->lens, used = 0, bad_field = 0; /* offsets first, then lengths */
+        if (gdx_decoder_convert_fields(p->dec, p->fb, p->fstart, p->flen, p->nf, offs, &ob, &used,
+                                       &bad_field, &bad) != GDX_OK) {
+            return csv_error(p, bad_field + 1, "line %llu col %zu: invalid %s byte sequence",
+                             (unsigned long long)p->rec_line, bad_field + 1, p->encname);
         }
         for (size_t i = 0; i < p->nf; i++) {
-            size_t end = i + 1 < p->nf ? offs[i + 1] : p->ob_len;
-            p->vals[i] = p->ob + offs[i];
-            p->lens[i] = end - offs[i] - 1; /* offs[i + 1] is still an offset here */
+            p->vals[i] = ob + offs[i];
+        }
+        for (size_t i = 0; i < p->nf; i++) {
+            size_t end = i + 1 < p->nf ? offs[i + 1] : used; /* offs[i + 1]: still an offset */
+            p->lens[i] = end - offs[i] - 1;
         }
     }
     p->rec.nfields = p->nf;
@@ -346,6 +337,38 @@ static void csv_take_raw(struct csv_parser *p, const char *data, size_t n)
         }                                                                                          \
     } while (0)
 
+/*
+ * The first index from @p j below @p len whose byte is @p a, @p b or @p c (or @p len): eight
+ * bytes at a time where it runs on. A byte equal to a pattern is a zero byte of the word XOR
+ * the pattern; (x - 0x01..) & ~x & 0x80.. marks the lowest zero byte of x exactly (a borrow
+ * only runs upwards, so the marks above it may be wrong but none below it is), and on a
+ * little-endian word the lowest mark is the first byte.
+ */
+static inline size_t csv_scan(const unsigned char *d, size_t j, size_t len, unsigned char a,
+                              unsigned char b, unsigned char c)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    const uint64_t pa = ones * a, pb = ones * b, pc = ones * c;
+    while (j + 8 <= len) {
+        uint64_t w, xa, xb, xc, m;
+        memcpy(&w, d + j, 8);
+        xa = w ^ pa;
+        xb = w ^ pb;
+        xc = w ^ pc;
+        m = (((xa - ones) & ~xa) | ((xb - ones) & ~xb) | ((xc - ones) & ~xc)) & highs;
+        if (m) {
+            return j + ((size_t)__builtin_ctzll(m) >> 3);
+        }
+        j += 8;
+    }
+#endif
+    while (j < len && d[j] != a && d[j] != b && d[j] != c) {
+        j++;
+    }
+    return j;
+}
+
 /* Run the state machine over data; stop after a record ends. */
 static int csv_run(struct csv_parser *p, const char *data, size_t len, size_t *used)
 {
@@ -390,10 +413,7 @@ static int csv_run(struct csv_parser *p, const char *data, size_t len, size_t *u
                 st = CSV_S_CR;
             } else {
                 /* the rest of the unquoted run in one piece */
-                size_t j = i + 1;
-                while (j < len && d[j] != delim && d[j] != '\n' && d[j] != '\r') {
-                    j++;
-                }
+                size_t j = csv_scan(d, i + 1, len, delim, '\n', '\r');
                 p->nonblank = 1;
                 if (!p->skip) {
                     memcpy(fb + p->fb_len, d + i, j - i);
@@ -411,10 +431,7 @@ static int csv_run(struct csv_parser *p, const char *data, size_t len, size_t *u
                 CSV_PUT(c);
             } else {
                 /* the quoted run up to the next quote or line end in one piece */
-                size_t j = i + 1;
-                while (j < len && d[j] != '"' && d[j] != '\n') {
-                    j++;
-                }
+                size_t j = csv_scan(d, i + 1, len, '"', '\n', '\n');
                 if (!p->skip) {
                     memcpy(fb + p->fb_len, d + i, j - i);
                     p->fb_len += j - i;

@@ -286,11 +286,41 @@ static void test_gb18030(void)
           "1@4:[a][b]\n2@10!line 2 col 2: invalid gbk byte sequence\n3@15:[2][三]\nnext line 4");
 }
 
+/* Fields of every length around the scanner's eight-byte words: each delimiter, quote, CR
+ * and LF found at every offset of a word, whole and split at every byte. */
+static void test_long_runs(void)
+{
+    char in[4096], want[8192];
+    size_t n = 0, w = 0;
+    for (int len = 0; len <= 19; len++) {
+        char f[32];
+        for (int k = 0; k < len; k++) {
+            f[k] = (char)('a' + (k + len) % 26);
+        }
+        f[len] = '\0';
+        /* unquoted, then quoted with a doubled quote and a line break inside */
+        n += (size_t)snprintf(in + n, sizeof(in) - n, "%s,\"%s\"\"x\ny%s\"%s", f, f, f,
+                              len % 3 == 0   ? "\r\n"
+                              : len % 3 == 1 ? "\n"
+                                             : "\r");
+        w += (size_t)snprintf(want + w, sizeof(want) - w, "%d@%zu:[%s][%s\"x\ny%s]\n", 2 * len + 1,
+                              n, f, f, f);
+    }
+    snprintf(want + w, sizeof(want) - w, "next line %d", 2 * 20 + 1);
+    check("fields of 0 to 19 bytes, quoted and not", in, n, ',', 0, "utf-8", 1024, want);
+    /* the same in GB18030: long runs of two-byte codes between the delimiters */
+    const char gb[] = "\xd5\xc5\xc8\xfd\xc0\xee\xcb\xc4\xcd\xf5\xce\xe5\xd5\xc5\xc8\xfd,"
+                      "\"\xb1\xb1\xbe\xa9\xca\xd0\xba\xa3\xb5\xed\xc7\xf8,\xb1\xb1\xbe\xa9\"\n";
+    check("long gb18030 fields", gb, sizeof(gb) - 1, ',', 0, "gb18030", 1024,
+          "1@37:[张三李四王五张三][北京市海淀区,北京]\nnext line 2");
+}
+
 int main(void)
 {
     test_rfc4180();
     test_errors();
     test_oversized();
     test_gb18030();
+    test_long_runs();
     return done_testing();
 }

@@ -281,11 +281,61 @@ static void test_gb18030_table(void)
     gdx_decoder_destroy(dec);
 }
 
+/* Several fields into one buffer: offsets, lengths with a NUL inside a field, empty fields,
+ * and the field and offset of an invalid sequence. */
+static void test_convert_fields(void)
+{
+    char errstr[256];
+    const char *encs[] = {"gb18030", "utf-8"};
+    for (int e = 0; e < 2; e++) {
+        struct gdx_decoder *dec = gdx_decoder_new(encs[e], errstr, sizeof(errstr));
+        /* 张三 | (empty) | a NUL b | 北京 */
+        const char *gb = e == 0 ? "\xd5\xc5\xc8\xfd"
+                                  "a\0b"
+                                  "\xb1\xb1\xbe\xa9"
+                                : "\xe5\xbc\xa0\xe4\xb8\x89"
+                                  "a\0b"
+                                  "\xe5\x8c\x97\xe4\xba\xac";
+        size_t l0 = e == 0 ? 4 : 6;
+        size_t starts[4] = {0, l0, l0, l0 + 3}, lens[4] = {l0, 0, 3, l0}, offs[4];
+        size_t used = 0, bad_field = 99, bad = 99;
+        const char *out = NULL;
+        ok(dec != NULL, "%s decoder", encs[e]);
+        if (!dec) {
+            continue;
+        }
+        is_int(gdx_decoder_convert_fields(dec, gb, starts, lens, 4, offs, &out, &used, &bad_field,
+                                          &bad),
+               GDX_OK, "%s: four fields converted", encs[e]);
+        ok(offs[0] == 0 && !strcmp(out, "张三"), "%s: field 1", encs[e]);
+        ok(offs[1] == 7 && out[offs[1]] == '\0', "%s: field 2 empty", encs[e]);
+        ok(offs[2] == 8 && !memcmp(out + offs[2], "a\0b", 4), "%s: field 3 keeps its NUL", encs[e]);
+        ok(offs[3] == 12 && !strcmp(out + offs[3], "北京") && used == 19,
+           "%s: field 4, 19 bytes used (%zu)", encs[e], used);
+        /* the third field turns invalid */
+        const char *badin = e == 0 ? "\xd5\xc5\xc8\xfd"
+                                     "a\x80"
+                                     "b"
+                                     "\xb1\xb1\xbe\xa9"
+                                   : "\xe5\xbc\xa0\xe4\xb8\x89"
+                                     "a\x80"
+                                     "b"
+                                     "\xe5\x8c\x97\xe4\xba\xac";
+        is_int(gdx_decoder_convert_fields(dec, badin, starts, lens, 4, offs, &out, &used,
+                                          &bad_field, &bad),
+               GDX_ERR_PARSE, "%s: an invalid byte fails", encs[e]);
+        ok(bad_field == 2 && bad == 1, "%s: in field 3 at offset 1 (%zu, %zu)", encs[e], bad_field,
+           bad);
+        gdx_decoder_destroy(dec);
+    }
+}
+
 int main(void)
 {
     test_utf8_decoder();
     test_gb18030();
     test_gb18030_table();
+    test_convert_fields();
     test_utf8_valid();
     test_quote();
     return done_testing();
