@@ -6,10 +6,12 @@
  * iconv, whose GB18030 table covers the four-byte sequences (supplementary planes included).
  * GBK is decoded as GB18030, its superset, so a file that mixes in a few GB18030-only
  * characters is still read. The one- and two-byte part of GB18030 (ASCII and the 23,940
- * two-byte codes, where nearly all Chinese text lives) is decoded through a table that the
- * decoder fills once, at its creation, by asking iconv for every two-byte code: the mapping
- * stays glibc's, and a field costs a table lookup per character instead of an iconv call
- * (measured: iconv was a fifth of the file connector's main thread). Four-byte sequences go
+ * two-byte codes, where nearly all Chinese text lives) is decoded through tables that the
+ * first decoder of the process fills, by asking iconv for every two-byte code, and all its
+ * decoders share: the mapping stays glibc's, and a character costs a table lookup instead of
+ * an iconv call (measured: iconv was a fifth of the file connector's main thread). Runs of
+ * two-byte codes go through a table of 64K entries indexed by both bytes (256 KiB, one load
+ * a character); the compact table by lead and trail serves the rest. Four-byte sequences go
  * to iconv one at a time. Invariants: the decoder's output is always valid UTF-8 (each table
  * entry and each four-byte result is checked once, when it is made, so the output needs no
  * second pass), an input error always reports the byte offset of the first bad sequence in
@@ -21,6 +23,7 @@
  */
 #include <errno.h>
 #include <iconv.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,10 +43,10 @@ struct gdx_decoder {
     char *buf;  /* output buffer, grown as needed */
     size_t cap;
     /* two-byte GB18030 codes as UTF-8, up to 4 bytes in memory order; 0 = invalid */
-    uint32_t *gb2;
+    const uint32_t *gb2;
     /* the same indexed by lead << 8 | trail, only codes of up to 3 UTF-8 bytes (their length
      * in the fourth byte); 0 = take the slow path (invalid, four UTF-8 bytes, not a lead) */
-    uint32_t *gb16;
+    const uint32_t *gb16;
 };
 
 static size_t utf8_seq(const unsigned char *s, size_t left);
@@ -96,10 +99,23 @@ static size_t gb_iconv_one(iconv_t cd, const unsigned char *in, size_t len, unsi
     return n;
 }
 
-static void gb_table_fill(struct gdx_decoder *dec)
+/*
+ * The two tables, made once per process by the first GB18030 decoder (pthread_once) and
+ * shared by all of them: they never change once made. NULL if iconv could not be opened.
+ */
+static uint32_t *gb2_shared, *gb16_shared;
+static pthread_once_t gb_once = PTHREAD_ONCE_INIT;
+
+static void gb_table_fill(void)
 {
-    dec->gb2 = calloc((size_t)GB_LEAD_CNT * GB_TRAIL_CNT, sizeof(*dec->gb2));
-    if (!dec->gb2) {
+    iconv_t cd = iconv_open("UTF-8", "GB18030");
+    uint32_t *gb2, *gb16;
+    if (cd == (iconv_t)-1) {
+        return;
+    }
+    gb2 = calloc((size_t)GB_LEAD_CNT * GB_TRAIL_CNT, sizeof(*gb2));
+    gb16 = calloc(65536, sizeof(*gb16));
+    if (!gb2 || !gb16) {
         abort();
     }
     for (int l = 0; l < GB_LEAD_CNT; l++) {
@@ -108,29 +124,20 @@ static void gb_table_fill(struct gdx_decoder *dec)
             int ti = gb_trail((unsigned char)t);
             uint32_t v = 0;
             size_t n;
-            if (ti < 0 || !(n = gb_iconv_one(dec->cd, in, 2, out))) {
+            if (ti < 0 || !(n = gb_iconv_one(cd, in, 2, out))) {
                 continue;
             }
             memcpy(&v, out, n);
             if (n <= 3) {
                 ((unsigned char *)&v)[3] = (unsigned char)n; /* its length in the fourth byte */
+                gb16[(GB_LEAD_MIN + l) << 8 | t] = v;
             }
-            dec->gb2[l * GB_TRAIL_CNT + ti] = v;
+            gb2[l * GB_TRAIL_CNT + ti] = v;
         }
     }
-    dec->gb16 = calloc(65536, sizeof(*dec->gb16));
-    if (!dec->gb16) {
-        abort();
-    }
-    for (int l = 0; l < GB_LEAD_CNT; l++) {
-        for (int t = 0x40; t <= 0xfe; t++) {
-            int ti = gb_trail((unsigned char)t);
-            uint32_t v = ti < 0 ? 0 : dec->gb2[l * GB_TRAIL_CNT + ti];
-            if (v && ((const unsigned char *)&v)[3] <= 3) {
-                dec->gb16[(GB_LEAD_MIN + l) << 8 | t] = v;
-            }
-        }
-    }
+    iconv_close(cd);
+    gb2_shared = gb2;
+    gb16_shared = gb16;
 }
 
 static int is_utf8_name(const char *s)
@@ -168,7 +175,16 @@ struct gdx_decoder *gdx_decoder_new(const char *encoding, char *errstr, size_t e
                    strerror(e));
         return NULL;
     }
-    gb_table_fill(dec);
+    pthread_once(&gb_once, gb_table_fill);
+    if (!gb2_shared) {
+        iconv_close(dec->cd);
+        free(dec);
+        gdx_seterr(errstr, errstr_size, GDX_ERR_CONFIG, "cannot convert from '%s': %s", encoding,
+                   "no GB18030 table");
+        return NULL;
+    }
+    dec->gb2 = gb2_shared;
+    dec->gb16 = gb16_shared;
     return dec;
 }
 
@@ -181,8 +197,6 @@ void gdx_decoder_destroy(struct gdx_decoder *dec)
         iconv_close(dec->cd);
     }
     free(dec->buf);
-    free(dec->gb2);
-    free(dec->gb16);
     free(dec);
 }
 

@@ -1,9 +1,10 @@
 /*
  * csv.c - RFC 4180 push parser for the file connector.
  *
- * A byte-at-a-time state machine over raw bytes, resumable at any byte: the state, the
- * fields parsed so far and the record's raw bytes live in the parser, so a record split
- * across read buffers (or across a byte order mark) parses exactly as if it came whole.
+ * A state machine over raw bytes, resumable at any byte (a field's runs of ordinary bytes
+ * are found eight bytes at a time, csv_scan): the state, the fields parsed so far and the
+ * record's raw bytes live in the parser, so a record split across read buffers (or across a
+ * byte order mark) parses exactly as if it came whole.
  * Structure is found before decoding, which is sound for UTF-8, GB18030 and GBK alike: the
  * quote, delimiter, CR and LF bytes never occur inside their multi-byte sequences.
  *
