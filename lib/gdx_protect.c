@@ -644,94 +644,103 @@ static int is_x(uint32_t c)
     return c == 'x' || c == 'X';
 }
 
-/* Length of the digit run at i (code points, digits already folded) */
-static size_t digit_run(const struct cps *v, size_t i)
-{
-    size_t j = i;
-    while (j < v->n && is_digit(v->cp[j])) {
-        j++;
-    }
-    return j - i;
-}
-
 static int mobile_digits(const uint32_t *d)
 {
     return d[0] == '1' && d[1] >= '3' && d[1] <= '9';
 }
 
-/* Copy the raw bytes of code points [from, to) of the original text */
-static void put_raw(char *out, size_t *o, const char *text, const size_t *off, size_t from,
-                    size_t to)
-{
-    memcpy(out + *o, text + off[from], off[to] - off[from]);
-    *o += off[to] - off[from];
-}
-
 /* Any digit as scrubbing sees them: ASCII 0-9 or full-width U+FF10..U+FF19 (EF BC 90..99),
- * the only code points that fold to a digit. */
-static int has_digit(const char *text, size_t len)
+ * the only code points that fold to a digit. The byte offset of the first at or after @p p,
+ * or @p len. A digit found by bytes starts a code point of the decoding too: neither an ASCII
+ * byte nor EF is ever a continuation byte, and u8_next steps one byte past a bad one. */
+static size_t next_digit(const char *text, size_t p, size_t len)
 {
+    /* the bytes that can start a digit: 0-9 and EF */
+    static const unsigned char start[256] = {
+        ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1,  ['5'] = 1,
+        ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1, [0xef] = 1,
+    };
     const unsigned char *s = (const unsigned char *)text;
-    for (size_t i = 0; i < len; i++) {
-        if ((s[i] >= '0' && s[i] <= '9') || (s[i] == 0xef && i + 2 < len && s[i + 1] == 0xbc &&
-                                             s[i + 2] >= 0x90 && s[i + 2] <= 0x99)) {
-            return 1;
+    for (;; p++) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        /* eight bytes at a time while none is a digit or EF: x ^ 0x30.. has a byte below 10
+         * where the text has a digit, x ^ 0xef.. a zero byte where it has EF */
+        const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+        while (p + 8 <= len) {
+            uint64_t w, d, e;
+            memcpy(&w, s + p, 8);
+            d = w ^ (ones * 0x30);
+            e = w ^ (ones * 0xef);
+            if (((d - ones * 10) & ~d & highs) | ((e - ones) & ~e & highs)) {
+                break;
+            }
+            p += 8;
+        }
+#endif
+        while (p < len && !start[s[p]]) {
+            p++;
+        }
+        if (p >= len || s[p] != 0xef ||
+            (p + 2 < len && s[p + 1] == 0xbc && s[p + 2] >= 0x90 && s[p + 2] <= 0x99)) {
+            return p < len ? p : len;
         }
     }
-    return 0;
 }
 
+#define SCRUB_KEEP 18 /* digits of a run kept: the longest pattern is an ID number */
+#define SCRUB_LOOK 11 /* code points looked at after a run: 138-1234-5678 */
+
+/*
+ * Replace the resident ID numbers and mobile numbers in free text by their masks. Text
+ * between digit runs is copied as bytes; each run (ASCII or full-width digits) is decoded
+ * with the code points after it that the patterns look at, and either masked or copied:
+ * an 18-digit run (or 17 digits and an X) with a valid check digit, 11 digits of a mobile
+ * number (with +86/86 kept in front), or 3-4-4 digits separated by one kind of space or dash.
+ */
 int gdx_scrub(const char *text, size_t len, char **out, size_t *count, char *errstr,
               size_t errstr_size)
 {
-    struct cps v;
-    size_t *off, i = 0, o = 0, n = 0, hits = 0;
-    char *buf;
+    uint32_t d[SCRUB_KEEP], a[SCRUB_LOOK];
+    size_t doff[SCRUB_KEEP], aoff[SCRUB_LOOK + 1];
+    size_t p = 0, o = 0, hits = 0;
+    char *buf = xmalloc(len + 1); /* masks are never longer than what they replace */
+    char tmp[19];
 
-    if (!has_digit(text, len)) {
-        /* nothing to find: identifiers and phone numbers are made of digits */
-        buf = xmalloc(len + 1);
-        memcpy(buf, text, len);
-        buf[len] = '\0';
-        *out = buf;
-        if (count) {
-            *count = 0;
+    while (p < len) {
+        size_t q = next_digit(text, p, len), run = 0, la = 0, end;
+        memcpy(buf + o, text + p, q - p);
+        o += q - p;
+        if ((p = q) >= len) {
+            break;
         }
-        return GDX_OK;
-    }
-
-    /* Decode without trimming, remembering each code point's byte offset */
-    v.cp = xmalloc((len + 1) * sizeof(uint32_t));
-    off = xmalloc((len + 1) * sizeof(size_t));
-    v.bad = 0;
-    while (i < len) {
-        off[n] = i;
-        v.cp[n] = fold(u8_next(text, len, &i));
-        n++;
-    }
-    off[n] = len;
-    v.n = n;
-    /* Masks are never longer than what they replace */
-    buf = xmalloc(len + 1);
-    for (i = 0; i < n;) {
-        size_t run, end;
-        char tmp[19];
-        if (!is_digit(v.cp[i]) || (i > 0 && is_digit(v.cp[i - 1]))) {
-            /* copy up to the next digit in one piece */
-            size_t j = i + 1;
-            while (j < n && !is_digit(v.cp[j])) {
-                j++;
+        /* the run, its first SCRUB_KEEP digits kept */
+        for (;;) {
+            size_t at = q;
+            uint32_t c;
+            if (q >= len || !is_digit(c = fold(u8_next(text, len, &q)))) {
+                q = at;
+                break;
             }
-            put_raw(buf, &o, text, off, i, j);
-            i = j;
-            continue;
+            if (run < SCRUB_KEEP) {
+                doff[run] = at;
+                d[run] = c;
+            }
+            run++;
         }
-        run = digit_run(&v, i);
-        end = i + run;
-        if (run == 18 || (run == 17 && end < n && is_x(v.cp[end]) &&
-                          (end + 1 >= n || !is_digit(v.cp[end + 1])))) {
+        end = q;
+        /* what the patterns look at after the run: 3 digits (138 1234 5678) 11 code points,
+         * 17 digits (an ID number ending in X) 2, the others none */
+        for (size_t r = q, want = run == 3    ? SCRUB_LOOK
+                                  : run == 17 ? 2
+                                              : 0;
+             la < want && r < len;) {
+            aoff[la] = r;
+            a[la++] = fold(u8_next(text, len, &r));
+            aoff[la] = r;
+        }
+        if (run == 18 || (run == 17 && la >= 1 && is_x(a[0]) && (la < 2 || !is_digit(a[1])))) {
             for (size_t k = 0; k < 18; k++) {
-                tmp[k] = (char)(is_x(v.cp[i + k]) ? 'X' : v.cp[i + k]);
+                tmp[k] = k < run ? (char)d[k] : 'X';
             }
             tmp[18] = '\0';
             if (gdx_resident_id_check_ok(tmp)) {
@@ -740,67 +749,69 @@ int gdx_scrub(const char *text, size_t len, char **out, size_t *count, char *err
                 o += 18;
                 free(m);
                 hits++;
-                i += 18;
-                OPENSSL_cleanse(tmp, sizeof(tmp));
+                p = run == 18 ? end : aoff[1];
                 continue;
             }
         }
-        if (run == 11 && mobile_digits(&v.cp[i])) {
+        if (run == 11 && mobile_digits(d)) {
             for (size_t k = 0; k < 11; k++) {
-                tmp[k] = (char)v.cp[i + k];
+                tmp[k] = (char)d[k];
             }
             char *m = mask_phone_str(tmp);
             memcpy(buf + o, m, 11);
             o += 11;
             free(m);
             hits++;
-            i = end;
+            p = end;
             continue;
         }
-        if (run == 13 && v.cp[i] == '8' && v.cp[i + 1] == '6' && mobile_digits(&v.cp[i + 2])) {
+        if (run == 13 && d[0] == '8' && d[1] == '6' && mobile_digits(d + 2)) {
             /* +8613812345678: keep the country code, mask the number */
-            put_raw(buf, &o, text, off, i, i + 2);
+            memcpy(buf + o, text + p, doff[2] - p);
+            o += doff[2] - p;
             for (size_t k = 0; k < 11; k++) {
-                tmp[k] = (char)v.cp[i + 2 + k];
+                tmp[k] = (char)d[2 + k];
             }
             char *m = mask_phone_str(tmp);
             memcpy(buf + o, m, 11);
             o += 11;
             free(m);
             hits++;
-            i = end;
+            p = end;
             continue;
         }
-        if (run == 3 && mobile_digits(&v.cp[i]) && end + 10 <= n &&
-            (v.cp[end] == ' ' || v.cp[end] == '-') && digit_run(&v, end + 1) == 4 &&
-            v.cp[end + 5] == v.cp[end] && digit_run(&v, end + 6) == 4) {
+        if (run == 3 && mobile_digits(d) && la >= 10 && (a[0] == ' ' || a[0] == '-') &&
+            is_digit(a[1]) && is_digit(a[2]) && is_digit(a[3]) && is_digit(a[4]) && a[5] == a[0] &&
+            is_digit(a[6]) && is_digit(a[7]) && is_digit(a[8]) && is_digit(a[9]) &&
+            (la < 11 || !is_digit(a[10]))) {
             /* 138 1234 5678, 138-1234-5678 */
             for (size_t k = 0; k < 3; k++) {
-                tmp[k] = (char)v.cp[i + k];
+                tmp[k] = (char)d[k];
             }
             for (size_t k = 0; k < 4; k++) {
-                tmp[3 + k] = (char)v.cp[end + 1 + k];
-                tmp[7 + k] = (char)v.cp[end + 6 + k];
+                tmp[3 + k] = (char)a[1 + k];
+                tmp[7 + k] = (char)a[6 + k];
             }
             char *m = mask_phone_str(tmp);
             memcpy(buf + o, m, 11);
             o += 11;
             free(m);
             hits++;
-            i = end + 10;
+            p = aoff[10];
             continue;
         }
-        put_raw(buf, &o, text, off, i, end);
-        i = end;
+        memcpy(buf + o, text + p, end - p);
+        o += end - p;
+        p = end;
     }
     buf[o] = '\0';
     *out = buf;
     if (count) {
         *count = hits;
     }
-    OPENSSL_cleanse(v.cp, n * sizeof(uint32_t));
-    free(v.cp);
-    free(off);
+    OPENSSL_cleanse(d, sizeof(d));
+    OPENSSL_cleanse(a, sizeof(a));
+    OPENSSL_cleanse(tmp, sizeof(tmp));
     (void)errstr;
     (void)errstr_size;
     return GDX_OK;
