@@ -2569,9 +2569,41 @@ static int batch_begin(struct gdx_uplink *up, char *errstr, size_t errstr_size)
     return err;
 }
 
+/* @p v in decimal at @p out (room for 20 characters), without a NUL: its length */
+static size_t fmt_i64(char *out, int64_t v)
+{
+    char tmp[20];
+    size_t n = 0, k = 0;
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    do {
+        tmp[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0) {
+        out[k++] = '-';
+    }
+    while (n) {
+        out[k++] = tmp[--n];
+    }
+    return k;
+}
+
+/* "TOPIC/PARTITION/OFFSET": formatted by hand, as snprintf once a record cost more than the
+ * header it makes */
 static void pos_header(char *buf, size_t size, const struct up_part *part, int64_t offset)
 {
-    snprintf(buf, size, "%s/%d/%" PRId64, part->topic->name, part->partition, offset);
+    const char *name = part->topic->name;
+    size_t n = strlen(name);
+    if (n + 44 > size) {
+        snprintf(buf, size, "%s/%d/%" PRId64, name, part->partition, offset);
+        return;
+    }
+    memcpy(buf, name, n);
+    buf[n++] = '/';
+    n += fmt_i64(buf + n, part->partition);
+    buf[n++] = '/';
+    n += fmt_i64(buf + n, offset);
+    buf[n] = '\0';
 }
 
 /* Send a record that fails the policy to the city's dead-letter topic (at least once: its
@@ -2662,16 +2694,17 @@ static void headers_set(struct gdx_uplink *up, rd_kafka_headers_t *h, const stru
     char small[512], *merged = NULL;
 
     for (size_t i = 0; !rd_kafka_header_get_all(h, i, &name, &val, &size); i++) {
-        if (strncmp(name, "gdx.", 4)) {
+        /* by the first letter after "gdx." first: a record brings nine or so gdx.* headers */
+        if (strncmp(name, "gdx.", 4) || !strchr("cuap", name[4]) || !name[4]) {
             continue;
         }
-        if (!strcmp(name + 4, "city.pos")) {
+        if (name[4] == 'c' && !strcmp(name + 4, "city.pos")) {
             has_pos = 1;
-        } else if (!strcmp(name + 4, "uplink.batch")) {
+        } else if (name[4] == 'u' && !strcmp(name + 4, "uplink.batch")) {
             has_batch = 1;
-        } else if (!strcmp(name + 4, "approval")) {
+        } else if (name[4] == 'a' && !strcmp(name + 4, "approval")) {
             has_appr = 1;
-        } else if (!strcmp(name + 4, "protect")) {
+        } else if (name[4] == 'p' && !strcmp(name + 4, "protect")) {
             has_prot = 1;
             plen = val ? size : 0; /* the last one counts, as rd_kafka_header_get_last */
             if (*rules && plen) {
