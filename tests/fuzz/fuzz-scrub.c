@@ -52,8 +52,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size > 64 * 1024 || memchr(data, 0, size)) {
         return 0;
     }
-    FUZZ_CHECK(gdx_scrub((const char *)data, size, &out, &hits, errstr, sizeof(errstr)) ==
-               GDX_OK);
+    FUZZ_CHECK(gdx_scrub((const char *)data, size, &out, &hits, errstr, sizeof(errstr)) == GDX_OK);
     FUZZ_CHECK(out && strlen(out) <= size);
     if (gdx_utf8_valid((const char *)data, size, NULL)) {
         FUZZ_CHECK(gdx_utf8_valid(out, strlen(out), NULL));
