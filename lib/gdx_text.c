@@ -223,6 +223,21 @@ static void reserve(struct gdx_decoder *dec, size_t need)
     dec->cap = cap;
 }
 
+/* The end of the ASCII run from @p i: eight bytes at a time, the rest to the next byte with
+ * its top bit set looked at by the caller */
+static size_t ascii_run(const unsigned char *p, size_t i, size_t len)
+{
+    while (i + 8 <= len) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        if (w & 0x8080808080808080ULL) {
+            break;
+        }
+        i += 8;
+    }
+    return i;
+}
+
 /*
  * GB18030 @p in to UTF-8 at @p dst (room for len * 1.5 + 8 bytes): the end of the output, or
  * NULL with *bad at the offset of the first invalid sequence. ASCII passes eight bytes at a
@@ -237,18 +252,10 @@ static char *gb_run(const struct gdx_decoder *dec, const unsigned char *p, size_
     while (i < len) {
         unsigned char c = p[i];
         if (c < 0x80) {
-            *dst++ = (char)c;
-            i++;
-            while (i + 8 <= len) {
-                uint64_t w;
-                memcpy(&w, p + i, 8);
-                if (w & 0x8080808080808080ULL) {
-                    break;
-                }
-                memcpy(dst, &w, 8);
-                dst += 8;
-                i += 8;
-            }
+            size_t j = ascii_run(p, i + 1, len);
+            memcpy(dst, p + i, j - i);
+            dst += j - i;
+            i = j;
             continue;
         }
         /* two-byte codes, the common case of Chinese text: one load each */
@@ -416,16 +423,7 @@ int gdx_utf8_valid(const char *s, size_t len, size_t *bad_off)
     while (i < len) {
         unsigned char c = p[i];
         if (c < 0x80) {
-            /* ASCII, eight bytes at a time where it runs on */
-            i++;
-            while (i + 8 <= len) {
-                uint64_t w;
-                memcpy(&w, p + i, 8);
-                if (w & 0x8080808080808080ULL) {
-                    break;
-                }
-                i += 8;
-            }
+            i = ascii_run(p, i + 1, len);
             continue;
         }
         /* the common three-byte case (CJK): E1..EC and EE..EF take any two continuations */
