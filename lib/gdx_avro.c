@@ -3016,7 +3016,8 @@ static json_t *decode_blocks(struct reader *rd, const struct atype *t, int depth
     json_t *res = is_map ? json_object() : json_array();
     size_t unit = is_map ? 1 + t->sub->min_size : t->sub->min_size;
     for (;;) {
-        int64_t count;
+        int64_t count, bytes = -1;
+        const uint8_t *items;
         if (rd_long(rd, &count)) {
             goto fail;
         }
@@ -3024,7 +3025,6 @@ static json_t *decode_blocks(struct reader *rd, const struct atype *t, int depth
             return res;
         }
         if (count < 0) {
-            int64_t bytes;
             if (count == INT64_MIN) {
                 rd_fail(rd, "invalid block count");
                 goto fail;
@@ -3049,6 +3049,7 @@ static json_t *decode_blocks(struct reader *rd, const struct atype *t, int depth
             }
             rd->budget -= (size_t)count;
         }
+        items = rd->p;
         for (int64_t i = 0; i < count; i++) {
             json_t *v;
             if (is_map) {
@@ -3079,6 +3080,12 @@ static json_t *decode_blocks(struct reader *rd, const struct atype *t, int depth
                 }
                 json_array_append_new(res, v);
             }
+        }
+        /* a block that gives its size must be exactly that size: a reader may skip it by
+         * the size alone, and a protected record after it must still decode */
+        if (bytes >= 0 && rd->p - items != bytes) {
+            rd_fail(rd, "block size does not match its items");
+            goto fail;
         }
     }
 fail:

@@ -426,7 +426,8 @@ static int skip_value(avro_schema_t s, const unsigned char **p, const unsigned c
         int map = avro_typeof(s) == AVRO_MAP;
         avro_schema_t item = map ? avro_schema_map_values(s) : avro_schema_array_items(s);
         for (;;) {
-            int64_t count, bytes;
+            int64_t count, bytes = -1;
+            const unsigned char *items;
             if (read_long(p, end, &count)) {
                 return -1;
             }
@@ -443,6 +444,7 @@ static int skip_value(avro_schema_t s, const unsigned char **p, const unsigned c
             if (count > *budget) {
                 return -1;
             }
+            items = *p;
             for (int64_t i = 0; i < count; i++) {
                 if (map && (read_long(p, end, &n) || n < 0 || n > end - *p)) {
                     return -1;
@@ -453,6 +455,9 @@ static int skip_value(avro_schema_t s, const unsigned char **p, const unsigned c
                 if (skip_value(item, p, end, budget, depth + 1)) {
                     return -1;
                 }
+            }
+            if (bytes >= 0 && *p - items != bytes) {
+                return -1; /* a block that gives its size must be exactly that size */
             }
         }
     }
