@@ -749,6 +749,16 @@ static void exec_singer_lines(struct exec_inst *ei, int eof, int clean)
             ei->discard_line = !nl;
             continue;
         }
+        /* a UTF-8 byte order mark starts no line's text, wherever it comes: a program that
+         * writes one at its start writes it again when it is started from a STATE, and the
+         * messages after the STATE must read the same both times */
+        if (avail < 3 && !eof && memcmp(s, "\xef\xbb\xbf", avail) == 0) {
+            return; /* perhaps a byte order mark: wait for its end */
+        }
+        if (avail >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0) {
+            ei->pos += 3;
+            continue;
+        }
         nl = memchr(s, '\n', avail);
         if (!nl) {
             /* (a CR at the end may be the line's own, before its newline) */
