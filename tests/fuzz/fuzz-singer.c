@@ -104,11 +104,16 @@ static void check_lines(struct xr *c, const unsigned char *out, size_t len)
     }
     for (size_t i = start; i < len;) {
         const unsigned char *nl = memchr(out + i, '\n', len - i);
-        size_t n = nl ? (size_t)(nl - (out + i)) : len - i, m = n, b = 0;
+        size_t n = nl ? (size_t)(nl - (out + i)) : len - i, m, b = 0;
         const char *line = (const char *)out + i;
         enum verdict v;
 
         i += n + (nl ? 1 : 0);
+        while (n >= 3 && !memcmp(line, "\xef\xbb\xbf", 3)) {
+            line += 3; /* a byte order mark starts no line */
+            n -= 3;
+        }
+        m = n;
         if (m && line[m - 1] == '\r') {
             m--;
         }
