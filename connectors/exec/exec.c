@@ -918,12 +918,8 @@ static int exec_detect(struct exec_inst *ei)
     }
     ei->binary = ei->fmt == EXEC_FMT_BINARY || (ei->fmt == EXEC_FMT_AUTO && ei->buf[0] == 0x89);
     if (!ei->binary) {
-        if (ei->len < 3 && memcmp(ei->buf, "\xef\xbb\xbf", ei->len) == 0) {
-            return 0; /* perhaps a byte order mark: wait for its end */
-        }
-        if (memcmp(ei->buf, "\xef\xbb\xbf", 3) == 0) {
-            ei->pos = 3; /* a UTF-8 byte order mark, as some Windows programs write */
-        }
+        /* (a UTF-8 byte order mark, as some Windows programs write, is skipped by the line
+         * reader, at the start of the output as at the start of any line) */
         ei->detected = 1;
         return 1;
     }
