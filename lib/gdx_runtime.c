@@ -232,6 +232,7 @@ struct gdx_runtime {
     /* delivery reports of the current attempt */
     uint64_t gen;
     uint64_t dr_ok, dr_failed;
+    unsigned produced_unpolled; /* messages produced since the last rd_kafka_poll */
     rd_kafka_resp_err_t dr_err;
     int fatal;
 
@@ -1730,6 +1731,15 @@ static void update_extracted_at(struct gdx_runtime *rt)
     }
 }
 
+/*
+ * Delivery reports are served on the producing thread while it produces, every
+ * RT_POLL_EVERY messages: librdkafka frees a message and its headers in the report's
+ * callback, and glibc recycles a chunk cheaply only on the thread that allocated it (its
+ * per-thread cache). Left to the committer, every header was allocated on one thread and
+ * freed on another.
+ */
+#define RT_POLL_EVERY 64
+
 /* Produce one message of batch @p b with backpressure: a full queue blocks (the source
  * pauses) rather than growing memory; before the batch can begin, the message is stashed.
  * Takes ownership of @p hdrs. */
@@ -1748,6 +1758,10 @@ static int produce(struct gdx_runtime *rt, struct gdx_batch *b, rd_kafka_topic_t
             RD_KAFKA_V_VALUE((void *)(uintptr_t)val, vlen), RD_KAFKA_V_HEADERS(hdrs),
             RD_KAFKA_V_OPAQUE((void *)(uintptr_t)rt->gen), RD_KAFKA_V_END);
         if (!err) {
+            if (++rt->produced_unpolled == RT_POLL_EVERY) {
+                rt->produced_unpolled = 0;
+                rd_kafka_poll(rt->rk, 0);
+            }
             return GDX_OK;
         }
         if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL && !rt->fatal) {
