@@ -837,9 +837,16 @@ int gdx_protect_token(const struct gdx_key *key, enum gdx_mask_format format, co
     err = gdx_key_hmac(key, GDX_KEY_TOK, norm, nlen, mac, errstr, errstr_size);
     if (!err) {
         gdx_hex_encode(mac, sizeof(mac), hex);
-        olen = strlen(TOK_PREFIX) + strlen(gdx_key_id(key)) + 1 + GDX_SM3_HEX_LEN + 1;
-        *out = xmalloc(olen);
-        snprintf(*out, olen, "%s%s:%s", TOK_PREFIX, gdx_key_id(key), hex);
+        /* tok:v1:<key id>:<hex>, put together by hand: once per tokenised value */
+        const char *id = gdx_key_id(key);
+        size_t plen = sizeof(TOK_PREFIX) - 1, idlen = strlen(id);
+        char *p;
+        olen = plen + idlen + 1 + GDX_SM3_HEX_LEN + 1;
+        *out = p = xmalloc(olen);
+        memcpy(p, TOK_PREFIX, plen);
+        memcpy(p += plen, id, idlen);
+        *(p += idlen) = ':';
+        memcpy(p + 1, hex, GDX_SM3_HEX_LEN + 1);
     }
     free_wiped(norm, nlen);
     return err;
@@ -862,7 +869,7 @@ int gdx_protect_encrypt(const struct gdx_key *key, const void *plain, size_t len
                         char *errstr, size_t errstr_size)
 {
     unsigned char iv[GDX_SM4_BLOCK], mac[GDX_SM3_LEN];
-    char ivhex[2 * GDX_SM4_BLOCK + 1], machex[GDX_SM3_HEX_LEN + 1];
+    char ivhex[2 * GDX_SM4_BLOCK + 1];
     unsigned char *ct = NULL;
     char *b64 = NULL, *env = NULL;
     size_t ctlen = 0, envlen, plen;
@@ -874,17 +881,30 @@ int gdx_protect_encrypt(const struct gdx_key *key, const void *plain, size_t len
     }
     gdx_hex_encode(iv, sizeof(iv), ivhex);
     b64 = gdx_base64_encode(ct, ctlen, 0);
-    envlen = strlen(ENC_PREFIX) + strlen(gdx_key_id(key)) + 1 + strlen(ivhex) + 1 + strlen(b64) +
-             1 + GDX_SM3_HEX_LEN + 1;
+    /* enc:v1:<key id>:<iv>:<ciphertext>, then :<mac> of all that, put together by hand */
+    const char *id = gdx_key_id(key);
+    size_t idlen = strlen(id), b64len = strlen(b64);
+    envlen = sizeof(ENC_PREFIX) - 1 + idlen + 1 + 2 * GDX_SM4_BLOCK + 1 + b64len + 1 +
+             GDX_SM3_HEX_LEN + 1;
     env = xmalloc(envlen);
-    plen = (size_t)snprintf(env, envlen, "%s%s:%s:%s", ENC_PREFIX, gdx_key_id(key), ivhex, b64);
+    plen = 0;
+    memcpy(env, ENC_PREFIX, sizeof(ENC_PREFIX) - 1);
+    plen += sizeof(ENC_PREFIX) - 1;
+    memcpy(env + plen, id, idlen);
+    plen += idlen;
+    env[plen++] = ':';
+    memcpy(env + plen, ivhex, 2 * GDX_SM4_BLOCK);
+    plen += 2 * GDX_SM4_BLOCK;
+    env[plen++] = ':';
+    memcpy(env + plen, b64, b64len);
+    plen += b64len;
     err = gdx_key_hmac(key, GDX_KEY_MAC, env, plen, mac, errstr, errstr_size);
     if (err) {
         free(env);
         goto out;
     }
-    gdx_hex_encode(mac, sizeof(mac), machex);
-    snprintf(env + plen, envlen - plen, ":%s", machex);
+    env[plen] = ':';
+    gdx_hex_encode(mac, sizeof(mac), env + plen + 1); /* and its NUL */
     *out = env;
 out:
     free(ct);

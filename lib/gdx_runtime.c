@@ -2105,6 +2105,8 @@ static int batch_add_row(struct gdx_batch *batch, const struct gdx_row *row,
         }
         const struct gdx_protect_rule *rule = gdx_policy_rule(rt->policy, m->field->index);
         char *protected = NULL;
+        /* the row's own text, when its connector vouches for its UTF-8 */
+        int trusted = row->utf8_valid && c >= 0 && text == row->values[c];
         if (rule && rule->action != GDX_PROTECT_KEEP && text) {
             err = gdx_protect_apply(rule, gdx_policy_keys(rt->policy), text, len, &protected,
                                     reason, sizeof(reason));
@@ -2114,10 +2116,12 @@ static int batch_add_row(struct gdx_batch *batch, const struct gdx_row *row,
             }
             text = protected;
             len = protected ? strlen(protected) : 0;
+            /* a token and an envelope are ASCII; scrub makes UTF-8 of UTF-8 (fuzz-scrub);
+             * masked values and defaults are checked as always */
+            trusted = rule->action == GDX_PROTECT_TOKEN || rule->action == GDX_PROTECT_ENCRYPT ||
+                      (trusted && rule->action == GDX_PROTECT_SCRUB);
         }
-        /* the row's own text, when its connector vouches for its UTF-8; defaults and
-         * protected values are checked as always */
-        gdx_encoder_trust_utf8(rt->enc, row->utf8_valid && c >= 0 && text == row->values[c]);
+        gdx_encoder_trust_utf8(rt->enc, trusted);
         err = gdx_encoder_set(rt->enc, m->field, text, len, m->format, reason, sizeof(reason));
         if (!err && text && m->field->level > level) {
             level = m->field->level;
