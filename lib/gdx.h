@@ -77,7 +77,15 @@ struct gdx_row {
     int utf8_valid;          /* 1: the connector has checked (or produced) every value as
                               * valid UTF-8, so the runtime does not check the values again
                               * (0, what a zeroed row says: they are checked) */
+    uint64_t names_gen;      /* nonzero, from gdx_names_gen(): rows with the same names array
+                              * and the same number carry the same names, so the runtime
+                              * looks their columns up once (0: it compares the names of
+                              * every row with the last row's) */
 };
+
+/* A number no other names array of this process has: a connector takes one each time it
+ * builds names anew (a file's header, a query's columns) and passes it as names_gen. */
+uint64_t gdx_names_gen(void);
 
 /*
  * Add a row to the batch. @p offset_after is the source position just after this row:

@@ -215,8 +215,9 @@ struct gdx_runtime {
     /* column lookup cache: keyed by the row's names array */
     const char *const *cache_names;
     size_t cache_nfields;
-    int *cache_idx;   /* per map: column index or -1 */
-    char *cache_copy; /* the names the lookup was made for, NUL-separated */
+    uint64_t cache_gen; /* the names_gen the lookup was made for (0: none) */
+    int *cache_idx;     /* per map: column index or -1 */
+    char *cache_copy;   /* the names the lookup was made for, NUL-separated */
     size_t cache_copy_len, cache_copy_cap;
 
     /* kafka */
@@ -1925,11 +1926,20 @@ static int dead_letter(struct gdx_runtime *rt, const struct gdx_row *row, const 
  * names differ (JSON objects with other keys, or the same keys in another order: gdx_jrow),
  * so a hit is confirmed against a copy of the names the lookup was made for.
  */
+uint64_t gdx_names_gen(void)
+{
+    static atomic_uint_least64_t gen;
+    return atomic_fetch_add(&gen, 1) + 1;
+}
+
 static void cache_columns(struct gdx_runtime *rt, const struct gdx_row *row)
 {
     size_t off = 0;
 
     if (rt->cache_names == row->names && rt->cache_nfields == row->nfields) {
+        if (row->names_gen && row->names_gen == rt->cache_gen) {
+            return; /* the connector vouches: the same names */
+        }
         size_t c;
         for (c = 0; c < row->nfields; c++) {
             const char *n = row->names[c] ? row->names[c] : "";
@@ -1940,6 +1950,7 @@ static void cache_columns(struct gdx_runtime *rt, const struct gdx_row *row)
             off += l;
         }
         if (c == row->nfields) {
+            rt->cache_gen = row->names_gen;
             return;
         }
         off = 0;
@@ -1966,6 +1977,7 @@ static void cache_columns(struct gdx_runtime *rt, const struct gdx_row *row)
     }
     rt->cache_names = row->names;
     rt->cache_nfields = row->nfields;
+    rt->cache_gen = row->names_gen;
 }
 
 static int batch_full(struct gdx_runtime *rt)

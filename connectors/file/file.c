@@ -82,6 +82,7 @@ struct file_cur {
     uint64_t seek_byte, seek_line; /* resume target once the header is read */
     char **names;                  /* csv header names */
     size_t ncols;
+    uint64_t names_gen; /* gdx_names_gen() of names */
     /* jsonl: a line longer than the buffer */
     char *lbuf;
     size_t llen, lcap;
@@ -112,6 +113,7 @@ struct file_inst {
     enum file_fmt fmt;
     char delim;
     size_t ncolumns;
+    uint64_t columns_gen; /* gdx_names_gen() of csv_columns */
     char *buf;
     size_t buf_cap;
     struct csv_parser *csv;
@@ -773,6 +775,7 @@ static int file_csv_header(struct file_inst *fi, const struct csv_record *rec, c
         }
     }
     csv_parser_set_columns(fi->csv, c->ncols);
+    c->names_gen = gdx_names_gen();
     c->header_done = 1;
     if (c->seek_byte > c->byte) {
         file_seek(fi, c->seek_byte, c->seek_line);
@@ -806,6 +809,7 @@ static int file_csv_record(struct file_inst *fi, struct gdx_batch *batch,
         row.nfields = rec->nfields;
         row.names =
             fi->csv_header ? (const char *const *)c->names : (const char *const *)fi->csv_columns;
+        row.names_gen = fi->csv_header ? c->names_gen : fi->columns_gen;
         row.values = rec->values;
         row.lens = rec->lens;
         row.utf8_valid = 1; /* csv_decode checked every field, or decoded it to UTF-8 */
@@ -1304,6 +1308,7 @@ static int file_init(struct gdx_ctx *ctx, void *inst, char *errstr, size_t errst
     if (fi->ncolumns == 1 && !fi->csv_columns[0][0]) {
         fi->ncolumns = 0; /* the empty default */
     }
+    fi->columns_gen = gdx_names_gen();
     if (!fi->csv_header && fi->ncolumns == 0) {
         return gdx_seterr(errstr, errstr_size, GDX_ERR_CONFIG,
                           "source.csv.columns is required when source.csv.header is false");

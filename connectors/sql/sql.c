@@ -137,6 +137,7 @@ struct sql_inst {
     /* result shape */
     char **names; /* stable per column set (the runtime caches by pointer) */
     size_t nnames;
+    uint64_t names_gen; /* gdx_names_gen() of names */
     enum sql_kind *kinds;
     int *hex;
     int ts_idx, id_idx, key_idx;
@@ -1127,6 +1128,7 @@ static void sql_bind_result(struct sql_inst *si)
         }
         free(si->names);
         si->names = names;
+        si->names_gen = gdx_names_gen();
         si->nnames = n;
         si->kinds = sql_xrealloc(si->kinds, (n + 1) * sizeof(*si->kinds));
         si->hex = sql_xrealloc(si->hex, (n + 1) * sizeof(*si->hex));
@@ -1508,6 +1510,7 @@ static int sql_poll(struct gdx_ctx *ctx, void *inst, const struct gdx_offset *fr
             struct gdx_row row = {
                 .nfields = n,
                 .names = (const char *const *)si->names,
+                .names_gen = si->names_gen,
                 .values = si->outv,
                 .lens = si->outl,
                 .pos = si->pos,

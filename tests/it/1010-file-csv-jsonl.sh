@@ -15,8 +15,21 @@ $PY "$GDX_ROOT/examples/gen_sample.py" --kind workorders --rows 3000 --encoding 
 $PY "$GDX_ROOT/examples/gen_sample.py" --kind workorders --rows 1000 --encoding gb18030 --bad 0 \
     --seed 8 --start "2026-09-21 08:00:00" --out "$T/drop/hotline/wo-20260921-2.csv" \
     --expect "$T/expect2.jsonl" 2>/dev/null
-cat "$T/expect1.jsonl" "$T/expect2.jsonl" >"$T/expect-wo.jsonl"
-touch "$T/drop/hotline/wo-20260920-1.csv.ok" "$T/drop/hotline/wo-20260921-2.csv.ok"
+# a third export whose header lists the same columns in another order (the columns are
+# looked up again for each file's header, not kept from the file before)
+$PY "$GDX_ROOT/examples/gen_sample.py" --kind workorders --rows 500 --encoding gb18030 --bad 0 \
+    --seed 9 --start "2026-09-21 18:00:00" --out "$T/wo-3.csv" --expect "$T/expect3.jsonl" \
+    2>/dev/null
+$PY - "$T/wo-3.csv" "$T/drop/hotline/wo-20260921-2b.csv" <<'EOF_PY'
+import csv, sys
+with open(sys.argv[1], encoding="gb18030", newline="") as f:
+    rows = list(csv.reader(f))
+with open(sys.argv[2], "w", encoding="gb18030", newline="") as f:
+    csv.writer(f).writerows(r[::-1] for r in rows)
+EOF_PY
+cat "$T/expect1.jsonl" "$T/expect2.jsonl" "$T/expect3.jsonl" >"$T/expect-wo.jsonl"
+touch "$T/drop/hotline/wo-20260920-1.csv.ok" "$T/drop/hotline/wo-20260921-2.csv.ok" \
+    "$T/drop/hotline/wo-20260921-2b.csv.ok"
 # still being written: no marker, must not be picked up
 echo "工单编号" >"$T/drop/hotline/wo-20260922-3.csv"
 
@@ -86,7 +99,7 @@ assert raw.startswith("GD2026".encode()) and len(raw) > 50 and raw in src, raw[:
 ' "$T/raw1" "$T/drop/hotline/done/wo-20260920-1.csv"
 
 ok "finished files moved to done/" test -f "$T/drop/hotline/done/wo-20260920-1.csv" -a \
-    -f "$T/drop/hotline/done/wo-20260921-2.csv"
+    -f "$T/drop/hotline/done/wo-20260921-2.csv" -a -f "$T/drop/hotline/done/wo-20260921-2b.csv"
 ok "incomplete file left in place" test -f "$T/drop/hotline/wo-20260922-3.csv"
 
 # headers on every record
@@ -98,7 +111,7 @@ for l in open(sys.argv[1]):
     assert h["gdx.unit"] == "hotline12345" and h["gdx.system"] == "workorders", h
     assert h["gdx.connector"].startswith("hotline12345.workorders@"), h
     assert re.fullmatch(r"[0-9a-f]{64}", h["gdx.config"]), h
-    assert re.fullmatch(r"file:wo-2026092[01]-[12]\.csv:\d+", h["gdx.src.pos"]), h
+    assert re.fullmatch(r"file:wo-2026092[01]-(1|2|2b)\.csv:\d+", h["gdx.src.pos"]), h
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+08:00", h["gdx.extracted.at"]), h
     assert h["gdx.batch"] and h["gdx.level"] in ("general", "important", "core"), h
     assert r["key"] == r["value"]["order_no"], r
