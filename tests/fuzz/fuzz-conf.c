@@ -62,8 +62,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 1 || size > GDX_CONF_MAX_BYTES + 16) {
         return 0;
     }
+    /* line breaks as YAML counts them (libyaml's marks): CR LF, a lone CR or LF, and NEL, LS
+     * and PS in UTF-8 */
     for (size_t i = 1; i < size; i++) {
-        lines += data[i] == '\n';
+        if (data[i] == '\r') {
+            lines++;
+            i += i + 1 < size && data[i + 1] == '\n';
+        } else if (data[i] == '\n') {
+            lines++;
+        } else if (data[i] == 0xc2 && i + 1 < size && data[i + 1] == 0x85) {
+            lines++;
+        } else if (data[i] == 0xe2 && i + 2 < size && data[i + 1] == 0x80 &&
+                   (data[i + 2] == 0xa8 || data[i + 2] == 0xa9)) {
+            lines++;
+        }
     }
     if (data[0] % 3 == 2) {
         struct gdx_node *root =
