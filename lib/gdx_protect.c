@@ -820,6 +820,13 @@ int gdx_scrub(const char *text, size_t len, char **out, size_t *count, char *err
 /* ---------------------------------------------------------------------------------------
  * token */
 
+/* @p n bytes of @p src at @p p: the end of what was put */
+static char *put(char *p, const void *src, size_t n)
+{
+    memcpy(p, src, n);
+    return p + n;
+}
+
 int gdx_protect_token(const struct gdx_key *key, enum gdx_mask_format format, const char *value,
                       size_t len, char **out, char *errstr, size_t errstr_size)
 {
@@ -837,16 +844,16 @@ int gdx_protect_token(const struct gdx_key *key, enum gdx_mask_format format, co
     err = gdx_key_hmac(key, GDX_KEY_TOK, norm, nlen, mac, errstr, errstr_size);
     if (!err) {
         gdx_hex_encode(mac, sizeof(mac), hex);
-        /* tok:v1:<key id>:<hex>, put together by hand: once per tokenised value */
+        /* tok:v1:<key id>:<hex>, without snprintf: once per tokenised value */
         const char *id = gdx_key_id(key);
-        size_t plen = sizeof(TOK_PREFIX) - 1, idlen = strlen(id);
+        size_t idlen = strlen(id);
         char *p;
-        olen = plen + idlen + 1 + GDX_SM3_HEX_LEN + 1;
+        olen = sizeof(TOK_PREFIX) - 1 + idlen + 1 + GDX_SM3_HEX_LEN + 1;
         *out = p = xmalloc(olen);
-        memcpy(p, TOK_PREFIX, plen);
-        memcpy(p += plen, id, idlen);
-        *(p += idlen) = ':';
-        memcpy(p + 1, hex, GDX_SM3_HEX_LEN + 1);
+        p = put(p, TOK_PREFIX, sizeof(TOK_PREFIX) - 1);
+        p = put(p, id, idlen);
+        *p++ = ':';
+        memcpy(p, hex, GDX_SM3_HEX_LEN + 1);
     }
     free_wiped(norm, nlen);
     return err;
@@ -881,23 +888,19 @@ int gdx_protect_encrypt(const struct gdx_key *key, const void *plain, size_t len
     }
     gdx_hex_encode(iv, sizeof(iv), ivhex);
     b64 = gdx_base64_encode(ct, ctlen, 0);
-    /* enc:v1:<key id>:<iv>:<ciphertext>, then :<mac> of all that, put together by hand */
+    /* enc:v1:<key id>:<iv>:<ciphertext>, then :<mac> of all that, without snprintf */
     const char *id = gdx_key_id(key);
     size_t idlen = strlen(id), b64len = strlen(b64);
     envlen = sizeof(ENC_PREFIX) - 1 + idlen + 1 + 2 * GDX_SM4_BLOCK + 1 + b64len + 1 +
              GDX_SM3_HEX_LEN + 1;
     env = xmalloc(envlen);
-    plen = 0;
-    memcpy(env, ENC_PREFIX, sizeof(ENC_PREFIX) - 1);
-    plen += sizeof(ENC_PREFIX) - 1;
-    memcpy(env + plen, id, idlen);
-    plen += idlen;
-    env[plen++] = ':';
-    memcpy(env + plen, ivhex, 2 * GDX_SM4_BLOCK);
-    plen += 2 * GDX_SM4_BLOCK;
-    env[plen++] = ':';
-    memcpy(env + plen, b64, b64len);
-    plen += b64len;
+    char *p = put(env, ENC_PREFIX, sizeof(ENC_PREFIX) - 1);
+    p = put(p, id, idlen);
+    *p++ = ':';
+    p = put(p, ivhex, 2 * GDX_SM4_BLOCK);
+    *p++ = ':';
+    p = put(p, b64, b64len);
+    plen = (size_t)(p - env);
     err = gdx_key_hmac(key, GDX_KEY_MAC, env, plen, mac, errstr, errstr_size);
     if (err) {
         free(env);

@@ -1920,18 +1920,19 @@ static int dead_letter(struct gdx_runtime *rt, const struct gdx_row *row, const 
     return err;
 }
 
-/*
- * The column of each mapped field in @p row. The lookup is kept while rows come with the
- * same names array and the same names in it: a connector may reuse one array for rows whose
- * names differ (JSON objects with other keys, or the same keys in another order: gdx_jrow),
- * so a hit is confirmed against a copy of the names the lookup was made for.
- */
 uint64_t gdx_names_gen(void)
 {
     static atomic_uint_least64_t gen;
     return atomic_fetch_add(&gen, 1) + 1;
 }
 
+/*
+ * The column of each mapped field in @p row. The lookup is kept while rows come with the
+ * same names array and the same names in it: a connector may reuse one array for rows whose
+ * names differ (JSON objects with other keys, or the same keys in another order: gdx_jrow),
+ * so a hit is confirmed against a copy of the names the lookup was made for, unless the
+ * connector numbered the array (names_gen) and the number is the lookup's.
+ */
 static void cache_columns(struct gdx_runtime *rt, const struct gdx_row *row)
 {
     size_t off = 0;

@@ -135,7 +135,7 @@ struct sql_inst {
     int caught_up; /* logged "caught up" */
 
     /* result shape */
-    char **names; /* stable per column set (the runtime caches by pointer) */
+    char **names; /* stable per column set, numbered by names_gen for the runtime's lookup */
     size_t nnames;
     uint64_t names_gen; /* gdx_names_gen() of names */
     enum sql_kind *kinds;
